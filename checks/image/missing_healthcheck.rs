@@ -1,0 +1,44 @@
+use crate::catalog::{Check, Run, Severity, Sink, Subject};
+use crate::image::Image;
+
+pub const CHECK: Check = Check {
+    id: "IMG002",
+    name: "missing-healthcheck",
+    title: "Image has no HEALTHCHECK",
+    severity: Severity::Low,
+    cis: &["4.6"],
+    rationale: "Without a health check, Docker and Swarm only know whether the process exists, not \
+whether it serves: a hung service keeps receiving traffic and is never restarted. Kubernetes \
+ignores image health checks and uses probes instead, so this matters most for images run by \
+Docker, Compose and Swarm.",
+    remediation: "Add a `HEALTHCHECK` that exercises the service cheaply, for example:\n\n\
+```dockerfile\nHEALTHCHECK --interval=30s --timeout=3s CMD [\"/app/healthcheck\"]\n```\n\n\
+If the image only ever runs on Kubernetes, define liveness and readiness probes there and accept \
+this rule in `.stevedore.yaml`.",
+    references: &["https://docs.docker.com/reference/dockerfile/#healthcheck"],
+    runs: &[Run::Image(run)],
+    wants: &[],
+};
+
+fn run(image: &Image, sink: &mut Sink) {
+    let test = image
+        .config
+        .config
+        .healthcheck
+        .as_ref()
+        .map(|h| h.test.as_slice());
+    let why = match test {
+        None | Some([]) => "no HEALTHCHECK is defined",
+        Some([first, ..]) if first.eq_ignore_ascii_case("NONE") => {
+            "HEALTHCHECK NONE disables health checking"
+        }
+        Some(_) => return,
+    };
+    sink.report(
+        format!("Image has no health check: {why}"),
+        Subject::ImageConfig {
+            field: "config.Healthcheck".into(),
+        },
+        vec![],
+    );
+}

@@ -1,0 +1,63 @@
+use crate::catalog::{Check, Run, Severity, Sink, Subject};
+use crate::image::Image;
+use crate::image::wants::Want;
+
+pub const CHECK: Check = Check {
+    id: "IMG001",
+    name: "root-user",
+    title: "Image runs as root",
+    severity: Severity::Medium,
+    cis: &["4.1"],
+    rationale: "A container process running as uid 0 is root inside the container and, without \
+user namespaces, root on the host for anything it can reach: a kernel bug, a mounted socket or a \
+writable host path turns into host compromise. Images should name an unprivileged user so that \
+every container started from them is unprivileged unless someone asks otherwise.",
+    remediation: "Create an unprivileged user and switch to it at the end of the Dockerfile:\n\n\
+```dockerfile\nRUN useradd --system --uid 10001 app\nUSER 10001\n```\n\n\
+A numeric uid lets Kubernetes verify `runAsNonRoot` without reading the image's `/etc/passwd`.",
+    references: &[
+        "https://docs.docker.com/reference/dockerfile/#user",
+        "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
+    ],
+    runs: &[Run::Image(run)],
+    wants: &[Want::Path("/etc/passwd")],
+};
+
+fn run(image: &Image, sink: &mut Sink) {
+    let user = image.config.config.user.trim();
+    let name = user.split(':').next().unwrap_or("").trim();
+    let why = if name.is_empty() {
+        "no USER is set, so containers run as root".to_string()
+    } else if name == "root" {
+        format!("USER is `{user}`")
+    } else if let Ok(uid) = name.parse::<u64>() {
+        if uid != 0 {
+            return;
+        }
+        format!("USER is `{user}` (uid 0)")
+    } else {
+        match uid_of(image, name) {
+            Some(0) => format!("USER `{user}` has uid 0 in /etc/passwd"),
+            _ => return,
+        }
+    };
+    sink.report(
+        format!("Image runs as root: {why}"),
+        Subject::ImageConfig {
+            field: "config.User".into(),
+        },
+        vec![("user", user.to_string()), ("uid", "0".into())],
+    );
+}
+
+/// Looks a user name up in the image's `/etc/passwd`.
+fn uid_of(image: &Image, name: &str) -> Option<u64> {
+    let passwd = image.fs.read("/etc/passwd")?;
+    String::from_utf8_lossy(&passwd.bytes)
+        .lines()
+        .find_map(|line| {
+            let mut fields = line.split(':');
+            (fields.next()? == name).then_some(())?;
+            fields.nth(1)?.trim().parse().ok()
+        })
+}

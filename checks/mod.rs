@@ -1,0 +1,90 @@
+//! THE CATALOG: one file per check, one line per check below, sorted by id.
+//! Adding a check = its file, one line here, a fixture that fires it and one that must not.
+
+pub mod fs;
+pub mod image;
+
+use crate::catalog::Check;
+
+pub static CATALOG: &[&Check] = &[
+    &fs::setuid_setgid_file::CHECK,
+    &image::root_user::CHECK,
+    &image::missing_healthcheck::CHECK,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn ids_and_names_are_unique_and_sorted() {
+        let ids: Vec<&str> = CATALOG.iter().map(|c| c.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(ids, sorted, "checks/mod.rs must list checks sorted by id");
+        assert_eq!(
+            ids.iter().collect::<BTreeSet<_>>().len(),
+            ids.len(),
+            "duplicate id"
+        );
+        let names: BTreeSet<&str> = CATALOG.iter().map(|c| c.name).collect();
+        assert_eq!(names.len(), CATALOG.len(), "duplicate name");
+    }
+
+    #[test]
+    fn metadata_is_complete() {
+        for c in CATALOG {
+            assert!(
+                c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'),
+                "{}: name must be kebab-case",
+                c.id
+            );
+            assert!(
+                !c.title.is_empty() && !c.rationale.is_empty() && !c.remediation.is_empty(),
+                "{}",
+                c.id
+            );
+            assert!(
+                !c.runs.is_empty(),
+                "{}: a check must read at least one model",
+                c.id
+            );
+            assert!(
+                ["IMG", "FS", "OS", "DMN", "SCP", "CTR"].contains(&c.family()),
+                "{}",
+                c.id
+            );
+        }
+    }
+
+    /// Every `checks/<family>/<name>.rs` file is registered above, and nothing else is.
+    #[test]
+    fn every_check_file_is_registered() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+        let mut found = BTreeSet::new();
+        for family in std::fs::read_dir(&root).unwrap() {
+            let family = family.unwrap().path();
+            if !family.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&family).unwrap() {
+                let file = file.unwrap().path();
+                if file.file_name().is_some_and(|n| n == "mod.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&file).unwrap();
+                let id = text
+                    .split("id: \"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_else(|| panic!("{} declares no id", file.display()));
+                found.insert(id.to_string());
+            }
+        }
+        let registered: BTreeSet<String> = CATALOG.iter().map(|c| c.id.to_string()).collect();
+        assert_eq!(found, registered);
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what the tests need (Debian's docker.io and
+# skopeo, Python's jsonschema for the SARIF validator), starts a private Docker daemon on its own
+# socket, then runs formatting, lint and every test. Tests that need the daemon fail (not skip)
+# here, because STEVEDORE_TEST_SERVICES=1 says the services were started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+need_apt=()
+command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+command -v skopeo >/dev/null 2>&1 || need_apt+=(skopeo)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+  log "installing jsonschema (for validate-sarif)"
+  python3 -m pip install -q jsonschema
+fi
+
+# A private dockerd: own data root, exec root and socket, so it never touches a system daemon.
+work=$(mktemp -d /tmp/stevedore-test.XXXXXX)
+sock="$work/docker.sock"
+dockerd_pid=""
+cleanup() {
+  if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
+    kill "$dockerd_pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$dockerd_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+log "starting dockerd on $sock"
+dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+  --data-root "$work/data" --exec-root "$work/exec" --pidfile "$work/docker.pid" \
+  -H "unix://$sock" >"$work/dockerd.log" 2>&1 &
+dockerd_pid=$!
+for _ in $(seq 1 150); do
+  docker -H "unix://$sock" version >/dev/null 2>&1 && break
+  if ! kill -0 "$dockerd_pid" 2>/dev/null; then
+    echo "dockerd exited:"; tail -n 30 "$work/dockerd.log"; exit 1
+  fi
+  sleep 0.2
+done
+docker -H "unix://$sock" version --format 'dockerd {{.Server.Version}} (API {{.Server.APIVersion}})' || {
+  echo "dockerd did not come up:"; tail -n 30 "$work/dockerd.log"; exit 1; }
+
+export STEVEDORE_TEST_SERVICES=1
+export STEVEDORE_DOCKER_HOST="unix://$sock"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+
+log "cargo test"
+cargo test --all-targets --locked

@@ -1,0 +1,183 @@
+//! The commands, from parsed arguments to an exit code. `main` only maps errors to exit 2.
+
+use crate::cli::{Command, ImageArgs, ReportArgs, RulesArgs};
+use crate::config::ProjectConfig;
+use crate::engine::{CliPolicy, ImageTarget, Policy, Report};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::report::{self, Format, RenderOptions};
+use crate::{image, source};
+use std::io::{IsTerminal, Write};
+
+/// Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 usage or input error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Image(args) => image_command(*args),
+        Command::Rules(args) => rules_command(args),
+    }
+}
+
+fn policy(args: &ReportArgs) -> Result<Policy> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let config = ProjectConfig::discover(args.config.as_deref(), &cwd)?;
+    let cli = CliPolicy {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on,
+        severity: args.severity.clone(),
+    };
+    Policy::new(&cli, config)
+}
+
+fn image_command(args: ImageArgs) -> Result<u8> {
+    let policy = policy(&args.report)?;
+    let outputs = parse_outputs(&args.report)?;
+    let limits = Limits {
+        max_image_bytes: args.max_image_size,
+        max_json_bytes: args.max_json_size,
+        max_layers: args.max_layers,
+        max_file_bytes: args.max_file_size,
+    };
+    let resolved = source::open(
+        &args.image,
+        &source::OpenOptions {
+            platform: args.platform.clone(),
+            limits: limits.clone(),
+        },
+    )?;
+    let bar = progress_bar(&resolved, args.report.no_progress);
+    let tick = |n: u64| bar.inc(n);
+    let options = image::ScanOptions {
+        limits,
+        wants: policy.wants(),
+        input: args.image.clone(),
+        progress: &tick,
+        threads: args.threads,
+    };
+    let scanned = image::scan(resolved, &options);
+    bar.finish_and_clear();
+    let scanned = scanned?;
+    let report = Report {
+        target: ImageTarget::of(&scanned),
+        checks: policy.checks().to_vec(),
+        findings: policy.check_image(&scanned),
+        fail_on: policy.fail_on(),
+    };
+    let render = RenderOptions {
+        sarif_category: args.report.sarif_category.clone(),
+    };
+    write_outputs(&report, &outputs, &render)?;
+    Ok(if report.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Where each rendering goes; `None` is standard output.
+struct Output {
+    format: Format,
+    file: Option<std::path::PathBuf>,
+}
+
+fn parse_outputs(args: &ReportArgs) -> Result<Vec<Output>> {
+    let mut outputs = Vec::new();
+    let mut stdout_taken = false;
+    for spec in &args.output {
+        match spec.split_once('=') {
+            Some((fmt, file)) if fmt.parse::<Format>().is_ok() => {
+                if file.is_empty() {
+                    return Err(Error::usage(format!("--output {spec}: missing file name")));
+                }
+                outputs.push(Output {
+                    format: fmt.parse().map_err(Error::usage)?,
+                    file: Some(file.into()),
+                });
+            }
+            _ => {
+                stdout_taken = true;
+                outputs.push(Output {
+                    format: args.format,
+                    file: Some(spec.into()),
+                });
+            }
+        }
+    }
+    if !stdout_taken {
+        outputs.push(Output {
+            format: args.format,
+            file: None,
+        });
+    }
+    Ok(outputs)
+}
+
+fn write_outputs(report: &Report, outputs: &[Output], options: &RenderOptions) -> Result<()> {
+    for out in outputs {
+        let text = report::render(report, out.format, options);
+        match &out.file {
+            Some(path) => {
+                let plain = anstream::adapter::strip_str(&text).to_string();
+                std::fs::write(path, plain).map_err(|e| Error::io(path, e))?;
+            }
+            None => {
+                let mut stdout = anstream::stdout();
+                stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|_| stdout.flush())
+                    .map_err(|e| Error::io("standard output", e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A byte progress bar on stderr, only on a terminal and only for images worth waiting for.
+fn progress_bar(resolved: &source::Resolved, disabled: bool) -> indicatif::ProgressBar {
+    const WORTH_A_BAR: u64 = 64 << 20;
+    let total: Option<u64> = resolved.layers.iter().map(|l| l.size).sum();
+    let big = total.is_none_or(|t| t >= WORTH_A_BAR);
+    if disabled || !big || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(t) => indicatif::ProgressBar::new(t),
+        None => indicatif::ProgressBar::no_length(),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} scanning layers {bytes}/{total_bytes} {wide_bar} {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn rules_command(args: RulesArgs) -> Result<u8> {
+    let text = match (&args.rule, args.format.as_str()) {
+        (None, "markdown") => report::rules::markdown_table(),
+        (None, "docs") => report::rules::rules_document(),
+        (None, _) => report::rules::list(),
+        (Some(token), format) => {
+            let check = report::rules::find(token).ok_or_else(|| {
+                Error::usage(format!("unknown rule `{token}` (see `stevedore rules`)"))
+            })?;
+            let md = report::rules::explain_markdown(check);
+            if format == "text" {
+                report::rules::markdown_to_terminal(&md)
+            } else {
+                md
+            }
+        }
+    };
+    let mut stdout = anstream::stdout();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+        .map_err(|e| Error::io("standard output", e))?;
+    Ok(EXIT_OK)
+}

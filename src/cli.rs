@@ -1,0 +1,116 @@
+//! Command-line definitions only.
+
+use crate::catalog::Severity;
+use crate::config::FailOn;
+use crate::report::Format;
+use crate::source::Platform;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stevedore",
+    version,
+    about = "Static security linter for container images",
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan an image: docker-archive:PATH, oci:DIR[:REF], oci-archive:PATH[:REF], or a path.
+    Image(Box<ImageArgs>),
+    /// List the rules, or explain one (`stevedore rules IMG001`).
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// The image: docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF], or a bare path.
+    pub image: String,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Platform to pick from a multi-platform image: os/arch[/variant]. Default: linux/<host arch>.
+    #[arg(long, value_parser = parse_platform)]
+    pub platform: Option<Platform>,
+    /// Bytes read from a file whose contents a rule needs (e.g. 1MiB).
+    #[arg(long, default_value = "1MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Total uncompressed layer bytes per image.
+    #[arg(long, default_value = "64GiB", value_parser = parse_size)]
+    pub max_image_size: u64,
+    /// Bytes of a manifest, index or config JSON document.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub max_json_size: u64,
+    /// Layers per image.
+    #[arg(long, default_value_t = 1000)]
+    pub max_layers: usize,
+    /// Threads that read layers (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Options shared by every scanning command.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Format written to standard output (or to a plain --output FILE).
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write a report to a file: FILE (in --format) or FORMAT=FILE; repeatable, e.g.
+    /// `-o sarif=out.sarif -o json=out.json` while text still goes to standard output.
+    #[arg(short, long, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// Exit 1 when a finding is at or above this level: critical, high, medium, low, info, none.
+    /// Default: the config file's, else medium.
+    #[arg(long, value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+    /// Run only these rules (ids, names or families such as IMG, FS); comma-separated or repeated.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (ids, names or families).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Override a rule's severity: RULE=LEVEL; repeatable.
+    #[arg(long, value_name = "RULE=LEVEL", value_parser = parse_severity_override)]
+    pub severity: Vec<(String, Severity)>,
+    /// Project config file. Default: the nearest .stevedore.yaml from the working directory up.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// SARIF automationDetails.id (GitHub's category), e.g. `stevedore/image`.
+    #[arg(long)]
+    pub sarif_category: Option<String>,
+    /// Never draw a progress bar (it is only drawn on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule id or name to explain.
+    pub rule: Option<String>,
+    /// `markdown` prints the README table (or one rule's documentation); `docs` prints docs/rules.md.
+    #[arg(long, value_parser = ["text", "markdown", "docs"], default_value = "text")]
+    pub format: String,
+}
+
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    s.parse()
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    crate::limits::parse_size(s)
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_severity_override(s: &str) -> Result<(String, Severity), String> {
+    let (rule, level) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected RULE=LEVEL"))?;
+    Ok((rule.trim().to_string(), level.parse()?))
+}

@@ -1,0 +1,236 @@
+//! `.stevedore.yaml`: the project's policy. Found from the working directory upwards, or given
+//! with `--config`. Precedence everywhere: command line > this file > the catalog's default.
+//!
+//! ```yaml
+//! fail-on: high
+//! ignore:
+//!   - IMG002                                   # a rule id, name or family
+//!   - rule: FS001
+//!     reason: reviewed setuid binaries only
+//! severity:
+//!   IMG001: high
+//! accept:                                      # accepted in-image paths per rule (globs)
+//!   FS001:
+//!     - /usr/bin/passwd
+//!     - path: /usr/lib/openssh/ssh-keysign
+//!       reason: needed for host-based auth
+//! ```
+
+use crate::catalog::Severity;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAMES: [&str; 2] = [".stevedore.yaml", ".stevedore.yml"];
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectConfig {
+    #[serde(default)]
+    pub fail_on: Option<String>,
+    #[serde(default)]
+    pub ignore: Vec<IgnoreItem>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    #[serde(default)]
+    pub accept: BTreeMap<String, Vec<AcceptItem>>,
+    /// Where it was read from, for messages.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum IgnoreItem {
+    Rule(String),
+    Detailed {
+        rule: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+}
+
+impl IgnoreItem {
+    pub fn rule(&self) -> &str {
+        match self {
+            IgnoreItem::Rule(r) | IgnoreItem::Detailed { rule: r, .. } => r,
+        }
+    }
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            IgnoreItem::Rule(_) => None,
+            IgnoreItem::Detailed { reason, .. } => reason.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AcceptItem {
+    Path(String),
+    Detailed {
+        path: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+}
+
+impl AcceptItem {
+    pub fn pattern(&self) -> &str {
+        match self {
+            AcceptItem::Path(p) | AcceptItem::Detailed { path: p, .. } => p,
+        }
+    }
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            AcceptItem::Path(_) => None,
+            AcceptItem::Detailed { reason, .. } => reason.as_deref(),
+        }
+    }
+}
+
+impl ProjectConfig {
+    pub fn parse(text: &str, path: &Path) -> Result<ProjectConfig> {
+        if text.trim().is_empty() {
+            return Ok(ProjectConfig {
+                path: Some(path.to_path_buf()),
+                ..Default::default()
+            });
+        }
+        let mut cfg: ProjectConfig = marked_yaml::from_yaml(0, text).map_err(|e| {
+            Error::input(path.display().to_string(), e.to_string().replace('\n', " "))
+        })?;
+        cfg.path = Some(path.to_path_buf());
+        Ok(cfg)
+    }
+
+    pub fn load(path: &Path) -> Result<ProjectConfig> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text, path)
+    }
+
+    /// `--config FILE`, else the nearest `.stevedore.yaml` from `start` upwards, else defaults.
+    pub fn discover(explicit: Option<&Path>, start: &Path) -> Result<ProjectConfig> {
+        if let Some(p) = explicit {
+            return Self::load(p);
+        }
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            for name in FILE_NAMES {
+                let candidate = d.join(name);
+                if candidate.is_file() {
+                    return Self::load(&candidate);
+                }
+            }
+            dir = d.parent();
+        }
+        Ok(ProjectConfig::default())
+    }
+
+    pub fn fail_on(&self) -> Result<Option<FailOn>> {
+        self.fail_on
+            .as_deref()
+            .map(|s| {
+                s.parse()
+                    .map_err(|e: String| self.error(format!("fail-on: {e}")))
+            })
+            .transpose()
+    }
+
+    pub fn severity_overrides(&self) -> Result<Vec<(String, Severity)>> {
+        self.severity
+            .iter()
+            .map(|(rule, sev)| {
+                sev.parse()
+                    .map(|s| (rule.clone(), s))
+                    .map_err(|e: String| self.error(format!("severity.{rule}: {e}")))
+            })
+            .collect()
+    }
+
+    pub fn error(&self, problem: String) -> Error {
+        let what = self
+            .path
+            .as_ref()
+            .map_or(".stevedore.yaml".to_string(), |p| p.display().to_string());
+        Error::input(what, problem)
+    }
+}
+
+/// `--fail-on`: a severity, or `none` to never fail on findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.trim().eq_ignore_ascii_case("none") {
+            return Ok(FailOn::Never);
+        }
+        s.parse::<Severity>().map(FailOn::Severity).map_err(|_| {
+            format!("`{s}` is not a fail-on level (critical, high, medium, low, info, none)")
+        })
+    }
+}
+
+impl std::fmt::Display for FailOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailOn::Severity(s) => write!(f, "{s}"),
+            FailOn::Never => f.write_str("none"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_section() {
+        let cfg = ProjectConfig::parse(
+            "fail-on: high\nignore:\n  - IMG002\n  - rule: FS001\n    reason: reviewed\nseverity:\n  IMG001: critical\naccept:\n  FS001:\n    - /usr/bin/su\n    - path: /usr/bin/passwd\n      reason: ok\n",
+            Path::new(".stevedore.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.fail_on().unwrap(),
+            Some(FailOn::Severity(Severity::High))
+        );
+        assert_eq!(cfg.ignore.len(), 2);
+        assert_eq!(cfg.ignore[1].reason(), Some("reviewed"));
+        assert_eq!(
+            cfg.severity_overrides().unwrap(),
+            vec![("IMG001".to_string(), Severity::Critical)]
+        );
+        assert_eq!(cfg.accept["FS001"][1].pattern(), "/usr/bin/passwd");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let err = ProjectConfig::parse("fail_on: high\n", Path::new("x.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("x.yaml: "), "{err}");
+        let cfg = ProjectConfig::parse("fail-on: loud\n", Path::new("x.yaml")).unwrap();
+        assert!(cfg.fail_on().is_err());
+        assert!(ProjectConfig::parse("ignore: [\n", Path::new("x.yaml")).is_err());
+    }
+
+    #[test]
+    fn discovery_walks_up() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".stevedore.yaml"), "fail-on: low\n").unwrap();
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        let cfg = ProjectConfig::discover(None, &nested).unwrap();
+        assert_eq!(
+            cfg.fail_on().unwrap(),
+            Some(FailOn::Severity(Severity::Low))
+        );
+    }
+}

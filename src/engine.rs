@@ -1,0 +1,316 @@
+//! The one place policy lives: which checks run, which findings are suppressed, what severity
+//! they carry and whether the run fails. Checks only emit raw findings; reporters only render.
+
+use crate::catalog::{Check, RawFinding, Run, Severity, Sink, Subject};
+use crate::checks::CATALOG;
+use crate::config::{FailOn, ProjectConfig};
+use crate::error::{Error, Result};
+use crate::image::digest::hex;
+use crate::image::wants::WantSet;
+use crate::image::{Image, Layer};
+use crate::source::{Platform, Transport};
+use sha2::{Digest as _, Sha256};
+
+/// The default `--fail-on`.
+pub const DEFAULT_FAIL_ON: FailOn = FailOn::Severity(Severity::Medium);
+
+/// Policy given on the command line; it wins over the project config.
+#[derive(Debug, Default, Clone)]
+pub struct CliPolicy {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<FailOn>,
+    /// `RULE=LEVEL` pairs.
+    pub severity: Vec<(String, Severity)>,
+}
+
+/// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
+pub fn selects(token: &str, check: &Check) -> bool {
+    let t = token.trim();
+    t.eq_ignore_ascii_case(check.id) || t == check.name || t.eq_ignore_ascii_case(check.family())
+}
+
+fn validate(tokens: &[String], origin: &str) -> Result<()> {
+    for t in tokens {
+        if !CATALOG.iter().any(|c| selects(t, c)) {
+            return Err(Error::usage(format!(
+                "{origin}: unknown rule `{t}` (see `stevedore rules`; ids, names and families such as IMG or FS work)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Why a finding is suppressed. Suppressed findings stay in JSON and SARIF.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Suppression {
+    /// SARIF suppression kind: `external` (config file) or `inSource` (inline comment).
+    pub kind: &'static str,
+    pub justification: String,
+}
+
+/// A finding after policy: effective severity, fingerprint, suppression.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub check: &'static Check,
+    pub severity: Severity,
+    pub message: String,
+    pub subject: Subject,
+    pub evidence: Vec<(&'static str, String)>,
+    /// Stable across rebuilds with the same problems: rule id + subject, never digests or times.
+    pub fingerprint: String,
+    pub suppression: Option<Suppression>,
+}
+
+pub struct Policy {
+    checks: Vec<&'static Check>,
+    fail_on: FailOn,
+    severity: Vec<(&'static str, Severity)>,
+    config: ProjectConfig,
+}
+
+impl Policy {
+    pub fn new(cli: &CliPolicy, config: ProjectConfig) -> Result<Policy> {
+        validate(&cli.select, "--select")?;
+        validate(&cli.ignore, "--ignore")?;
+        let config_name = config
+            .path
+            .as_ref()
+            .map_or(".stevedore.yaml".to_string(), |p| p.display().to_string());
+        let ignored: Vec<String> = config.ignore.iter().map(|i| i.rule().to_string()).collect();
+        validate(&ignored, &config_name)?;
+        validate(
+            &config.accept.keys().cloned().collect::<Vec<_>>(),
+            &config_name,
+        )?;
+        for patterns in config.accept.values() {
+            for p in patterns {
+                glob::Pattern::new(p.pattern()).map_err(|e| {
+                    config.error(format!("accept: bad pattern `{}`: {e}", p.pattern()))
+                })?;
+            }
+        }
+
+        let checks = CATALOG
+            .iter()
+            .copied()
+            .filter(|c| cli.select.is_empty() || cli.select.iter().any(|t| selects(t, c)))
+            .filter(|c| !cli.ignore.iter().any(|t| selects(t, c)))
+            .collect();
+
+        // Later entries win: catalog < file < command line.
+        let file_overrides = config.severity_overrides()?;
+        validate(
+            &file_overrides
+                .iter()
+                .map(|(r, _)| r.clone())
+                .collect::<Vec<_>>(),
+            &config_name,
+        )?;
+        let cli_rules: Vec<String> = cli.severity.iter().map(|(r, _)| r.clone()).collect();
+        validate(&cli_rules, "--severity")?;
+        let mut severity = Vec::new();
+        for (rule, sev) in file_overrides.iter().chain(cli.severity.iter()) {
+            for c in CATALOG.iter().filter(|c| selects(rule, c)) {
+                severity.push((c.id, *sev));
+            }
+        }
+        let fail_on = cli.fail_on.or(config.fail_on()?).unwrap_or(DEFAULT_FAIL_ON);
+        Ok(Policy {
+            checks,
+            fail_on,
+            severity,
+            config,
+        })
+    }
+
+    pub fn checks(&self) -> &[&'static Check] {
+        &self.checks
+    }
+
+    pub fn fail_on(&self) -> FailOn {
+        self.fail_on
+    }
+
+    /// The file contents the selected checks need from the image pass.
+    pub fn wants(&self) -> WantSet {
+        let mut set = WantSet::default();
+        for c in &self.checks {
+            for w in c.wants {
+                set.add(*w);
+            }
+        }
+        set
+    }
+
+    /// Runs every selected image check and applies the policy.
+    pub fn check_image(&self, image: &Image) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for check in &self.checks {
+            for run in check.runs {
+                let Run::Image(f) = run;
+                let mut sink = Sink::default();
+                f(image, &mut sink);
+                out.extend(
+                    sink.into_findings()
+                        .into_iter()
+                        .map(|raw| self.finish(check, raw)),
+                );
+            }
+        }
+        sort(&mut out);
+        out
+    }
+
+    fn finish(&self, check: &'static Check, raw: RawFinding) -> Finding {
+        let severity = self
+            .severity
+            .iter()
+            .rev()
+            .find(|(id, _)| *id == check.id)
+            .map_or(check.severity, |(_, s)| *s);
+        let fingerprint = fingerprint(check.id, &raw.subject.key());
+        let suppression = self.suppression(check, &raw.subject);
+        Finding {
+            check,
+            severity,
+            message: raw.message,
+            subject: raw.subject,
+            evidence: raw.evidence,
+            fingerprint,
+            suppression,
+        }
+    }
+
+    fn suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {
+        if let Some(item) = self.config.ignore.iter().find(|i| selects(i.rule(), check)) {
+            return Some(Suppression {
+                kind: "external",
+                justification: item.reason().map_or_else(
+                    || format!("{} is ignored in the project config", check.id),
+                    str::to_string,
+                ),
+            });
+        }
+        let path = subject.path()?;
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: false,
+        };
+        self.config
+            .accept
+            .iter()
+            .filter(|(rule, _)| selects(rule, check))
+            .flat_map(|(_, items)| items)
+            .find(|item| {
+                glob::Pattern::new(item.pattern()).is_ok_and(|p| p.matches_with(path, options))
+            })
+            .map(|item| Suppression {
+                kind: "external",
+                justification: item.reason().map_or_else(
+                    || format!("{path} is accepted for {} in the project config", check.id),
+                    str::to_string,
+                ),
+            })
+    }
+}
+
+fn fingerprint(rule: &str, key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    hex(&h.finalize()[..16])
+}
+
+/// Most severe first, then by rule and subject, so every output is deterministic.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.check.id.cmp(b.check.id))
+            .then_with(|| a.subject.key().cmp(&b.subject.key()))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
+/// What was scanned, as reports describe it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImageTarget {
+    pub input: String,
+    pub transport: Transport,
+    /// The repository path used as the SARIF location: `library/nginx`.
+    pub repository: String,
+    pub names: Vec<String>,
+    pub manifest_digest: Option<String>,
+    pub config_digest: String,
+    pub platform: Platform,
+    pub layers: Vec<LayerSummary>,
+    pub entries: usize,
+    pub shadowed_files: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerSummary {
+    #[serde(flatten)]
+    pub layer: Layer,
+    pub created_by: Option<String>,
+}
+
+impl ImageTarget {
+    pub fn of(image: &Image) -> ImageTarget {
+        ImageTarget {
+            input: image.origin.input.clone(),
+            transport: image.origin.transport,
+            repository: image.repository_path(),
+            names: image.origin.names.clone(),
+            manifest_digest: image.manifest_digest.as_ref().map(|d| d.to_string()),
+            config_digest: image.config_digest.to_string(),
+            platform: image.platform.clone(),
+            layers: image
+                .layers
+                .iter()
+                .map(|l| LayerSummary {
+                    layer: l.clone(),
+                    created_by: image.created_by(l.index).map(str::to_string),
+                })
+                .collect(),
+            entries: image.fs.len(),
+            shadowed_files: image.fs.shadowed().len(),
+        }
+    }
+}
+
+/// Everything a reporter renders.
+pub struct Report {
+    pub target: ImageTarget,
+    pub checks: Vec<&'static Check>,
+    pub findings: Vec<Finding>,
+    pub fail_on: FailOn,
+}
+
+impl Report {
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppression.is_none())
+    }
+
+    pub fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppression.is_some())
+            .count()
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.active().filter(|f| f.severity == severity).count()
+    }
+
+    /// Whether an unsuppressed finding is at or above `--fail-on`.
+    pub fn failed(&self) -> bool {
+        match self.fail_on {
+            FailOn::Never => false,
+            FailOn::Severity(level) => self.active().any(|f| f.severity >= level),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The streaming pass: config, then every layer (in parallel, each read once), then the merge.
+
+use super::config::ImageConfig;
+use super::digest::Digest;
+use super::fs::Fs;
+use super::layer::{Budget, LayerError, LayerInput, LayerScan, read_layer};
+use super::wants::WantSet;
+use super::{Image, Layer, Origin};
+use crate::error::{Error, Result};
+use crate::limits::{Limits, human_bytes};
+use crate::source::{Platform, Resolved, blobs_read_verified, parse_json};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How to read an image.
+pub struct ScanOptions<'a> {
+    pub limits: Limits,
+    pub wants: WantSet,
+    /// What the user typed, kept in the report.
+    pub input: String,
+    /// Called with the number of compressed bytes read, from any thread.
+    pub progress: &'a (dyn Fn(u64) + Sync),
+    /// Worker threads for layers; 0 = one per core.
+    pub threads: usize,
+}
+
+/// Reads and verifies the whole image. Nothing is reported on content that failed verification:
+/// any mismatch is an error.
+pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
+    let limits = &options.limits;
+    let store = resolved.store.as_ref();
+    let display = store.describe();
+    if resolved.layers.len() > limits.max_layers {
+        return Err(Error::Limit {
+            what: display,
+            problem: format!("image has {} layers", resolved.layers.len()),
+            limit: limits.max_layers.to_string(),
+            flag: "--max-layers",
+        });
+    }
+    let config_bytes =
+        blobs_read_verified(store, &resolved.config, "config", limits.max_json_bytes)?;
+    let config_digest = Digest::of_bytes(&config_bytes);
+    let config: ImageConfig =
+        parse_json(&config_bytes, &format!("{display}: config {config_digest}"))?;
+
+    let diff_ids: Vec<Digest> = config
+        .rootfs
+        .diff_ids
+        .iter()
+        .map(|d| {
+            Digest::parse(d)
+                .map_err(|e| Error::input(format!("{display}: config rootfs.diff_ids"), e))
+        })
+        .collect::<Result<_>>()?;
+    if diff_ids.len() != resolved.layers.len() {
+        return Err(Error::input(
+            format!("{display}: config {config_digest}"),
+            format!(
+                "rootfs lists {} diff_ids but the manifest has {} layers",
+                diff_ids.len(),
+                resolved.layers.len()
+            ),
+        ));
+    }
+
+    let scans = read_all_layers(&resolved, &diff_ids, options)?;
+
+    let history = config.layer_history(scans.len());
+    let mut fs = Fs::default();
+    let mut layers = Vec::with_capacity(scans.len());
+    for (index, scan) in scans.into_iter().enumerate() {
+        layers.push(Layer {
+            index,
+            digest: scan.digest,
+            diff_id: scan.diff_id,
+            media_type: resolved.layers[index].media_type.clone(),
+            compression: scan.compression,
+            size: scan.size,
+            uncompressed_size: scan.uncompressed_size,
+            history: history[index],
+        });
+        fs.apply_layer(index, scan.records);
+    }
+    read_link_targets(&resolved, &diff_ids, options, &mut fs)?;
+    let platform = Platform {
+        os: if config.os.is_empty() {
+            "linux".into()
+        } else {
+            config.os.clone()
+        },
+        architecture: config.architecture.clone(),
+        variant: (!config.variant.is_empty()).then(|| config.variant.clone()),
+    };
+    Ok(Image {
+        origin: Origin {
+            input: options.input.clone(),
+            transport: resolved.transport,
+            path: resolved.path.clone(),
+            names: resolved.names.clone(),
+        },
+        manifest_digest: resolved.manifest_digest.clone(),
+        config_digest,
+        platform,
+        config,
+        layers,
+        fs,
+    })
+}
+
+/// A wanted file reached through a symlink (`/etc/passwd -> ../usr/lib/passwd`) lives at a path
+/// nobody asked for, so its contents were skipped. Read just those files again from their layers.
+fn read_link_targets(
+    resolved: &Resolved,
+    diff_ids: &[Digest],
+    options: &ScanOptions<'_>,
+    fs: &mut Fs,
+) -> Result<()> {
+    let targets = fs.unread_targets(options.wants.paths());
+    let mut by_layer: std::collections::BTreeMap<usize, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for (layer, path) in targets {
+        by_layer.entry(layer).or_default().push(path);
+    }
+    for (layer, paths) in by_layer {
+        let followup = ScanOptions {
+            limits: options.limits.clone(),
+            wants: WantSet::exact(paths),
+            input: options.input.clone(),
+            progress: options.progress,
+            threads: 1,
+        };
+        let budget = Budget::new(options.limits.max_image_bytes);
+        let scan = read_one(resolved, layer, &diff_ids[layer], &followup, &budget)?;
+        for record in scan.records {
+            if let super::fs::LayerRecord::Entry(e) = record {
+                if let Some(content) = e.content {
+                    fs.set_content(&e.path, layer, content);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads layers on a few threads; each thread takes the next unread layer. Results come back in
+/// layer order. The first error stops the other workers at their next layer.
+fn read_all_layers(
+    resolved: &Resolved,
+    diff_ids: &[Digest],
+    options: &ScanOptions<'_>,
+) -> Result<Vec<LayerScan>> {
+    let count = resolved.layers.len();
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .clamp(1, count.max(1));
+    let budget = Budget::new(options.limits.max_image_bytes);
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<Result<LayerScan>>>> =
+        (0..count).map(|_| Mutex::new(None)).collect();
+    let failed = std::sync::atomic::AtomicBool::new(false);
+
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let result = read_one(resolved, i, &diff_ids[i], options, &budget);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(result);
+                    }
+                }
+            });
+        }
+    });
+
+    let results: Vec<Option<Result<LayerScan>>> = slots
+        .into_iter()
+        .map(|s| s.into_inner().ok().flatten())
+        .collect();
+    let mut out = Vec::with_capacity(count);
+    let mut first_error = None;
+    for result in results {
+        match result {
+            Some(Ok(scan)) => out.push(scan),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    if out.len() != count {
+        return Err(Error::input(
+            resolved.store.describe(),
+            "a layer worker stopped without a result",
+        ));
+    }
+    Ok(out)
+}
+
+fn read_one(
+    resolved: &Resolved,
+    index: usize,
+    diff_id: &Digest,
+    options: &ScanOptions<'_>,
+    budget: &Budget,
+) -> Result<LayerScan> {
+    let spec = &resolved.layers[index];
+    let store = resolved.store.as_ref();
+    let name = format!(
+        "{}: layer {index} ({})",
+        store.describe(),
+        spec.digest
+            .as_ref()
+            .map_or(spec.locator.as_str(), |d| d.as_str())
+    );
+    let raw = store.open(&spec.locator)?;
+    let input = LayerInput {
+        index,
+        media_type: spec.media_type.as_deref(),
+        digest: spec.digest.as_ref(),
+        size: spec.size,
+        diff_id: Some(diff_id),
+    };
+    read_layer(
+        raw,
+        &input,
+        &options.wants,
+        options.limits.max_file_bytes,
+        budget,
+        options.progress,
+    )
+    .map_err(|e| match e {
+        LayerError::Invalid(problem) => Error::input(name, problem),
+        LayerError::Limit(problem) => Error::Limit {
+            what: name,
+            problem,
+            limit: human_bytes(options.limits.max_image_bytes),
+            flag: "--max-image-size",
+        },
+    })
+}

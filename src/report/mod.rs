@@ -1,0 +1,51 @@
+//! HOW it is said. Reporters render a [`Report`]; they decide nothing.
+
+pub mod json;
+pub mod rules;
+pub mod sarif;
+pub mod text;
+
+use crate::engine::Report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            _ => Err(format!("`{s}` is not an output format (text, json, sarif)")),
+        }
+    }
+}
+
+/// Options that change how, not what, is rendered.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// SARIF `automationDetails.id`.
+    pub sarif_category: Option<String>,
+}
+
+/// Renders a report. Text carries ANSI styles; the writer strips them where colour is off.
+pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
+    match format {
+        Format::Text => text::render(report),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report, options),
+    }
+}
+
+/// Where rule documentation lives; SARIF `helpUri` and the README link here.
+pub const RULES_DOC_URL: &str =
+    "https://github.com/stevedore-scanner/stevedore/blob/main/docs/rules.md";
+
+pub fn help_uri(check: &crate::catalog::Check) -> String {
+    format!("{RULES_DOC_URL}#{}", check.id.to_ascii_lowercase())
+}

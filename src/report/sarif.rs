@@ -1,0 +1,197 @@
+//! SARIF 2.1.0 for GitHub code scanning. Rules come from the catalog; every result has a relative
+//! `uri` and `region.startLine`. With no Dockerfile known, image findings point at the image's
+//! repository path (line 1) and name the in-image path or config field as a logical location.
+
+use super::{RenderOptions, help_uri};
+use crate::catalog::Severity;
+use crate::catalog::{Check, Subject};
+use crate::engine::{Finding, Report};
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool,
+    ToolComponent,
+};
+use std::collections::BTreeMap;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const FINGERPRINT_KEY: &str = "stevedore/v1";
+
+pub fn render(report: &Report, options: &RenderOptions) -> String {
+    let rules: Vec<ReportingDescriptor> = report.checks.iter().map(|c| rule(c)).collect();
+    let results: Vec<SarifResult> = report.findings.iter().map(|f| result(report, f)).collect();
+    let driver = ToolComponent::builder()
+        .name("stevedore")
+        .version(crate::VERSION)
+        .semantic_version(crate::VERSION)
+        .information_uri(super::RULES_DOC_URL)
+        .rules(rules)
+        .build();
+    let mut properties = BTreeMap::new();
+    properties.insert(
+        "target".to_string(),
+        serde_json::to_value(&report.target).unwrap_or(Value::Null),
+    );
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        );
+    let run = match &options.sarif_category {
+        Some(id) => run
+            .automation_details(RunAutomationDetails::builder().id(id.clone()).build())
+            .build(),
+        None => run.build(),
+    };
+    let sarif = Sarif::builder()
+        .version(json!("2.1.0"))
+        .schema(SCHEMA)
+        .runs(vec![run])
+        .build();
+    let mut out = serde_json::to_string_pretty(&sarif).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn rule(check: &Check) -> ReportingDescriptor {
+    let mut tags = vec![
+        "security".to_string(),
+        "containers".to_string(),
+        check.family().to_string(),
+    ];
+    tags.extend(check.cis.iter().map(|s| format!("CIS-Docker-{s}")));
+    let mut props = BTreeMap::new();
+    props.insert(
+        "security-severity".to_string(),
+        json!(check.severity.security_severity()),
+    );
+    props.insert("precision".to_string(), json!("high"));
+    props.insert(
+        "problem.severity".to_string(),
+        json!(check.severity.sarif_level()),
+    );
+    ReportingDescriptor::builder()
+        .id(check.id)
+        .name(check.name)
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(check.title)
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(check.rationale)
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(format!(
+                    "{}\n\nRemediation: {}",
+                    check.rationale, check.remediation
+                ))
+                .markdown(super::rules::explain_markdown(check))
+                .build(),
+        )
+        .help_uri(help_uri(check))
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(check.severity.sarif_level()))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
+}
+
+fn logical_location(report: &Report, subject: &Subject) -> LogicalLocation {
+    let (name, qualified, kind) = match subject {
+        Subject::ImageConfig { field } => (
+            field.clone(),
+            format!("{}:{field}", report.target.repository),
+            "property",
+        ),
+        Subject::ImageFile { path, layer } => (
+            path.clone(),
+            format!("{}:layer{layer}:{path}", report.target.repository),
+            "resource",
+        ),
+        Subject::ImageHistory { index, .. } => (
+            format!("history[{index}]"),
+            format!("{}:history[{index}]", report.target.repository),
+            "declaration",
+        ),
+    };
+    LogicalLocation::builder()
+        .name(name)
+        .fully_qualified_name(qualified)
+        .kind(kind)
+        .build()
+}
+
+fn result(report: &Report, f: &Finding) -> SarifResult {
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(
+                    ArtifactLocation::builder()
+                        .uri(report.target.repository.clone())
+                        .build(),
+                )
+                .region(Region::builder().start_line(1).build())
+                .build(),
+        )
+        .logical_locations(vec![logical_location(report, &f.subject)])
+        .build();
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    let mut props = BTreeMap::new();
+    props.insert("severity".to_string(), json!(f.severity.name()));
+    if let Some(layer) = f.subject.layer() {
+        props.insert("layer".to_string(), json!(layer));
+    }
+    for (k, v) in &f.evidence {
+        props.insert(format!("evidence.{k}"), json!(v));
+    }
+    let builder = SarifResult::builder()
+        .rule_id(f.check.id)
+        .rule_index(
+            report
+                .checks
+                .iter()
+                .position(|c| c.id == f.check.id)
+                .unwrap_or(0) as i64,
+        )
+        .level(level(f.severity))
+        .message(Message::builder().text(f.message.clone()).build())
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .properties(PropertyBag::builder().additional_properties(props).build());
+    match &f.suppression {
+        Some(s) => builder
+            .suppressions(vec![
+                Suppression::builder()
+                    .kind(json!(s.kind))
+                    .justification(s.justification.clone())
+                    .status(json!("accepted"))
+                    .build(),
+            ])
+            .build(),
+        None => builder.build(),
+    }
+}
+
+fn level(s: Severity) -> ResultLevel {
+    match s.sarif_level() {
+        "error" => ResultLevel::Error,
+        "warning" => ResultLevel::Warning,
+        _ => ResultLevel::Note,
+    }
+}

@@ -1,0 +1,158 @@
+//! Blob stores: where the bytes of manifests, configs and layers are read from.
+
+use crate::error::{Error, Result};
+use crate::image::digest::Digest;
+use crate::limits::human_bytes;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// A blob the image needs, and what it must hash to.
+#[derive(Debug, Clone)]
+pub struct BlobSpec {
+    /// Where the store finds it: a path relative to the layout root or archive.
+    pub locator: String,
+    /// The digest the blob must have; `None` only where the format gives none.
+    pub digest: Option<Digest>,
+    pub size: Option<u64>,
+    pub media_type: Option<String>,
+}
+
+/// Opens blobs by locator. Every `open` gives an independent reader, so layers can be read in
+/// parallel.
+pub trait BlobStore: Send + Sync {
+    fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>>;
+    /// The archive or directory, for messages.
+    fn describe(&self) -> String;
+    fn has(&self, locator: &str) -> bool;
+}
+
+/// Reads a small JSON document (manifest, index, config) whole, within the size limit, and
+/// checks its digest and size when the spec gives them.
+pub fn read_verified(
+    store: &dyn BlobStore,
+    spec: &BlobSpec,
+    what: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>> {
+    let name = format!(
+        "{}: {what} {}",
+        store.describe(),
+        spec.digest
+            .as_ref()
+            .map_or(spec.locator.as_str(), |d| d.as_str())
+    );
+    if let Some(size) = spec.size {
+        if size > max_bytes {
+            return Err(Error::Limit {
+                what: name,
+                problem: format!("descriptor says {}", human_bytes(size)),
+                limit: human_bytes(max_bytes),
+                flag: "--max-json-size",
+            });
+        }
+    }
+    let mut reader = store.open(&spec.locator)?;
+    let mut bytes = Vec::new();
+    (&mut reader)
+        .take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::input(&name, e.to_string()))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::Limit {
+            what: name,
+            problem: "document is larger than allowed".into(),
+            limit: human_bytes(max_bytes),
+            flag: "--max-json-size",
+        });
+    }
+    if let Some(expected) = &spec.digest {
+        let actual = Digest::of_bytes(&bytes);
+        if &actual != expected {
+            return Err(Error::input(
+                name,
+                format!("digest mismatch: content is {actual}"),
+            ));
+        }
+    }
+    if let Some(size) = spec.size {
+        if size != bytes.len() as u64 {
+            return Err(Error::input(
+                name,
+                format!(
+                    "size mismatch: descriptor says {size} bytes, blob has {}",
+                    bytes.len()
+                ),
+            ));
+        }
+    }
+    Ok(bytes)
+}
+
+/// Parses JSON with a one-line error naming the document.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::input(what, format!("invalid JSON: {e}")))
+}
+
+/// An OCI image layout on disk.
+pub struct DirStore {
+    root: PathBuf,
+}
+
+impl DirStore {
+    pub fn new(root: &Path) -> Self {
+        DirStore {
+            root: root.to_path_buf(),
+        }
+    }
+}
+
+/// Refuses locators that could leave the store's root.
+fn safe_locator(locator: &str) -> Option<&str> {
+    let l = locator.trim_start_matches("./");
+    let ok = !l.is_empty()
+        && !l.starts_with('/')
+        && l.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+    ok.then_some(l)
+}
+
+impl BlobStore for DirStore {
+    fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>> {
+        let Some(l) = safe_locator(locator) else {
+            return Err(Error::input(
+                self.describe(),
+                format!("refusing blob path `{locator}`"),
+            ));
+        };
+        let path = self.root.join(l);
+        match File::open(&path) {
+            Ok(f) => Ok(Box::new(io::BufReader::with_capacity(256 * 1024, f))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::input(
+                self.describe(),
+                format!("blob `{l}` is missing"),
+            )),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn has(&self, locator: &str) -> bool {
+        safe_locator(locator).is_some_and(|l| self.root.join(l).is_file())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locators_cannot_escape() {
+        assert_eq!(safe_locator("blobs/sha256/ab"), Some("blobs/sha256/ab"));
+        assert_eq!(safe_locator("../etc/passwd"), None);
+        assert_eq!(safe_locator("/etc/passwd"), None);
+        assert_eq!(safe_locator("blobs//x"), None);
+    }
+}

@@ -1,0 +1,185 @@
+//! WHERE an image comes from. Every transport resolves to a [`Resolved`] image: a blob store
+//! plus the verified plan of which blobs make the image. The pass in `image/` does the rest.
+//!
+//! The syntax follows skopeo's transports: `docker-archive:PATH[:REF]`, `oci:DIR[:REF]`,
+//! `oci-archive:PATH[:REF]`; a bare existing path is detected.
+
+mod archive;
+mod blobs;
+mod docker_archive;
+mod oci_layout;
+mod platform;
+
+pub use blobs::{BlobSpec, BlobStore, DirStore, parse_json, read_verified as blobs_read_verified};
+pub use platform::Platform;
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use std::path::{Path, PathBuf};
+
+/// The image transports stevedore reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Transport {
+    #[serde(rename = "docker-archive")]
+    DockerArchive,
+    #[serde(rename = "oci")]
+    OciLayout,
+    #[serde(rename = "oci-archive")]
+    OciArchive,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::DockerArchive => "docker-archive",
+            Transport::OciLayout => "oci",
+            Transport::OciArchive => "oci-archive",
+        }
+    }
+}
+
+/// An image located and planned, not yet read.
+pub struct Resolved {
+    pub store: Box<dyn BlobStore>,
+    pub transport: Transport,
+    /// The path of the archive or layout directory.
+    pub path: PathBuf,
+    /// The reference the user picked inside the archive or layout, if any.
+    pub selector: Option<String>,
+    /// Names the image carries: docker-archive `RepoTags`, OCI ref annotations.
+    pub names: Vec<String>,
+    pub manifest_digest: Option<crate::image::digest::Digest>,
+    pub config: BlobSpec,
+    pub layers: Vec<BlobSpec>,
+}
+
+/// Options that steer resolution.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// `os/arch[/variant]`; `None` means `linux/` + the host architecture.
+    pub platform: Option<Platform>,
+    pub limits: Limits,
+}
+
+const TRANSPORT_HELP: &str = "use docker-archive:PATH, oci:DIR[:REF] or oci-archive:PATH[:REF] \
+(for an image in a daemon or registry, `docker save IMAGE -o image.tar` first)";
+
+/// Locates an image from what the user typed.
+pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
+    let platform = options.platform.clone().unwrap_or_else(Platform::host);
+    if let Some(rest) = input.strip_prefix("docker-archive:") {
+        let (path, selector) = split_path_and_ref(rest)?;
+        return docker_archive::open(&path, selector, &platform, &options.limits);
+    }
+    if let Some(rest) = input.strip_prefix("oci-archive:") {
+        let (path, selector) = split_path_and_ref(rest)?;
+        return oci_layout::open_archive(&path, selector, &platform, &options.limits);
+    }
+    if let Some(rest) = input.strip_prefix("oci:") {
+        let (path, selector) = split_path_and_ref(rest)?;
+        return oci_layout::open_dir(&path, selector, &platform, &options.limits);
+    }
+    if let Some((scheme, _)) = input.split_once(':') {
+        if matches!(
+            scheme,
+            "docker" | "docker-daemon" | "containers-storage" | "dir"
+        ) {
+            return Err(Error::usage(format!(
+                "`{input}`: the {scheme} transport is not supported yet; {TRANSPORT_HELP}"
+            )));
+        }
+    }
+    let path = Path::new(input);
+    if path.exists() {
+        return open_detected(path, &platform, &options.limits);
+    }
+    Err(Error::usage(format!(
+        "`{input}` is not a file or directory, and scanning by image reference is not supported yet; {TRANSPORT_HELP}"
+    )))
+}
+
+/// A bare path: a directory with `oci-layout`, or a tar (maybe compressed) holding
+/// `manifest.json` (docker save) or `oci-layout` (OCI archive).
+fn open_detected(path: &Path, platform: &Platform, limits: &Limits) -> Result<Resolved> {
+    if path.is_dir() {
+        if path.join("oci-layout").is_file() {
+            return oci_layout::open_dir(path, None, platform, limits);
+        }
+        return Err(Error::input(
+            path.display().to_string(),
+            "directory is not an OCI image layout (no oci-layout file)",
+        ));
+    }
+    let store = archive::TarStore::open(path, limits)?;
+    if store.has("manifest.json") {
+        docker_archive::from_store(store, path, None, platform, limits)
+    } else if store.has("oci-layout") {
+        oci_layout::from_archive_store(store, path, None, platform, limits)
+    } else {
+        Err(Error::input(
+            path.display().to_string(),
+            "not an image archive (no manifest.json or oci-layout inside)",
+        ))
+    }
+}
+
+/// `PATH[:REF]` where PATH may itself contain colons: the longest prefix that exists is the path.
+fn split_path_and_ref(rest: &str) -> Result<(PathBuf, Option<String>)> {
+    if rest.is_empty() {
+        return Err(Error::usage("missing path after the transport name"));
+    }
+    if Path::new(rest).exists() {
+        return Ok((PathBuf::from(rest), None));
+    }
+    let mut candidates: Vec<usize> = rest.match_indices(':').map(|(i, _)| i).collect();
+    candidates.reverse();
+    for i in candidates {
+        let (p, r) = (&rest[..i], &rest[i + 1..]);
+        if !p.is_empty() && Path::new(p).exists() {
+            let r = (!r.is_empty()).then(|| r.to_string());
+            return Ok((PathBuf::from(p), r));
+        }
+    }
+    Err(Error::io(
+        rest,
+        std::io::Error::from(std::io::ErrorKind::NotFound),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_reference_names_the_transports() {
+        let err = open("nginx:1.27", &OpenOptions::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("docker-archive:PATH"), "{err}");
+        assert!(err.contains("oci:DIR"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_transport_is_named() {
+        let err = open("docker://nginx", &OpenOptions::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("docker transport is not supported yet"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn path_and_ref_split_at_the_longest_existing_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a:b.tar");
+        std::fs::write(&file, b"").unwrap();
+        let spec = format!("{}:repo:tag", file.display());
+        let (p, r) = split_path_and_ref(&spec).unwrap();
+        assert_eq!(p, file);
+        assert_eq!(r.as_deref(), Some("repo:tag"));
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, one module per concern.
+
+mod support;
+
+mod cli;
+mod docs;
+mod formats;
+mod hostile;
+mod real_docker;
+mod snapshots;

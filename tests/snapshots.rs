@@ -1,0 +1,146 @@
+//! Snapshots of every output format for the shipped demo image, and SARIF checked by the shared
+//! validator (schema + GitHub code scanning's upload rules).
+
+use crate::support::{empty_config, repo, stevedore};
+use std::process::Command;
+
+fn demo_output(format: &str, extra: &[&str]) -> String {
+    let cfg = empty_config();
+    let mut args = vec!["image", "fixtures/demo.tar", "--config", &cfg, "-f", format];
+    args.extend_from_slice(extra);
+    let run = stevedore(&args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.stdout.replace(stevedore::VERSION, "[VERSION]")
+}
+
+#[test]
+fn text_report() {
+    insta::assert_snapshot!(demo_output("text", &[]));
+}
+
+#[test]
+fn json_report() {
+    insta::assert_snapshot!(demo_output("json", &[]));
+}
+
+#[test]
+fn sarif_report() {
+    insta::assert_snapshot!(demo_output(
+        "sarif",
+        &["--sarif-category", "stevedore/image"]
+    ));
+}
+
+/// The shared validator: SARIF 2.1.0 schema plus GitHub's rules. Required when the test script
+/// runs (it installs Python's jsonschema); skipped with a message under a bare `cargo test`
+/// where the validator is missing.
+#[test]
+fn sarif_passes_the_github_validator() {
+    let validator = repo().join("../shared/tools/validate-sarif");
+    if !validator.exists() {
+        assert!(
+            !crate::support::services_required(),
+            "validate-sarif is missing but the test script requires it"
+        );
+        eprintln!("SKIPPED: {} not found", validator.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg.yaml");
+    std::fs::write(&cfg, "accept:\n  FS001: [\"/app/*\"]\n").unwrap();
+    let plain = dir.path().join("plain.sarif");
+    let suppressed = dir.path().join("suppressed.sarif");
+    for (file, config) in [
+        (&plain, empty_config()),
+        (&suppressed, cfg.display().to_string()),
+    ] {
+        let run = stevedore(&[
+            "image",
+            "fixtures/demo.tar",
+            "--config",
+            &config,
+            "-o",
+            &format!("sarif={}", file.display()),
+            "--sarif-category",
+            "stevedore/image",
+        ]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+    }
+    let out = Command::new(&validator)
+        .arg(&plain)
+        .arg(&suppressed)
+        .output()
+        .expect("run validate-sarif");
+    assert!(
+        out.status.success(),
+        "validate-sarif failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&suppressed).unwrap()).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["suppressions"][0]["kind"] == "external")
+    );
+    for r in results {
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "stevedore-demo/app"
+        );
+    }
+}
+
+/// Fingerprints name the problem, not the build: the same problems in a rebuilt image (new
+/// digests, new times, another layer order) keep their fingerprints.
+#[test]
+fn fingerprints_survive_a_rebuild() {
+    use crate::support::imagegen::{self, Format};
+    let dir = tempfile::tempdir().unwrap();
+    let mut desc = imagegen::load(&crate::support::fixture("images/demo.yaml"));
+    let first = imagegen::write(&imagegen::build(&desc), Format::OciDirGzip, dir.path(), "a");
+    desc.layers[1].files.push(imagegen::FileDesc {
+        path: "app/VERSION".into(),
+        content: Some("2".into()),
+        ..Default::default()
+    });
+    desc.layers.insert(
+        0,
+        imagegen::LayerDesc {
+            created_by: "new base".into(),
+            files: vec![],
+        },
+    );
+    let second = imagegen::write(&imagegen::build(&desc), Format::OciDirGzip, dir.path(), "b");
+    let prints = |p: &std::path::Path| -> Vec<String> {
+        let run = stevedore(&[
+            "image",
+            &format!("oci:{}", p.display()),
+            "-f",
+            "sarif",
+            "--fail-on",
+            "none",
+            "--config",
+            &empty_config(),
+        ]);
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let mut v: Vec<String> = doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["stevedore/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (prints(&first), prints(&second));
+    assert_eq!(a.len(), 5);
+    assert_eq!(a, b);
+}

@@ -1,0 +1,88 @@
+//! Test helpers: run the real binary, build fixture images, find the repository's files.
+
+#![allow(dead_code)]
+
+pub mod imagegen;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("fixtures").join(rel)
+}
+
+/// An empty project config, so tests never pick up a `.stevedore.yaml` from around the checkout.
+pub fn empty_config() -> String {
+    fixture("config/empty.yaml").display().to_string()
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Runs `stevedore ARGS` in `cwd` with colour off.
+pub fn stevedore_in(cwd: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_stevedore"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run stevedore");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `stevedore ARGS` from the repository root.
+pub fn stevedore(args: &[&str]) -> Run {
+    stevedore_in(&repo(), args)
+}
+
+/// Writes fixture `name` (from `fixtures/images/NAME.yaml`) in `format` under `dir`; returns the
+/// reference to scan.
+pub fn build_fixture(name: &str, format: imagegen::Format, dir: &Path) -> String {
+    let desc = imagegen::load(&fixture(&format!("images/{name}.yaml")));
+    let built = imagegen::build(&desc);
+    let path = imagegen::write(&built, format, dir, name);
+    format.reference(&path)
+}
+
+/// The fixture descriptions shipped under `fixtures/images/`.
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixture("images"))
+        .expect("fixtures/images")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".yaml"))
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Whether scripts/test.sh started the real services; then tests needing them must not skip.
+pub fn services_required() -> bool {
+    std::env::var_os("STEVEDORE_TEST_SERVICES").is_some_and(|v| v == "1")
+}
