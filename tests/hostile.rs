@@ -327,3 +327,31 @@ fn hostile_digests_cannot_leave_the_layout() {
     .unwrap();
     assert_eq!(scan(&format!("oci:{}", layout.display()), &[]).code, 2);
 }
+
+/// A header whose size field claims far more than the stream holds (octal maximum, base-256
+/// huge, base-256 negative): the read ends in an error naming the layer, never an allocation of
+/// the claimed size.
+#[test]
+fn huge_and_negative_sizes_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let variants: [&[u8]; 3] = [
+        b"77777777777\0",
+        &[
+            0x80, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ],
+        &[
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+        ],
+    ];
+    for size_field in variants {
+        let mut layer = raw_tar(&[(b"victim", Regular, 0o644, b"abc", None)]);
+        layer[124..136].copy_from_slice(size_field);
+        let mut h = tar::Header::new_old();
+        h.as_mut_bytes().copy_from_slice(&layer[..512]);
+        h.set_cksum();
+        layer[..512].copy_from_slice(h.as_bytes());
+        let built = imagegen::from_layers(vec![layer], json!({}));
+        let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
+        assert_error(&run, "layer 0");
+    }
+}

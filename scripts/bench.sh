@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): scan a ~1 GiB synthetic image and compare with the physical floors
+# measured on the same blobs in the same run:
+#   - inflate-only: the same inflater (flate2 on zlib-rs) decompressing the layers to nowhere;
+#   - gzip -dc of the same layers.
+# Reports best-of-N wall time, the ratios, and peak RSS (/usr/bin/time -v).
+#
+# Usage: scripts/bench.sh [--size MIB] [--layers N] [--runs N] [--update-readme]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=1024 layers=6 runs=3 update=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) size=$2; shift 2 ;;
+    --layers) layers=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --update-readme) update=1; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ ! -x /usr/bin/time ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
+
+cargo build --release --quiet --bin stevedore --example bench_image --example inflate_floor
+bin=target/release
+img=target/bench/synthetic-${size}m-${layers}l
+if [ ! -f "$img/index.json" ]; then
+  echo "generating $img (once)…" >&2
+  rm -rf "$img"
+  "$bin/examples/bench_image" "$img" "$size" "$layers"
+fi
+mapfile -t blobs < "$img/layers.txt"
+compressed=$(cat "${blobs[@]}" | wc -c)
+
+# best wall seconds and peak RSS (KiB) of a command over $runs runs
+measure() {
+  local best="" rss=0 wall kb stats
+  stats=$(mktemp)
+  for _ in $(seq 1 "$runs"); do
+    /usr/bin/time -o "$stats" -f '%e %M' "$@" >/dev/null 2>&1
+    read -r wall kb < "$stats"
+    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
+    [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  rm -f "$stats"
+  echo "$best $rss"
+}
+
+read -r t_scan r_scan < <(measure "$bin/stevedore" image "oci:$img" --fail-on none -f json -o /dev/null)
+read -r t_scan1 r_scan1 < <(measure "$bin/stevedore" image "oci:$img" --threads 1 --fail-on none -f json -o /dev/null)
+read -r t_floor r_floor < <(measure "$bin/examples/inflate_floor" "${blobs[@]}")
+read -r t_hash r_hash < <(measure "$bin/examples/inflate_floor" --hash "${blobs[@]}")
+read -r t_gzip r_gzip < <(measure sh -c 'gzip -dc "$@" >/dev/null' gzip "${blobs[@]}")
+
+uncompressed=$("$bin/stevedore" image "oci:$img" --fail-on none -f json |
+  python3 -c 'import json,sys; print(sum(l["uncompressed_size"] for l in json.load(sys.stdin)["target"]["layers"]))')
+ratio() { awk "BEGIN{printf \"%.2f×\", $1 / $2}"; }
+mb() { awk "BEGIN{printf \"%.1f MB\", $1 / 1024}"; }
+
+table=$(cat <<TABLE
+Synthetic image: ${layers} gzip layers, $(awk "BEGIN{printf \"%.0f\", $uncompressed/1048576}") MiB of tar, $(awk "BEGIN{printf \"%.0f\", $compressed/1048576}") MiB compressed, best of ${runs} runs on $(nproc) cores ($(date -u +%Y-%m-%d)).
+
+| pass | wall | vs inflate-only floor | vs \`gzip -dc\` | peak RSS |
+|---|---|---|---|---|
+| \`stevedore image\` (layers in parallel) | ${t_scan} s | $(ratio "$t_scan" "$t_floor") | $(ratio "$t_scan" "$t_gzip") | $(mb "$r_scan") |
+| \`stevedore image --threads 1\` | ${t_scan1} s | $(ratio "$t_scan1" "$t_floor") | $(ratio "$t_scan1" "$t_gzip") | $(mb "$r_scan1") |
+| inflate-only floor (same inflater) | ${t_floor} s | 1.00× | $(ratio "$t_floor" "$t_gzip") | $(mb "$r_floor") |
+| inflate + sha256 of both streams (verifying floor, 1 core) | ${t_hash} s | $(ratio "$t_hash" "$t_floor") | $(ratio "$t_hash" "$t_gzip") | $(mb "$r_hash") |
+| \`gzip -dc\` | ${t_gzip} s | $(ratio "$t_gzip" "$t_floor") | 1.00× | $(mb "$r_gzip") |
+TABLE
+)
+echo "$table"
+
+if [ "$update" = 1 ]; then
+  python3 - "$table" <<'PY'
+import re, sys
+table = sys.argv[1]
+text = open("README.md").read()
+new = re.sub(r"(<!-- bench:start -->\n).*?(<!-- bench:end -->)", lambda m: m.group(1) + table + "\n" + m.group(2), text, flags=re.S)
+open("README.md", "w").write(new)
+PY
+  echo "README.md updated" >&2
+fi
