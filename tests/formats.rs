@@ -74,6 +74,14 @@ fn manifest_digest_is_reported_for_oci_sources() {
     );
     let legacy = scan_json(&build_fixture("demo", Format::DockerArchive, dir.path()));
     assert!(legacy["target"]["manifest_digest"].is_null());
+    // Newer docker save archives carry an OCI index: its manifest digest is reported.
+    let newer = scan_json(&build_fixture("demo", Format::DockerArchiveOci, dir.path()));
+    assert!(
+        newer["target"]["manifest_digest"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("sha256:"))
+    );
+    assert_eq!(newer["target"]["transport"], "docker-archive");
 }
 
 fn fired(name: &str) -> BTreeSet<String> {

@@ -6,7 +6,7 @@
 use super::archive::TarStore;
 use super::blobs::{BlobSpec, BlobStore, parse_json, read_verified};
 use super::platform::Platform;
-use super::{Resolved, Transport};
+use super::{Resolved, Transport, oci_layout};
 use crate::error::{Error, Result};
 use crate::image::digest::Digest;
 use crate::limits::Limits;
@@ -49,7 +49,7 @@ pub fn from_store(
     store: TarStore,
     path: &Path,
     selector: Option<String>,
-    _platform: &Platform,
+    platform: &Platform,
     limits: &Limits,
 ) -> Result<Resolved> {
     let display = store.describe();
@@ -69,7 +69,7 @@ pub fn from_store(
         size: None,
         media_type: None,
     };
-    let layers = entry
+    let layers: Vec<BlobSpec> = entry
         .layers
         .iter()
         .map(|l| BlobSpec {
@@ -85,13 +85,23 @@ pub fn from_store(
             media_type: None,
         })
         .collect();
+    // Newer docker save also writes an OCI layout: where it describes the same image, take its
+    // verified manifest digest and layer descriptors (media types, digests, sizes).
+    let oci = (store.has("index.json") && config.digest.is_some())
+        .then(|| oci_layout::plan(&store, None, platform, limits).ok())
+        .flatten()
+        .filter(|plan| plan.config.digest == config.digest && plan.layers.len() == layers.len());
+    let (manifest_digest, layers) = match oci {
+        Some(plan) => (plan.manifest_digest, plan.layers),
+        None => (None, layers),
+    };
     Ok(Resolved {
         store: Box::new(store),
         transport: Transport::DockerArchive,
         path: path.to_path_buf(),
         selector,
         names: entry.repo_tags.clone().unwrap_or_default(),
-        manifest_digest: None,
+        manifest_digest,
         config,
         layers,
     })

@@ -105,6 +105,33 @@ fn resolve(
     platform: &Platform,
     limits: &Limits,
 ) -> Result<Resolved> {
+    let plan = plan(store.as_ref(), selector.as_deref(), platform, limits)?;
+    Ok(Resolved {
+        store,
+        transport,
+        path: path.to_path_buf(),
+        selector,
+        names: plan.names,
+        manifest_digest: plan.manifest_digest,
+        config: plan.config,
+        layers: plan.layers,
+    })
+}
+
+/// What an OCI layout says the image is, every step verified.
+pub struct Plan {
+    pub names: Vec<String>,
+    pub manifest_digest: Option<Digest>,
+    pub config: BlobSpec,
+    pub layers: Vec<BlobSpec>,
+}
+
+pub fn plan(
+    store: &dyn BlobStore,
+    selector: Option<&str>,
+    platform: &Platform,
+    limits: &Limits,
+) -> Result<Plan> {
     let display = store.describe();
     let index_spec = BlobSpec {
         locator: "index.json".into(),
@@ -112,10 +139,10 @@ fn resolve(
         size: None,
         media_type: None,
     };
-    let bytes = read_verified(store.as_ref(), &index_spec, "index", limits.max_json_bytes)?;
+    let bytes = read_verified(store, &index_spec, "index", limits.max_json_bytes)?;
     let index: ImageIndex = parse_json(&bytes, &format!("{display}: index.json"))?;
 
-    let top = pick_top(&index, selector.as_deref(), &display)?;
+    let top = pick_top(&index, selector, &display)?;
     let mut names: Vec<String> = [annotation(top, CONTAINERD_NAME), annotation(top, REF_NAME)]
         .into_iter()
         .flatten()
@@ -129,14 +156,14 @@ fn resolve(
         current = pick_platform(index.manifests(), platform, &display, "index.json")?.clone();
     }
     for _ in 0..MAX_INDEX_DEPTH {
-        let spec = blob_spec(&current, "descriptor", store.as_ref())?;
+        let spec = blob_spec(&current, "descriptor", store)?;
         let media_type = current.media_type().to_string();
         let what = if INDEX_TYPES.contains(&media_type.as_str()) {
             "index"
         } else {
             "manifest"
         };
-        let bytes = read_verified(store.as_ref(), &spec, what, limits.max_json_bytes)?;
+        let bytes = read_verified(store, &spec, what, limits.max_json_bytes)?;
         let label = format!("{display}: {what} {}", current.digest());
         let is_index = INDEX_TYPES.contains(&media_type.as_str())
             || (!MANIFEST_TYPES.contains(&media_type.as_str()) && looks_like_index(&bytes));
@@ -152,17 +179,13 @@ fn resolve(
             ));
         }
         let manifest: ImageManifest = parse_json(&bytes, &label)?;
-        let config = blob_spec(manifest.config(), "config descriptor", store.as_ref())?;
+        let config = blob_spec(manifest.config(), "config descriptor", store)?;
         let layers = manifest
             .layers()
             .iter()
-            .map(|l| blob_spec(l, "layer descriptor", store.as_ref()))
+            .map(|l| blob_spec(l, "layer descriptor", store))
             .collect::<Result<Vec<_>>>()?;
-        return Ok(Resolved {
-            store,
-            transport,
-            path: path.to_path_buf(),
-            selector,
+        return Ok(Plan {
             names,
             manifest_digest: spec.digest,
             config,
