@@ -8,8 +8,23 @@ use crate::catalog::Check;
 
 pub static CATALOG: &[&Check] = &[
     &fs::setuid_setgid_file::CHECK,
+    &fs::file_capabilities::CHECK,
+    &fs::secret_file::CHECK,
+    &fs::empty_password::CHECK,
+    &fs::extra_root_account::CHECK,
+    &fs::world_writable::CHECK,
+    &fs::unnecessary_files::CHECK,
     &image::root_user::CHECK,
     &image::missing_healthcheck::CHECK,
+    &image::update_without_install::CHECK,
+    &image::add_instruction::CHECK,
+    &image::secret_in_config::CHECK,
+    &image::latest_tag::CHECK,
+    &image::sensitive_port::CHECK,
+    &image::privileged_run_label::CHECK,
+    &image::sudo_in_build::CHECK,
+    &image::package_cache_left::CHECK,
+    &image::sensitive_volume::CHECK,
 ];
 
 #[cfg(test)]

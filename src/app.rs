@@ -29,6 +29,9 @@ fn policy(args: &ReportArgs) -> Result<Policy> {
         ignore: args.ignore.clone(),
         fail_on: args.fail_on,
         severity: args.severity.clone(),
+        accept_keys: args.accept_key.clone(),
+        accept_files: args.accept_file.clone(),
+        trust_image_labels: !args.ignore_image_labels,
     };
     Policy::new(&cli, config)
 }

@@ -136,26 +136,87 @@ impl fmt::Debug for Check {
     }
 }
 
-/// What a finding is about. This is the finding's identity across rebuilds: it holds paths and
-/// field names, never digests or times.
+/// What a finding is about. This is the finding's identity across rebuilds: it holds paths,
+/// field names and build steps, never digests or times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Subject {
-    /// A field of the image configuration, e.g. `config.User`.
-    ImageConfig { field: String },
-    /// A file in the image, with the layer that wrote it.
-    ImageFile { path: String, layer: usize },
-    /// A history entry (a build step) and the layer it created, if any.
-    ImageHistory { index: usize, layer: Option<usize> },
+    /// A field of the image configuration, e.g. `config.User`; `key` names one entry of a map or
+    /// list field (`config.Env` → `AWS_SECRET_ACCESS_KEY`, `config.Labels` → a label).
+    ImageConfig {
+        field: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
+    /// A file in the image and the layer that wrote it. `deleted_in` is set for a shadowed file:
+    /// the later layer that deleted or replaced it (it still ships).
+    ImageFile {
+        path: String,
+        layer: usize,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        deleted_in: Option<usize>,
+    },
+    /// A history entry (a build step), the layer it created if any, and its command.
+    ImageHistory {
+        index: usize,
+        layer: Option<usize>,
+        step: String,
+    },
 }
 
 impl Subject {
-    /// The stable part used for fingerprints and for matching accepted paths.
+    pub fn config(field: &str) -> Subject {
+        Subject::ImageConfig {
+            field: field.to_string(),
+            key: None,
+        }
+    }
+
+    pub fn config_key(field: &str, key: &str) -> Subject {
+        Subject::ImageConfig {
+            field: field.to_string(),
+            key: Some(key.to_string()),
+        }
+    }
+
+    pub fn file(entry: &crate::image::fs::Entry) -> Subject {
+        Subject::ImageFile {
+            path: entry.path.clone(),
+            layer: entry.layer,
+            deleted_in: None,
+        }
+    }
+
+    pub fn shadowed(s: &crate::image::fs::Shadowed) -> Subject {
+        Subject::ImageFile {
+            path: s.entry.path.clone(),
+            layer: s.entry.layer,
+            deleted_in: Some(s.by_layer),
+        }
+    }
+
+    /// The stable part used for fingerprints.
     pub fn key(&self) -> String {
         match self {
-            Subject::ImageConfig { field } => field.clone(),
-            Subject::ImageFile { path, .. } => path.clone(),
-            Subject::ImageHistory { index, .. } => format!("history[{index}]"),
+            Subject::ImageConfig { field, key: None } => field.clone(),
+            Subject::ImageConfig {
+                field,
+                key: Some(k),
+            } => format!("{field}:{k}"),
+            Subject::ImageFile {
+                path,
+                deleted_in: None,
+                ..
+            } => path.clone(),
+            Subject::ImageFile {
+                path,
+                deleted_in: Some(_),
+                ..
+            } => format!("{path} (deleted)"),
+            Subject::ImageHistory { step, .. } => format!(
+                "step:{}",
+                step.split_whitespace().collect::<Vec<_>>().join(" ")
+            ),
         }
     }
 
@@ -163,6 +224,14 @@ impl Subject {
     pub fn path(&self) -> Option<&str> {
         match self {
             Subject::ImageFile { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The env or label name, where the subject is one.
+    pub fn config_key_name(&self) -> Option<&str> {
+        match self {
+            Subject::ImageConfig { key: Some(k), .. } => Some(k),
             _ => None,
         }
     }
@@ -176,13 +245,16 @@ impl Subject {
     }
 }
 
-/// What a check emits: no severity decisions, no formatting beyond the message.
+/// What a check emits: no policy, no formatting beyond the message.
 #[derive(Debug, Clone)]
 pub struct RawFinding {
     pub message: String,
     pub subject: Subject,
     /// Facts behind the finding, e.g. `("mode", "4755")`. Rendered by reporters.
     pub evidence: Vec<(&'static str, String)>,
+    /// Where the facts make one finding worse or milder than the rule's default (an `ADD` of a
+    /// URL, `CAP_SYS_ADMIN`). Configuration still overrides it.
+    pub severity: Option<Severity>,
 }
 
 /// Collects a check's findings.
@@ -202,6 +274,23 @@ impl Sink {
             message: message.into(),
             subject,
             evidence,
+            severity: None,
+        });
+    }
+
+    /// Reports a finding whose facts set its severity (see [`RawFinding::severity`]).
+    pub fn report_at(
+        &mut self,
+        severity: Severity,
+        message: impl Into<String>,
+        subject: Subject,
+        evidence: Vec<(&'static str, String)>,
+    ) {
+        self.findings.push(RawFinding {
+            message: message.into(),
+            subject,
+            evidence,
+            severity: Some(severity),
         });
     }
 

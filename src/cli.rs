@@ -76,6 +76,15 @@ pub struct ReportArgs {
     /// Override a rule's severity: RULE=LEVEL; repeatable.
     #[arg(long, value_name = "RULE=LEVEL", value_parser = parse_severity_override)]
     pub severity: Vec<(String, Severity)>,
+    /// Accept an env or label name for every rule (e.g. a public DSN); repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub accept_key: Vec<String>,
+    /// Accept an in-image path (glob) for every rule; repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub accept_file: Vec<String>,
+    /// Do not let the image's own `stevedore.ignore` label suppress rules.
+    #[arg(long)]
+    pub ignore_image_labels: bool,
     /// Project config file. Default: the nearest .stevedore.yaml from the working directory up.
     #[arg(long)]
     pub config: Option<PathBuf>,

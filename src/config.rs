@@ -9,11 +9,14 @@
 //!     reason: reviewed setuid binaries only
 //! severity:
 //!   IMG001: high
-//! accept:                                      # accepted in-image paths per rule (globs)
+//! accept:                   # per rule: in-image paths (globs, start with /) or env/label names
 //!   FS001:
 //!     - /usr/bin/passwd
 //!     - path: /usr/lib/openssh/ssh-keysign
 //!       reason: needed for host-based auth
+//!   IMG005:
+//!     - key: SENTRY_DSN
+//!       reason: public by design
 //! ```
 
 use crate::catalog::Severity;
@@ -65,26 +68,42 @@ impl IgnoreItem {
     }
 }
 
+/// One accepted thing for a rule: an in-image path (glob) or an env/label name. A plain string
+/// starting with `/` is a path, any other plain string a name.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum AcceptItem {
-    Path(String),
+    Plain(String),
     Detailed {
-        path: String,
+        #[serde(default)]
+        path: Option<String>,
+        #[serde(default)]
+        key: Option<String>,
         #[serde(default)]
         reason: Option<String>,
     },
 }
 
 impl AcceptItem {
-    pub fn pattern(&self) -> &str {
+    /// The path glob, if this item accepts a path.
+    pub fn path(&self) -> Option<&str> {
         match self {
-            AcceptItem::Path(p) | AcceptItem::Detailed { path: p, .. } => p,
+            AcceptItem::Plain(p) if p.starts_with('/') => Some(p),
+            AcceptItem::Detailed { path, .. } => path.as_deref(),
+            AcceptItem::Plain(_) => None,
+        }
+    }
+    /// The env or label name, if this item accepts one.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            AcceptItem::Plain(k) if !k.starts_with('/') => Some(k),
+            AcceptItem::Detailed { key, .. } => key.as_deref(),
+            AcceptItem::Plain(_) => None,
         }
     }
     pub fn reason(&self) -> Option<&str> {
         match self {
-            AcceptItem::Path(_) => None,
+            AcceptItem::Plain(_) => None,
             AcceptItem::Detailed { reason, .. } => reason.as_deref(),
         }
     }
@@ -207,7 +226,8 @@ mod tests {
             cfg.severity_overrides().unwrap(),
             vec![("IMG001".to_string(), Severity::Critical)]
         );
-        assert_eq!(cfg.accept["FS001"][1].pattern(), "/usr/bin/passwd");
+        assert_eq!(cfg.accept["FS001"][1].path(), Some("/usr/bin/passwd"));
+        assert_eq!(cfg.accept["FS001"][0].path(), Some("/usr/bin/su"));
     }
 
     #[test]

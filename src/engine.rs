@@ -22,7 +22,17 @@ pub struct CliPolicy {
     pub fail_on: Option<FailOn>,
     /// `RULE=LEVEL` pairs.
     pub severity: Vec<(String, Severity)>,
+    /// `--accept-key NAME`: env or label names accepted for every rule.
+    pub accept_keys: Vec<String>,
+    /// `--accept-file GLOB`: in-image paths accepted for every rule.
+    pub accept_files: Vec<String>,
+    /// Whether an image's own `stevedore.ignore` label may suppress rules. True for the CLI
+    /// (the user chose the image); a registry-facing server must not trust it by default.
+    pub trust_image_labels: bool,
 }
+
+/// The label with which an image asks for rules to be suppressed: `stevedore.ignore=IMG005,FS007`.
+pub const IGNORE_LABEL: &str = "stevedore.ignore";
 
 /// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
 pub fn selects(token: &str, check: &Check) -> bool {
@@ -67,7 +77,16 @@ pub struct Policy {
     fail_on: FailOn,
     severity: Vec<(&'static str, Severity)>,
     config: ProjectConfig,
+    accept_keys: Vec<String>,
+    accept_files: Vec<glob::Pattern>,
+    trust_image_labels: bool,
 }
+
+const GLOB: glob::MatchOptions = glob::MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
 
 impl Policy {
     pub fn new(cli: &CliPolicy, config: ProjectConfig) -> Result<Policy> {
@@ -83,13 +102,23 @@ impl Policy {
             &config.accept.keys().cloned().collect::<Vec<_>>(),
             &config_name,
         )?;
-        for patterns in config.accept.values() {
-            for p in patterns {
-                glob::Pattern::new(p.pattern()).map_err(|e| {
-                    config.error(format!("accept: bad pattern `{}`: {e}", p.pattern()))
-                })?;
+        for items in config.accept.values() {
+            for item in items {
+                if let Some(p) = item.path() {
+                    glob::Pattern::new(p)
+                        .map_err(|e| config.error(format!("accept: bad pattern `{p}`: {e}")))?;
+                } else if item.key().is_none() {
+                    return Err(config.error("accept: an entry needs a path or a key".into()));
+                }
             }
         }
+        let accept_files = cli
+            .accept_files
+            .iter()
+            .map(|p| {
+                glob::Pattern::new(p).map_err(|e| Error::usage(format!("--accept-file `{p}`: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
 
         let checks = CATALOG
             .iter()
@@ -121,6 +150,9 @@ impl Policy {
             fail_on,
             severity,
             config,
+            accept_keys: cli.accept_keys.clone(),
+            accept_files,
+            trust_image_labels: cli.trust_image_labels,
         })
     }
 
@@ -145,17 +177,35 @@ impl Policy {
 
     /// Runs every selected image check and applies the policy.
     pub fn check_image(&self, image: &Image) -> Vec<Finding> {
+        let label_ignores: Vec<&str> = match image.config.config.labels.get(IGNORE_LABEL) {
+            Some(v) if self.trust_image_labels => v
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .collect(),
+            _ => Vec::new(),
+        };
         let mut out = Vec::new();
         for check in &self.checks {
             for run in check.runs {
                 let Run::Image(f) = run;
                 let mut sink = Sink::default();
                 f(image, &mut sink);
-                out.extend(
-                    sink.into_findings()
-                        .into_iter()
-                        .map(|raw| self.finish(check, raw)),
-                );
+                for raw in sink.into_findings() {
+                    let mut finding = self.finish(check, raw);
+                    if finding.suppression.is_none()
+                        && label_ignores.iter().any(|t| selects(t, check))
+                    {
+                        finding.suppression = Some(Suppression {
+                            kind: "inSource",
+                            justification: format!(
+                                "the image's {IGNORE_LABEL} label suppresses {}",
+                                check.id
+                            ),
+                        });
+                    }
+                    out.push(finding);
+                }
             }
         }
         sort(&mut out);
@@ -168,7 +218,9 @@ impl Policy {
             .iter()
             .rev()
             .find(|(id, _)| *id == check.id)
-            .map_or(check.severity, |(_, s)| *s);
+            .map(|(_, s)| *s)
+            .or(raw.severity)
+            .unwrap_or(check.severity);
         let fingerprint = fingerprint(check.id, &raw.subject.key());
         let suppression = self.suppression(check, &raw.subject);
         Finding {
@@ -192,27 +244,47 @@ impl Policy {
                 ),
             });
         }
-        let path = subject.path()?;
-        let options = glob::MatchOptions {
-            case_sensitive: true,
-            require_literal_separator: true,
-            require_literal_leading_dot: false,
-        };
-        self.config
+        if let Some(key) = subject.config_key_name() {
+            if self.accept_keys.iter().any(|k| k == key) {
+                return Some(Suppression {
+                    kind: "external",
+                    justification: format!("{key} is accepted with --accept-key"),
+                });
+            }
+        }
+        if let Some(path) = subject.path() {
+            if self.accept_files.iter().any(|p| p.matches_with(path, GLOB)) {
+                return Some(Suppression {
+                    kind: "external",
+                    justification: format!("{path} is accepted with --accept-file"),
+                });
+            }
+        }
+        let item = self
+            .config
             .accept
             .iter()
             .filter(|(rule, _)| selects(rule, check))
             .flat_map(|(_, items)| items)
             .find(|item| {
-                glob::Pattern::new(item.pattern()).is_ok_and(|p| p.matches_with(path, options))
-            })
-            .map(|item| Suppression {
-                kind: "external",
-                justification: item.reason().map_or_else(
-                    || format!("{path} is accepted for {} in the project config", check.id),
-                    str::to_string,
-                ),
-            })
+                let path_ok = match (item.path(), subject.path()) {
+                    (Some(p), Some(path)) => glob::Pattern::new(p).is_ok_and(|p| p.matches_with(path, GLOB)),
+                    _ => false,
+                };
+                let key_ok = matches!((item.key(), subject.config_key_name()), (Some(k), Some(name)) if k == name);
+                path_ok || key_ok
+            })?;
+        let what = subject
+            .path()
+            .or(subject.config_key_name())
+            .unwrap_or("this finding");
+        Some(Suppression {
+            kind: "external",
+            justification: item.reason().map_or_else(
+                || format!("{what} is accepted for {} in the project config", check.id),
+                str::to_string,
+            ),
+        })
     }
 }
 

@@ -16,6 +16,7 @@ pub mod image;
 pub mod limits;
 pub mod reference;
 pub mod report;
+pub mod secrets;
 pub mod source;
 
 pub use error::{Error, Result};

@@ -60,6 +60,26 @@ pub fn file_stem(path: &Path) -> String {
     }
 }
 
+/// The short form docker prints: `docker.io/library/nginx:1` → `nginx:1`,
+/// `docker.io/org/app:2` → `org/app:2`; other registries stay.
+pub fn familiar(reference: &str) -> &str {
+    reference
+        .strip_prefix("docker.io/library/")
+        .or_else(|| reference.strip_prefix("docker.io/"))
+        .or_else(|| reference.strip_prefix("index.docker.io/"))
+        .unwrap_or(reference)
+}
+
+/// Whether a name from an image (a full reference, or a bare OCI tag such as `latest`) means
+/// the `latest` tag.
+pub fn means_latest(name: &str) -> bool {
+    if names_an_image(name) {
+        is_latest(name)
+    } else {
+        name == "latest"
+    }
+}
+
 /// Whether a reference names the `latest` tag, explicitly or by having no tag or digest.
 pub fn is_latest(reference: &str) -> bool {
     if reference.contains('@') {

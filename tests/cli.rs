@@ -11,40 +11,21 @@ fn demo() -> String {
 #[test]
 fn exit_codes_follow_fail_on() {
     let cfg = empty_config();
-    // demo has medium findings (IMG001, FS001) and a low one (IMG002).
-    assert_eq!(
-        stevedore(&["image", &demo(), "--config", &cfg]).code,
-        1,
-        "default fail-on is medium"
-    );
-    assert_eq!(
-        stevedore(&["image", &demo(), "--config", &cfg, "--fail-on", "high"]).code,
-        0
-    );
-    assert_eq!(
-        stevedore(&["image", &demo(), "--config", &cfg, "--fail-on", "none"]).code,
-        0
-    );
-    assert_eq!(
-        stevedore(&[
-            "image",
-            &demo(),
-            "--config",
-            &cfg,
-            "--select",
-            "IMG002",
-            "--fail-on",
-            "low"
-        ])
-        .code,
-        1
-    );
-    assert_eq!(
-        stevedore(&["image", &demo(), "--config", &cfg, "--select", "IMG002"]).code,
-        0
-    );
-    let bad = stevedore(&["image", &demo(), "--fail-on", "loud"]);
-    assert_eq!(bad.code, 2);
+    let demo = demo();
+    let code = |args: &[&str]| {
+        let mut a = vec!["image", demo.as_str(), "--config", &cfg];
+        a.extend_from_slice(args);
+        stevedore(&a).code
+    };
+    // demo: a critical shadowed secret (FS003), medium IMG001 and FS001, a low IMG002.
+    assert_eq!(code(&[]), 1, "default fail-on is medium");
+    assert_eq!(code(&["--fail-on", "critical"]), 1);
+    assert_eq!(code(&["--fail-on", "critical", "--ignore", "FS003"]), 0);
+    assert_eq!(code(&["--fail-on", "high", "--ignore", "FS003"]), 0);
+    assert_eq!(code(&["--fail-on", "none"]), 0);
+    assert_eq!(code(&["--select", "IMG002", "--fail-on", "low"]), 1);
+    assert_eq!(code(&["--select", "IMG002"]), 0);
+    assert_eq!(code(&["--fail-on", "loud"]), 2);
 }
 
 #[test]
@@ -107,12 +88,19 @@ fn select_and_ignore_take_ids_names_and_families() {
             .map(|r| r.as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(rules(&["--select", "FS"]), vec!["FS001"]);
+    let family = |prefix: &str| -> Vec<String> {
+        stevedore::checks::CATALOG
+            .iter()
+            .filter(|c| c.family() == prefix)
+            .map(|c| c.id.to_string())
+            .collect()
+    };
+    assert_eq!(rules(&["--select", "FS"]), family("FS"));
     assert_eq!(
         rules(&["--select", "root-user,IMG002"]),
         vec!["IMG001", "IMG002"]
     );
-    assert_eq!(rules(&["--ignore", "img"]), vec!["FS001"]);
+    assert_eq!(rules(&["--ignore", "img"]), family("FS"));
     let bad = stevedore(&["image", &demo, "--select", "NOPE042"]);
     assert_eq!(bad.code, 2);
     assert!(
@@ -173,12 +161,31 @@ fn project_config_suppresses_overrides_and_sets_fail_on() {
     );
     assert_eq!(report["summary"]["suppressed"], 3);
     // The command line wins over the file.
-    let run = stevedore_in(&nested, &["image", &demo(), "--fail-on", "critical"]);
+    let run = stevedore_in(
+        &nested,
+        &[
+            "image",
+            &demo(),
+            "--fail-on",
+            "critical",
+            "--ignore",
+            "FS003",
+        ],
+    );
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("3 suppressed"), "{}", run.stdout);
     let run = stevedore_in(
         &nested,
-        &["image", &demo(), "--severity", "IMG001=low", "-f", "json"],
+        &[
+            "image",
+            &demo(),
+            "--severity",
+            "IMG001=low",
+            "--severity",
+            "FS003=medium",
+            "-f",
+            "json",
+        ],
     );
     assert_eq!(run.code, 0, "no active finding reaches high any more");
 }

@@ -6,5 +6,6 @@ mod cli;
 mod docs;
 mod formats;
 mod hostile;
+mod image_checks;
 mod real_docker;
 mod snapshots;

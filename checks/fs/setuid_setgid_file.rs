@@ -46,10 +46,7 @@ fn run(image: &Image, sink: &mut Sink) {
                 "{bits} file {} (mode {:04o}, runs as {whose})",
                 entry.path, entry.mode
             ),
-            Subject::ImageFile {
-                path: entry.path.clone(),
-                layer: entry.layer,
-            },
+            Subject::file(entry),
             vec![
                 ("mode", format!("{:04o}", entry.mode)),
                 ("owner", format!("{}:{}", entry.uid, entry.gid)),

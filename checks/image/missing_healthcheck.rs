@@ -36,9 +36,7 @@ fn run(image: &Image, sink: &mut Sink) {
     };
     sink.report(
         format!("Image has no health check: {why}"),
-        Subject::ImageConfig {
-            field: "config.Healthcheck".into(),
-        },
+        Subject::config("config.Healthcheck"),
         vec![],
     );
 }

@@ -1,5 +1,6 @@
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
 use crate::image::Image;
+use crate::image::accounts::users;
 use crate::image::wants::Want;
 
 pub const CHECK: Check = Check {
@@ -43,21 +44,16 @@ fn run(image: &Image, sink: &mut Sink) {
     };
     sink.report(
         format!("Image runs as root: {why}"),
-        Subject::ImageConfig {
-            field: "config.User".into(),
-        },
+        Subject::config("config.User"),
         vec![("user", user.to_string()), ("uid", "0".into())],
     );
 }
 
 /// Looks a user name up in the image's `/etc/passwd`.
 fn uid_of(image: &Image, name: &str) -> Option<u64> {
-    let passwd = image.fs.read("/etc/passwd")?;
-    String::from_utf8_lossy(&passwd.bytes)
-        .lines()
-        .find_map(|line| {
-            let mut fields = line.split(':');
-            (fields.next()? == name).then_some(())?;
-            fields.nth(1)?.trim().parse().ok()
-        })
+    users(&image.fs)?
+        .entries
+        .into_iter()
+        .find(|u| u.name == name)
+        .map(|u| u.uid)
 }

@@ -107,6 +107,17 @@ impl Fs {
         self.entries.values()
     }
 
+    /// Visible entries at or below `dir`.
+    pub fn under<'a>(&'a self, dir: &str) -> impl Iterator<Item = &'a Entry> + 'a {
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        let exact = dir.trim_end_matches('/').to_string();
+        self.entries
+            .range(exact.clone()..)
+            .take_while(move |(k, _)| k.starts_with(exact.as_str()))
+            .filter(move |(k, _)| k.len() == prefix.len() - 1 || k.starts_with(&prefix))
+            .map(|(_, e)| e)
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

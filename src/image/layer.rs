@@ -4,7 +4,7 @@
 use super::compression::{self, Compression, Decoder};
 use super::digest::{Digest, HashingReader};
 use super::fs::{Content, Entry, Kind, LayerRecord, clean_path, escape_non_utf8};
-use super::wants::WantSet;
+use super::wants::{Decision, WantSet};
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -204,16 +204,25 @@ fn read_entries<R: Read>(
             continue;
         };
         let record = match record {
-            LayerRecord::Entry(mut e) if wants.wants(&e) => {
-                let mut bytes = Vec::with_capacity(e.size.min(max_file_bytes) as usize);
-                (&mut entry)
-                    .take(max_file_bytes)
-                    .read_to_end(&mut bytes)
-                    .map_err(classify)?;
-                e.content = Some(Arc::new(Content {
-                    truncated: e.size > max_file_bytes,
-                    bytes,
-                }));
+            LayerRecord::Entry(mut e) => {
+                let decision = wants.decide(&e);
+                if !matches!(decision, Decision::Skip) {
+                    let mut bytes = Vec::with_capacity(e.size.min(max_file_bytes) as usize);
+                    (&mut entry)
+                        .take(max_file_bytes)
+                        .read_to_end(&mut bytes)
+                        .map_err(classify)?;
+                    let keep = match decision {
+                        Decision::Keep => true,
+                        _ => wants.keep_sniffed(&e, &bytes),
+                    };
+                    if keep {
+                        e.content = Some(Arc::new(Content {
+                            truncated: e.size > max_file_bytes,
+                            bytes,
+                        }));
+                    }
+                }
                 LayerRecord::Entry(e)
             }
             other => other,

@@ -1,9 +1,11 @@
 //! WHAT is in an image: the model every image check reads, and the streaming pass that builds it.
 
+pub mod accounts;
 pub mod compression;
 pub mod config;
 pub mod digest;
 pub mod fs;
+pub mod history;
 pub mod layer;
 mod pass;
 pub mod wants;
@@ -25,6 +27,8 @@ pub struct Origin {
     pub path: std::path::PathBuf,
     /// Names the image carries (RepoTags, OCI ref annotations).
     pub names: Vec<String>,
+    /// The reference the user picked inside an archive or layout (`oci:DIR:REF`).
+    pub selector: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -58,6 +62,62 @@ impl Image {
     pub fn created_by(&self, layer: usize) -> Option<&str> {
         let h = self.layers.get(layer)?.history?;
         self.config.history.get(h).map(|h| h.created_by.as_str())
+    }
+
+    /// Every history entry as a build step: (history index, layer it created, step).
+    pub fn steps(&self) -> impl Iterator<Item = (usize, Option<usize>, history::Step)> + '_ {
+        self.config.history.iter().enumerate().map(move |(i, h)| {
+            let layer = self
+                .layers
+                .iter()
+                .find(|l| l.history == Some(i))
+                .map(|l| l.index);
+            (i, layer, history::Step::parse(&h.created_by))
+        })
+    }
+
+    /// The finding subject for a history entry.
+    pub fn history_subject(&self, index: usize) -> crate::catalog::Subject {
+        let layer = self
+            .layers
+            .iter()
+            .find(|l| l.history == Some(index))
+            .map(|l| l.index);
+        let step = self
+            .config
+            .history
+            .get(index)
+            .map_or_else(String::new, |h| h.created_by.clone());
+        crate::catalog::Subject::ImageHistory { index, layer, step }
+    }
+
+    /// `RUN apt-get install …` (history 3): how messages name a build step.
+    pub fn describe_step(&self, index: usize) -> String {
+        let step = self
+            .config
+            .history
+            .get(index)
+            .map(|h| history::Step::parse(&h.created_by));
+        match step {
+            Some(s) => {
+                let mut text = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
+                if text.chars().count() > 80 {
+                    text = format!("{}…", text.chars().take(80).collect::<String>());
+                }
+                format!("`{} {}` (history {index})", s.instruction, text)
+            }
+            None => format!("history {index}"),
+        }
+    }
+
+    /// The reference the image is known by: what the user picked, else its first name. `None`
+    /// for an archive that names nothing.
+    pub fn reference(&self) -> Option<&str> {
+        self.origin
+            .selector
+            .as_deref()
+            .filter(|s| !s.starts_with('@'))
+            .or_else(|| self.origin.names.first().map(String::as_str))
     }
 
     /// The repository path that reports use as the image's location: `library/nginx` for

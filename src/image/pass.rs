@@ -98,6 +98,7 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
             transport: resolved.transport,
             path: resolved.path.clone(),
             names: resolved.names.clone(),
+            selector: resolved.selector.clone(),
         },
         manifest_digest: resolved.manifest_digest.clone(),
         config_digest,

@@ -9,8 +9,24 @@ use std::collections::BTreeSet;
 pub enum Want {
     /// One absolute in-image path, e.g. `/etc/passwd`.
     Path(&'static str),
-    /// Every regular file whose metadata matches (e.g. "looks like a private key").
+    /// Every regular file whose metadata matches (e.g. a file named `.netrc`).
     Matching(fn(&Entry) -> bool),
+    /// Read every regular file the first function selects (by metadata) and keep its contents
+    /// only where the second says so after seeing them (e.g. "holds a private key block").
+    /// Nothing else is buffered, so memory follows what matched, not what was read.
+    Sniff(fn(&Entry) -> bool, fn(&Entry, &[u8]) -> bool),
+}
+
+/// Chooses files by metadata.
+type Select = fn(&Entry) -> bool;
+/// Decides, from a file's bytes, whether to keep them.
+type Keep = fn(&Entry, &[u8]) -> bool;
+
+/// What the pass does with one file.
+pub enum Decision {
+    Skip,
+    Keep,
+    Sniff,
 }
 
 /// The union of the wants of the selected checks.
@@ -18,6 +34,7 @@ pub enum Want {
 pub struct WantSet {
     paths: BTreeSet<String>,
     predicates: Vec<fn(&Entry) -> bool>,
+    sniffers: Vec<(Select, Keep)>,
 }
 
 impl WantSet {
@@ -27,6 +44,7 @@ impl WantSet {
                 self.paths.insert(p.to_string());
             }
             Want::Matching(f) => self.predicates.push(f),
+            Want::Sniff(select, keep) => self.sniffers.push((select, keep)),
         }
     }
 
@@ -35,6 +53,7 @@ impl WantSet {
         WantSet {
             paths: paths.into_iter().collect(),
             predicates: Vec::new(),
+            sniffers: Vec::new(),
         }
     }
 
@@ -42,8 +61,22 @@ impl WantSet {
         self.paths.iter().map(String::as_str)
     }
 
-    pub fn wants(&self, entry: &Entry) -> bool {
-        entry.kind == Kind::File
-            && (self.paths.contains(&entry.path) || self.predicates.iter().any(|f| f(entry)))
+    pub fn decide(&self, entry: &Entry) -> Decision {
+        if entry.kind != Kind::File {
+            Decision::Skip
+        } else if self.paths.contains(&entry.path) || self.predicates.iter().any(|f| f(entry)) {
+            Decision::Keep
+        } else if self.sniffers.iter().any(|(select, _)| select(entry)) {
+            Decision::Sniff
+        } else {
+            Decision::Skip
+        }
+    }
+
+    /// After reading a sniffed file: whether any sniffer that selected it wants to keep it.
+    pub fn keep_sniffed(&self, entry: &Entry, bytes: &[u8]) -> bool {
+        self.sniffers
+            .iter()
+            .any(|(select, keep)| select(entry) && keep(entry, bytes))
     }
 }

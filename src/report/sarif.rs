@@ -112,20 +112,29 @@ fn rule(check: &Check) -> ReportingDescriptor {
 }
 
 fn logical_location(report: &Report, subject: &Subject) -> LogicalLocation {
+    let repo = &report.target.repository;
     let (name, qualified, kind) = match subject {
-        Subject::ImageConfig { field } => (
-            field.clone(),
-            format!("{}:{field}", report.target.repository),
-            "property",
-        ),
-        Subject::ImageFile { path, layer } => (
+        Subject::ImageConfig { field, key } => {
+            let name = key
+                .as_ref()
+                .map_or_else(|| field.clone(), |k| format!("{field}.{k}"));
+            (name.clone(), format!("{repo}:{name}"), "property")
+        }
+        Subject::ImageFile {
+            path,
+            layer,
+            deleted_in,
+        } => (
             path.clone(),
-            format!("{}:layer{layer}:{path}", report.target.repository),
+            match deleted_in {
+                Some(d) => format!("{repo}:layer{layer}:{path} (deleted in layer {d})"),
+                None => format!("{repo}:layer{layer}:{path}"),
+            },
             "resource",
         ),
         Subject::ImageHistory { index, .. } => (
             format!("history[{index}]"),
-            format!("{}:history[{index}]", report.target.repository),
+            format!("{repo}:history[{index}]"),
             "declaration",
         ),
     };

@@ -1,0 +1,48 @@
+use crate::catalog::{Check, Run, Severity, Sink, Subject};
+use crate::image::Image;
+
+pub const CHECK: Check = Check {
+    id: "IMG011",
+    name: "sensitive-volume",
+    title: "Image declares a volume on a sensitive path",
+    severity: Severity::Medium,
+    cis: &["5.5"],
+    rationale: "A `VOLUME` on `/`, `/proc`, `/sys`, `/dev` or the Docker socket invites whoever runs \
+the image to bind the host's path there (`-v /var/run/docker.sock:/var/run/docker.sock`), which \
+hands the container the host. Even unbound, an anonymous volume over a system path hides what the \
+image ships there.",
+    remediation: "Remove the `VOLUME` line; declare volumes only for application data directories \
+such as `/var/lib/app`.",
+    references: &["https://docs.docker.com/reference/dockerfile/#volume"],
+    runs: &[Run::Image(run)],
+    wants: &[],
+};
+
+const SENSITIVE: [&str; 9] = [
+    "/",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/etc",
+    "/boot",
+    "/var/run/docker.sock",
+    "/run/docker.sock",
+    "/run/containerd/containerd.sock",
+];
+
+fn run(image: &Image, sink: &mut Sink) {
+    for volume in image.config.config.volumes.keys() {
+        let clean = if volume.len() > 1 {
+            volume.trim_end_matches('/')
+        } else {
+            volume.as_str()
+        };
+        if SENSITIVE.contains(&clean) {
+            sink.report(
+                format!("VOLUME {volume} on a sensitive host path"),
+                Subject::config_key("config.Volumes", volume),
+                vec![("volume", volume.clone())],
+            );
+        }
+    }
+}
