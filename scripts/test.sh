@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs what the tests need (Debian's docker.io and
-# skopeo, Python's jsonschema for the SARIF validator), starts a private Docker daemon on its own
+# The whole test suite, as CI runs it: installs what the tests need (Debian's docker.io, skopeo
+# and busybox-static, Python's jsonschema for the SARIF validator), starts a private Docker daemon on its own
 # socket, then runs formatting, lint and every test. Tests that need the daemon fail (not skip)
 # here, because STEVEDORE_TEST_SERVICES=1 says the services were started.
 set -euo pipefail
@@ -11,6 +11,8 @@ log() { printf '\n==> %s\n' "$*"; }
 need_apt=()
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v skopeo >/dev/null 2>&1 || need_apt+=(skopeo)
+# A static busybox is the shell of the test images that run build steps.
+dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -61,4 +63,12 @@ log "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 
 log "cargo test"
-cargo test --all-targets --locked
+set +e
+cargo test --locked --lib --bins --tests 2>&1 | tee "$work/test.log"
+status=${PIPESTATUS[0]}
+set -e
+sum() { grep -oE "[0-9]+ $1" "$work/test.log" | awk '{n += $1} END {print n + 0}'; }
+grep -q '^test result' "$work/test.log" || { echo "no test ran"; exit 1; }
+echo
+echo "$(sum passed) passed, $(sum failed) failed"
+exit "$status"

@@ -355,3 +355,56 @@ fn huge_and_negative_sizes_are_errors() {
         assert_error(&run, "layer 0");
     }
 }
+
+/// Nothing is written outside a private temp dir: a compressed archive is spooled into an
+/// unlinked temp file, so after a scan the temp dir and the working directory are unchanged.
+#[test]
+fn scans_leave_no_files_behind() {
+    let work = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let built = imagegen::build(&imagegen::load(&crate::support::fixture(
+        "images/fs-smells.yaml",
+    )));
+    let mut references = Vec::new();
+    for format in [
+        Format::DockerArchiveGz,
+        Format::OciArchive,
+        Format::OciDirZstd,
+    ] {
+        references.push(format.reference(&imagegen::write(&built, format, work.path(), "img")));
+    }
+    let before: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for reference in &references {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stevedore"))
+            .args([
+                "image",
+                reference,
+                "--fail-on",
+                "none",
+                "--config",
+                &empty_config(),
+            ])
+            .current_dir(work.path())
+            .env("TMPDIR", tmp.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let after: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(before, after, "the working directory is untouched");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "no temp file survives"
+    );
+}

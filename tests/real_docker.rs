@@ -149,3 +149,106 @@ fn docker_build_save_and_skopeo_conversions_agree() {
     .json();
     assert_eq!(reports["target"]["repository"], "stevedore-test/real");
 }
+
+/// A real `docker build` that plants the problems the image rules exist for: a key added and
+/// removed by a later `RUN rm`, a setuid bit set by `RUN chmod`, and a file whose capability
+/// xattr arrives in an imported base layer. The base is Debian's static busybox, imported.
+#[test]
+fn docker_build_with_planted_problems() {
+    let Some(host) = docker_host() else { return };
+    let busybox = Path::new("/bin/busybox");
+    assert!(busybox.exists(), "scripts/test.sh installs busybox-static");
+    let dir = tempfile::tempdir().unwrap();
+    let rootfs = dir.path().join("busybox-root.tar");
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o755);
+    h.set_uid(0);
+    h.set_gid(0);
+    tar.append_path_with_name(busybox, "bin/busybox").unwrap();
+    for applet in ["sh", "rm", "chmod"] {
+        let mut l = tar::Header::new_gnu();
+        l.set_entry_type(tar::EntryType::Symlink);
+        l.set_mode(0o777);
+        l.set_size(0);
+        tar.append_link(&mut l, format!("bin/{applet}"), "busybox")
+            .unwrap();
+    }
+    // cap_sys_admin+ep, vfs_cap_data revision 2.
+    let mut cap = vec![0x01, 0, 0, 0x02];
+    cap.extend_from_slice(&(1u32 << 21).to_le_bytes());
+    cap.extend_from_slice(&[0; 12]);
+    tar.append_pax_extensions([("SCHILY.xattr.security.capability", cap.as_slice())])
+        .unwrap();
+    let data = b"captool\n";
+    h.set_size(data.len() as u64);
+    h.set_entry_type(tar::EntryType::Regular);
+    tar.append_data(&mut h, "usr/bin/captool", &data[..])
+        .unwrap();
+    std::fs::write(&rootfs, tar.into_inner().unwrap()).unwrap();
+    let base = "stevedore-test/busybox:1";
+    run(Command::new("docker")
+        .args(["-H", &host, "import"])
+        .arg(&rootfs)
+        .arg(base));
+
+    let ctx = dir.path().join("ctx");
+    write(
+        &ctx.join("id_ed25519"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n",
+        0o600,
+    );
+    write(&ctx.join("tool"), "tool\n", 0o755);
+    write(
+        &ctx.join("Dockerfile"),
+        &format!(
+            "FROM {base}\nCOPY id_ed25519 /root/.ssh/id_ed25519\nRUN rm /root/.ssh/id_ed25519\n\
+             COPY tool /usr/local/bin/tool\nRUN chmod u+s /usr/local/bin/tool\nUSER 1000\n"
+        ),
+        0o644,
+    );
+    let tag = "stevedore-test/planted:1";
+    run(Command::new("docker")
+        .args(["-H", &host, "build", "-q", "-t", tag])
+        .arg(&ctx)
+        .env("DOCKER_BUILDKIT", "0"));
+    let saved = dir.path().join("planted.tar");
+    run(Command::new("docker")
+        .args(["-H", &host, "save", "-o"])
+        .arg(&saved)
+        .arg(tag));
+
+    let found = findings(&format!("docker-archive:{}", saved.display()));
+    let has = |rule: &str, needle: &str| found.iter().any(|(r, m)| r == rule && m.contains(needle));
+    assert!(
+        has("FS003", "/root/.ssh/id_ed25519 was added in layer 1")
+            && has("FS003", "deleted in layer 2"),
+        "{found:#?}"
+    );
+    assert!(
+        has("FS001", "setuid file /usr/local/bin/tool"),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            "FS002",
+            "/usr/bin/captool has file capabilities cap_sys_admin+ep"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        !found.iter().any(|(r, _)| r == "IMG001"),
+        "USER 1000 is not root: {found:#?}"
+    );
+
+    // The same through skopeo's OCI layout.
+    let layout = dir.path().join("layout");
+    run(Command::new("skopeo")
+        .args(["copy", "--quiet"])
+        .arg(format!("docker-archive:{}", saved.display()))
+        .arg(format!("oci:{}:planted", layout.display())));
+    assert_eq!(
+        findings(&format!("oci:{}:planted", layout.display())),
+        found
+    );
+}

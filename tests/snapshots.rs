@@ -66,9 +66,30 @@ fn sarif_passes_the_github_validator() {
         ]);
         assert_eq!(run.code, 1, "{}", run.stderr);
     }
+    // Every fixture's SARIF too: each rule's results reach GitHub intact.
+    let mut files = vec![plain.clone(), suppressed.clone()];
+    for name in crate::support::fixture_names() {
+        let reference = crate::support::build_fixture(
+            &name,
+            crate::support::imagegen::Format::OciDirGzip,
+            dir.path(),
+        );
+        let file = dir.path().join(format!("{name}.sarif"));
+        let run = stevedore(&[
+            "image",
+            &reference,
+            "--fail-on",
+            "none",
+            "--config",
+            &empty_config(),
+            "-o",
+            &format!("sarif={}", file.display()),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        files.push(file);
+    }
     let out = Command::new(&validator)
-        .arg(&plain)
-        .arg(&suppressed)
+        .args(&files)
         .output()
         .expect("run validate-sarif");
     assert!(
