@@ -117,8 +117,29 @@ impl ProjectConfig {
                 ..Default::default()
             });
         }
-        let mut cfg: ProjectConfig = marked_yaml::from_yaml(0, text).map_err(|e| {
-            Error::input(path.display().to_string(), e.to_string().replace('\n', " "))
+        let what = path.display().to_string();
+        let docs = crate::inputs::yaml::parse(text).map_err(|e| Error::input(&what, e))?;
+        let Some(doc) = docs.first() else {
+            return Ok(ProjectConfig {
+                path: Some(path.to_path_buf()),
+                ..Default::default()
+            });
+        };
+        if !doc.is_map() {
+            return Err(Error::input(
+                &what,
+                format!("line {}: expected a mapping of settings", doc.pos.line),
+            ));
+        }
+        let mut cfg: ProjectConfig = serde_json::from_value(doc.to_json()).map_err(|e| {
+            // Name the line of the offending key where serde names one.
+            let key_line = doc
+                .as_map()
+                .iter()
+                .find(|(k, _)| e.to_string().contains(&format!("`{}`", k.name)))
+                .map(|(k, _)| format!("line {}: ", k.pos.line))
+                .unwrap_or_default();
+            Error::input(&what, format!("{key_line}{e}"))
         })?;
         cfg.path = Some(path.to_path_buf());
         Ok(cfg)

@@ -78,15 +78,17 @@ pub struct Policy {
     severity: Vec<(&'static str, Severity)>,
     config: ProjectConfig,
     accept_keys: Vec<String>,
-    accept_files: Vec<glob::Pattern>,
+    accept_files: Vec<globset::GlobMatcher>,
     trust_image_labels: bool,
 }
 
-const GLOB: glob::MatchOptions = glob::MatchOptions {
-    case_sensitive: true,
-    require_literal_separator: true,
-    require_literal_leading_dot: false,
-};
+/// A path glob where `*` stays within one path component and `**` crosses them.
+fn path_glob(pattern: &str) -> std::result::Result<globset::GlobMatcher, globset::Error> {
+    Ok(globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()?
+        .compile_matcher())
+}
 
 impl Policy {
     pub fn new(cli: &CliPolicy, config: ProjectConfig) -> Result<Policy> {
@@ -105,7 +107,7 @@ impl Policy {
         for items in config.accept.values() {
             for item in items {
                 if let Some(p) = item.path() {
-                    glob::Pattern::new(p)
+                    path_glob(p)
                         .map_err(|e| config.error(format!("accept: bad pattern `{p}`: {e}")))?;
                 } else if item.key().is_none() {
                     return Err(config.error("accept: an entry needs a path or a key".into()));
@@ -115,9 +117,7 @@ impl Policy {
         let accept_files = cli
             .accept_files
             .iter()
-            .map(|p| {
-                glob::Pattern::new(p).map_err(|e| Error::usage(format!("--accept-file `{p}`: {e}")))
-            })
+            .map(|p| path_glob(p).map_err(|e| Error::usage(format!("--accept-file `{p}`: {e}"))))
             .collect::<Result<Vec<_>>>()?;
 
         let checks = CATALOG
@@ -253,7 +253,7 @@ impl Policy {
             }
         }
         if let Some(path) = subject.path() {
-            if self.accept_files.iter().any(|p| p.matches_with(path, GLOB)) {
+            if self.accept_files.iter().any(|g| g.is_match(path)) {
                 return Some(Suppression {
                     kind: "external",
                     justification: format!("{path} is accepted with --accept-file"),
@@ -268,7 +268,7 @@ impl Policy {
             .flat_map(|(_, items)| items)
             .find(|item| {
                 let path_ok = match (item.path(), subject.path()) {
-                    (Some(p), Some(path)) => glob::Pattern::new(p).is_ok_and(|p| p.matches_with(path, GLOB)),
+                    (Some(p), Some(path)) => path_glob(p).is_ok_and(|g| g.is_match(path)),
                     _ => false,
                 };
                 let key_ok = matches!((item.key(), subject.config_key_name()), (Some(k), Some(name)) if k == name);

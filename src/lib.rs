@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod image;
+pub mod inputs;
 pub mod limits;
 pub mod reference;
 pub mod report;

@@ -105,7 +105,12 @@ pub mod serde_yaml_value {
 
 pub fn load(path: &Path) -> Description {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    marked_yaml::from_yaml(0, &text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let docs =
+        stevedore::inputs::yaml::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let doc = docs
+        .first()
+        .unwrap_or_else(|| panic!("{}: empty", path.display()));
+    serde_json::from_value(doc.to_json()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The formats one description is written to.
