@@ -1,12 +1,35 @@
 //! THE CATALOG: one file per check, one line per check below, sorted by id.
 //! Adding a check = its file, one line here, a fixture that fires it and one that must not.
 
+pub mod daemon;
 pub mod fs;
 pub mod image;
+pub mod seccomp;
 
 use crate::catalog::Check;
 
 pub static CATALOG: &[&Check] = &[
+    &daemon::conflicting_daemon_option::CHECK,
+    &daemon::tcp_socket_without_tls::CHECK,
+    &daemon::icc_enabled::CHECK,
+    &daemon::userns_remap_disabled::CHECK,
+    &daemon::live_restore_disabled::CHECK,
+    &daemon::userland_proxy_enabled::CHECK,
+    &daemon::no_new_privileges_disabled::CHECK,
+    &daemon::daemon_seccomp_unconfined::CHECK,
+    &daemon::insecure_registry::CHECK,
+    &daemon::deprecated_storage_driver::CHECK,
+    &daemon::no_authorization_plugin::CHECK,
+    &daemon::default_ulimits_unset::CHECK,
+    &daemon::experimental_enabled::CHECK,
+    &daemon::log_level_not_info::CHECK,
+    &daemon::no_central_logging::CHECK,
+    &daemon::cgroup_parent_custom::CHECK,
+    &daemon::iptables_disabled::CHECK,
+    &daemon::base_device_size_changed::CHECK,
+    &daemon::daemon_runs_as_root::CHECK,
+    &daemon::icc_without_iptables::CHECK,
+    &daemon::unknown_daemon_option::CHECK,
     &fs::setuid_setgid_file::CHECK,
     &fs::file_capabilities::CHECK,
     &fs::secret_file::CHECK,
@@ -25,6 +48,8 @@ pub static CATALOG: &[&Check] = &[
     &image::sudo_in_build::CHECK,
     &image::package_cache_left::CHECK,
     &image::sensitive_volume::CHECK,
+    &seccomp::seccomp_allow_by_default::CHECK,
+    &seccomp::dangerous_syscall_allowed::CHECK,
 ];
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs what the tests need (Debian's docker.io, skopeo
-# and busybox-static, Python's jsonschema for the SARIF validator), starts a private Docker daemon on its own
+# The whole test suite, as CI runs it: installs what the tests need (Debian's docker.io, skopeo,
+# busybox-static and Docker's seccomp profile, Python's jsonschema for the SARIF validator), starts a private Docker daemon on its own
 # socket, then runs formatting, lint and every test. Tests that need the daemon fail (not skip)
 # here, because STEVEDORE_TEST_SERVICES=1 says the services were started.
 set -euo pipefail
@@ -13,6 +13,9 @@ command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v skopeo >/dev/null 2>&1 || need_apt+=(skopeo)
 # A static busybox is the shell of the test images that run build steps.
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+# Docker's own default seccomp profile, a real-world input for the seccomp rules.
+[ -f /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json ] ||
+  need_apt+=(golang-github-docker-docker-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,8 +1,8 @@
 //! The commands, from parsed arguments to an exit code. `main` only maps errors to exit 2.
 
-use crate::cli::{Command, ImageArgs, ReportArgs, RulesArgs};
+use crate::cli::{Command, ConfigArgs, ImageArgs, ReportArgs, RulesArgs};
 use crate::config::ProjectConfig;
-use crate::engine::{CliPolicy, ImageTarget, Policy, Report};
+use crate::engine::{CliPolicy, ImageTarget, Policy, Report, Target};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::report::{self, Format, RenderOptions};
@@ -17,6 +17,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(command: Command) -> Result<u8> {
     match command {
         Command::Image(args) => image_command(*args),
+        Command::Config(args) => config_command(*args),
         Command::Rules(args) => rules_command(args),
     }
 }
@@ -65,8 +66,13 @@ fn image_command(args: ImageArgs) -> Result<u8> {
     bar.finish_and_clear();
     let scanned = scanned?;
     let report = Report {
-        target: ImageTarget::of(&scanned),
-        checks: policy.checks().to_vec(),
+        target: Target::Image(ImageTarget::of(&scanned)),
+        checks: policy
+            .checks()
+            .iter()
+            .copied()
+            .filter(|c| c.reads_images())
+            .collect(),
         findings: policy.check_image(&scanned),
         fail_on: policy.fail_on(),
     };
@@ -74,6 +80,57 @@ fn image_command(args: ImageArgs) -> Result<u8> {
         sarif_category: args.report.sarif_category.clone(),
     };
     write_outputs(&report, &outputs, &render)?;
+    Ok(if report.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn config_command(args: ConfigArgs) -> Result<u8> {
+    let policy = policy(&args.report)?;
+    let outputs = parse_outputs(&args.report)?;
+    let options = crate::inputs::scan::LoadOptions {
+        kind: args.kind,
+        dockerd_args: args.dockerd_args.clone(),
+        max_file_bytes: args.max_file_size,
+    };
+    let loaded = crate::inputs::scan::load(&args.paths, &options)?;
+    let models = crate::engine::Models {
+        image: None,
+        daemons: &loaded.daemons,
+        seccomp: &loaded.seccomp,
+    };
+    let findings = policy.check(&models, &loaded.inline);
+    let errors: Vec<(String, String)> = loaded
+        .target
+        .errors
+        .iter()
+        .map(|e| (e.path.clone(), e.error.clone()))
+        .collect();
+    let report = Report {
+        target: Target::Config(loaded.target),
+        checks: policy
+            .checks()
+            .iter()
+            .copied()
+            .filter(|c| c.reads_config_files())
+            .collect(),
+        findings,
+        fail_on: policy.fail_on(),
+    };
+    let render = RenderOptions {
+        sarif_category: args.report.sarif_category.clone(),
+    };
+    write_outputs(&report, &outputs, &render)?;
+    // A file that did not parse is an input error, reported after the findings of the others.
+    if let Some((path, error)) = errors.first() {
+        let more = match errors.len() {
+            1 => String::new(),
+            n => format!(" (and {} more files could not be read)", n - 1),
+        };
+        return Err(Error::input(path.clone(), format!("{error}{more}")));
+    }
     Ok(if report.failed() {
         EXIT_FINDINGS
     } else {

@@ -96,6 +96,8 @@ impl FromStr for Severity {
 #[derive(Clone, Copy)]
 pub enum Run {
     Image(fn(&Image, &mut Sink)),
+    Daemon(fn(&crate::model::daemon::DaemonConfig, &mut Sink)),
+    Seccomp(fn(&crate::model::seccomp::SeccompProfile, &mut Sink)),
 }
 
 /// One entry of the catalog. The metadata is the documentation: `stevedore rules`, SARIF
@@ -119,7 +121,24 @@ pub struct Check {
     pub wants: &'static [Want],
 }
 
+impl Run {
+    /// Whether this run reads an image (as opposed to a configuration file model).
+    pub fn reads_image(&self) -> bool {
+        matches!(self, Run::Image(_))
+    }
+}
+
 impl Check {
+    /// Whether the check has anything to say about an image scan.
+    pub fn reads_images(&self) -> bool {
+        self.runs.iter().any(Run::reads_image)
+    }
+
+    /// Whether the check has anything to say about configuration files.
+    pub fn reads_config_files(&self) -> bool {
+        self.runs.iter().any(|r| !r.reads_image())
+    }
+
     /// The id's letters: `IMG`, `FS`, `OS`, `DMN`, `SCP`, `CTR`.
     pub fn family(&self) -> &'static str {
         let end = self
@@ -162,6 +181,14 @@ pub enum Subject {
         layer: Option<usize>,
         step: String,
     },
+    /// A setting in a text file (daemon.json, a seccomp profile, a compose file, a manifest, a
+    /// Dockerfile): the file as given, 1-based line and column, and the setting's path.
+    File {
+        path: String,
+        line: u32,
+        column: u32,
+        field: String,
+    },
 }
 
 impl Subject {
@@ -195,6 +222,15 @@ impl Subject {
         }
     }
 
+    pub fn at(loc: &crate::model::Loc) -> Subject {
+        Subject::File {
+            path: loc.file.to_string(),
+            line: loc.pos.line.max(1),
+            column: loc.pos.column.max(1),
+            field: loc.field.clone(),
+        }
+    }
+
     /// The stable part used for fingerprints.
     pub fn key(&self) -> String {
         match self {
@@ -217,6 +253,8 @@ impl Subject {
                 "step:{}",
                 step.split_whitespace().collect::<Vec<_>>().join(" ")
             ),
+            // Lines move when a file is edited; the file and the setting do not.
+            Subject::File { path, field, .. } => format!("{path}#{field}"),
         }
     }
 
@@ -240,7 +278,7 @@ impl Subject {
         match self {
             Subject::ImageFile { layer, .. } => Some(*layer),
             Subject::ImageHistory { layer, .. } => *layer,
-            Subject::ImageConfig { .. } => None,
+            Subject::ImageConfig { .. } | Subject::File { .. } => None,
         }
     }
 }

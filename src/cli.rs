@@ -23,8 +23,30 @@ pub struct Cli {
 pub enum Command {
     /// Scan an image: docker-archive:PATH, oci:DIR[:REF], oci-archive:PATH[:REF], or a path.
     Image(Box<ImageArgs>),
+    /// Lint configuration files: daemon.json, dockerd units, seccomp profiles, compose files,
+    /// Kubernetes manifests, Dockerfiles. Directories are searched (honouring .gitignore);
+    /// `-` reads one document from standard input (with --kind).
+    Config(Box<ConfigArgs>),
     /// List the rules, or explain one (`stevedore rules IMG001`).
     Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Files or directories; `-` for standard input.
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+    /// What the inputs are, instead of detecting it.
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::inputs::scan::Kind>,
+    /// dockerd command-line flags to lint with daemon.json, e.g. "-H tcp://0.0.0.0:2376 --tlsverify".
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub dockerd_args: Option<String>,
+    /// Files larger than this are skipped.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -82,7 +104,7 @@ pub struct ReportArgs {
     /// Accept an in-image path (glob) for every rule; repeatable.
     #[arg(long, value_name = "PATH")]
     pub accept_file: Vec<String>,
-    /// Do not let the image's own `stevedore.ignore` label suppress rules.
+    /// Do not let an image's own `stevedore.ignore` label suppress rules.
     #[arg(long)]
     pub ignore_image_labels: bool,
     /// Project config file. Default: the nearest .stevedore.yaml from the working directory up.

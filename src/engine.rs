@@ -31,6 +31,62 @@ pub struct CliPolicy {
     pub trust_image_labels: bool,
 }
 
+/// Everything one scan produced for the rules to read.
+#[derive(Default)]
+pub struct Models<'a> {
+    pub image: Option<&'a Image>,
+    pub daemons: &'a [crate::model::daemon::DaemonConfig],
+    pub seccomp: &'a [crate::model::seccomp::SeccompProfile],
+}
+
+/// Suppressions written into the scanned inputs themselves: `# stevedore:ignore RULE` comments,
+/// Kubernetes annotations, compose `x-stevedore-ignore`, the image's `stevedore.ignore` label.
+#[derive(Debug, Default, Clone)]
+pub struct InlineIgnores {
+    pub entries: Vec<InlineIgnore>,
+    /// Rules the image's own label suppresses (empty unless trusted).
+    pub image_label: Vec<String>,
+}
+
+/// Rules ignored on a range of lines of one file.
+#[derive(Debug, Clone)]
+pub struct InlineIgnore {
+    pub file: String,
+    pub lines: std::ops::RangeInclusive<u32>,
+    pub rules: Vec<String>,
+    /// How it was written, for the justification: `# stevedore:ignore comment`.
+    pub how: String,
+}
+
+impl InlineIgnores {
+    fn suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {
+        if matches!(
+            subject,
+            Subject::ImageConfig { .. } | Subject::ImageFile { .. } | Subject::ImageHistory { .. }
+        ) && self.image_label.iter().any(|t| selects(t, check))
+        {
+            return Some(Suppression {
+                kind: "inSource",
+                justification: format!("the image's {IGNORE_LABEL} label suppresses {}", check.id),
+            });
+        }
+        let Subject::File { path, line, .. } = subject else {
+            return None;
+        };
+        self.entries
+            .iter()
+            .find(|e| {
+                e.file == *path
+                    && e.lines.contains(line)
+                    && e.rules.iter().any(|t| t == "all" || selects(t, check))
+            })
+            .map(|e| Suppression {
+                kind: "inSource",
+                justification: format!("suppressed by {} in {path}", e.how),
+            })
+    }
+}
+
 /// The label with which an image asks for rules to be suppressed: `stevedore.ignore=IMG005,FS007`.
 pub const IGNORE_LABEL: &str = "stevedore.ignore";
 
@@ -177,32 +233,43 @@ impl Policy {
 
     /// Runs every selected image check and applies the policy.
     pub fn check_image(&self, image: &Image) -> Vec<Finding> {
-        let label_ignores: Vec<&str> = match image.config.config.labels.get(IGNORE_LABEL) {
+        let label_ignores: Vec<String> = match image.config.config.labels.get(IGNORE_LABEL) {
             Some(v) if self.trust_image_labels => v
                 .split(',')
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
+                .map(str::to_string)
                 .collect(),
             _ => Vec::new(),
         };
+        let inline = InlineIgnores {
+            image_label: label_ignores,
+            ..InlineIgnores::default()
+        };
+        self.check(
+            &Models {
+                image: Some(image),
+                ..Models::default()
+            },
+            &inline,
+        )
+    }
+
+    /// Runs every selected check over whatever models a scan produced and applies the policy.
+    pub fn check(&self, models: &Models<'_>, inline: &InlineIgnores) -> Vec<Finding> {
         let mut out = Vec::new();
         for check in &self.checks {
             for run in check.runs {
-                let Run::Image(f) = run;
                 let mut sink = Sink::default();
-                f(image, &mut sink);
+                match run {
+                    Run::Image(f) => models.image.into_iter().for_each(|m| f(m, &mut sink)),
+                    Run::Daemon(f) => models.daemons.iter().for_each(|m| f(m, &mut sink)),
+                    Run::Seccomp(f) => models.seccomp.iter().for_each(|m| f(m, &mut sink)),
+                }
                 for raw in sink.into_findings() {
                     let mut finding = self.finish(check, raw);
-                    if finding.suppression.is_none()
-                        && label_ignores.iter().any(|t| selects(t, check))
-                    {
-                        finding.suppression = Some(Suppression {
-                            kind: "inSource",
-                            justification: format!(
-                                "the image's {IGNORE_LABEL} label suppresses {}",
-                                check.id
-                            ),
-                        });
+                    if finding.suppression.is_none() {
+                        finding.suppression = inline.suppression(check, &finding.subject);
                     }
                     out.push(finding);
                 }
@@ -354,9 +421,57 @@ impl ImageTarget {
     }
 }
 
+/// Configuration files scanned by `stevedore config`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ConfigTarget {
+    /// The paths as given on the command line.
+    pub inputs: Vec<String>,
+    pub files: Vec<ScannedFile>,
+    /// Files looked at and not recognised (never skipped silently).
+    pub skipped: Vec<SkippedFile>,
+    /// Files that could not be parsed; the scan exits 2 after reporting the rest.
+    pub errors: Vec<FileError>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScannedFile {
+    pub path: String,
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileError {
+    pub path: String,
+    pub error: String,
+}
+
+/// What a report is about.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    Image(ImageTarget),
+    Config(ConfigTarget),
+}
+
+impl Target {
+    /// The SARIF location of findings that carry no file of their own (image findings).
+    pub fn default_uri(&self) -> &str {
+        match self {
+            Target::Image(i) => &i.repository,
+            Target::Config(_) => ".",
+        }
+    }
+}
+
 /// Everything a reporter renders.
 pub struct Report {
-    pub target: ImageTarget,
+    pub target: Target,
     pub checks: Vec<&'static Check>,
     pub findings: Vec<Finding>,
     pub fail_on: FailOn,

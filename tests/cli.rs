@@ -100,7 +100,11 @@ fn select_and_ignore_take_ids_names_and_families() {
         rules(&["--select", "root-user,IMG002"]),
         vec!["IMG001", "IMG002"]
     );
-    assert_eq!(rules(&["--ignore", "img"]), family("FS"));
+    assert_eq!(
+        rules(&["--ignore", "img"]),
+        family("FS"),
+        "an image scan lists the rules that read images"
+    );
     let bad = stevedore(&["image", &demo, "--select", "NOPE042"]);
     assert_eq!(bad.code, 2);
     assert!(

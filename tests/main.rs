@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod config_files;
 mod docs;
 mod formats;
 mod hostile;

@@ -3,4 +3,5 @@
 
 pub mod doc;
 pub mod json;
+pub mod scan;
 pub mod yaml;

@@ -13,10 +13,7 @@ pub fn render(report: &Report) -> String {
         summary.insert(s.name().to_string(), json!(report.count(s)));
     }
     summary.insert("suppressed".into(), json!(report.suppressed()));
-    let mut target = serde_json::to_value(&report.target).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut target {
-        map.insert("kind".into(), json!("image"));
-    }
+    let target = serde_json::to_value(&report.target).unwrap_or(Value::Null);
     let doc = json!({
         "schema_version": SCHEMA_VERSION,
         "tool": { "name": "stevedore", "version": crate::VERSION },

@@ -112,7 +112,7 @@ fn rule(check: &Check) -> ReportingDescriptor {
 }
 
 fn logical_location(report: &Report, subject: &Subject) -> LogicalLocation {
-    let repo = &report.target.repository;
+    let repo = report.target.default_uri();
     let (name, qualified, kind) = match subject {
         Subject::ImageConfig { field, key } => {
             let name = key
@@ -137,6 +137,7 @@ fn logical_location(report: &Report, subject: &Subject) -> LogicalLocation {
             format!("{repo}:history[{index}]"),
             "declaration",
         ),
+        Subject::File { path, field, .. } => (field.clone(), format!("{path}:{field}"), "member"),
     };
     LogicalLocation::builder()
         .name(name)
@@ -145,16 +146,50 @@ fn logical_location(report: &Report, subject: &Subject) -> LogicalLocation {
         .build()
 }
 
+/// A file path as SARIF wants it: relative paths as given (with `/`), absolute ones as
+/// `file://` URIs.
+fn uri_of(path: &str) -> String {
+    let path = path.trim_start_matches("./");
+    if path.starts_with('/') {
+        format!("file://{}", percent_escape(path))
+    } else {
+        percent_escape(path)
+    }
+}
+
+fn percent_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 fn result(report: &Report, f: &Finding) -> SarifResult {
+    let (uri, region) = match &f.subject {
+        Subject::File {
+            path, line, column, ..
+        } => (
+            uri_of(path),
+            Region::builder()
+                .start_line(i64::from(*line))
+                .start_column(i64::from(*column))
+                .build(),
+        ),
+        _ => (
+            report.target.default_uri().to_string(),
+            Region::builder().start_line(1).build(),
+        ),
+    };
     let location = Location::builder()
         .physical_location(
             PhysicalLocation::builder()
-                .artifact_location(
-                    ArtifactLocation::builder()
-                        .uri(report.target.repository.clone())
-                        .build(),
-                )
-                .region(Region::builder().start_line(1).build())
+                .artifact_location(ArtifactLocation::builder().uri(uri).build())
+                .region(region)
                 .build(),
         )
         .logical_locations(vec![logical_location(report, &f.subject)])

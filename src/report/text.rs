@@ -2,7 +2,7 @@
 //! Styles are ANSI; the caller's stream strips them when colour is off (`NO_COLOR`, no tty).
 
 use crate::catalog::Severity;
-use crate::engine::{Finding, Report};
+use crate::engine::{ConfigTarget, Finding, ImageTarget, Report, Target};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
 
@@ -22,30 +22,10 @@ const DIM: Style = Style::new().dimmed();
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
-    let t = &report.target;
-    let _ = writeln!(
-        out,
-        "{BOLD}stevedore {}{BOLD:#} · image {}",
-        crate::VERSION,
-        t.input
-    );
-    let _ = writeln!(
-        out,
-        "{DIM}  {} · {} · {} · {}{} · config {}{DIM:#}",
-        t.repository,
-        t.platform,
-        plural(t.layers.len(), "layer"),
-        plural(t.entries, "path"),
-        if t.shadowed_files > 0 {
-            format!(
-                " ({} deleted or replaced but still shipped)",
-                t.shadowed_files
-            )
-        } else {
-            String::new()
-        },
-        short(&t.config_digest)
-    );
+    match &report.target {
+        Target::Image(t) => image_header(&mut out, t),
+        Target::Config(t) => config_header(&mut out, t),
+    }
     out.push('\n');
 
     let active: Vec<&Finding> = report.active().collect();
@@ -69,6 +49,12 @@ pub fn render(report: &Report) -> String {
         );
         for f in &group {
             let _ = write!(out, "  • {}", f.message);
+            if let crate::catalog::Subject::File {
+                path, line, column, ..
+            } = &f.subject
+            {
+                let _ = write!(out, " {DIM}[{path}:{line}:{column}]{DIM:#}");
+            }
             if let Some(layer) = f.subject.layer() {
                 let _ = write!(out, " {DIM}[layer {layer}]{DIM:#}");
             }
@@ -119,6 +105,85 @@ pub fn render(report: &Report) -> String {
         report.fail_on
     );
     out
+}
+
+fn image_header(out: &mut String, t: &ImageTarget) {
+    let _ = writeln!(
+        out,
+        "{BOLD}stevedore {}{BOLD:#} · image {}",
+        crate::VERSION,
+        t.input
+    );
+    let shadowed = if t.shadowed_files > 0 {
+        format!(
+            " ({} deleted or replaced but still shipped)",
+            t.shadowed_files
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{DIM}  {} · {} · {} · {}{shadowed} · config {}{DIM:#}",
+        t.repository,
+        t.platform,
+        plural(t.layers.len(), "layer"),
+        plural(t.entries, "path"),
+        short(&t.config_digest)
+    );
+}
+
+/// Files shown by name in the header before the rest are counted.
+const LISTED: usize = 10;
+
+fn config_header(out: &mut String, t: &ConfigTarget) {
+    let _ = writeln!(
+        out,
+        "{BOLD}stevedore {}{BOLD:#} · config {}",
+        crate::VERSION,
+        t.inputs.join(" ")
+    );
+    let files: Vec<String> = t
+        .files
+        .iter()
+        .map(|f| format!("{} ({})", f.path, f.kind))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{DIM}  scanned {}: {}{DIM:#}",
+        plural(files.len(), "file"),
+        list(&files)
+    );
+    if !t.skipped.is_empty() {
+        let skipped: Vec<String> = t
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.path, s.reason))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{DIM}  skipped {}: {}{DIM:#}",
+            plural(skipped.len(), "file"),
+            list(&skipped)
+        );
+    }
+    for e in &t.errors {
+        let style = severity_style(Severity::High);
+        let _ = writeln!(out, "  {style}error{style:#} {}: {}", e.path, e.error);
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "none".into();
+    }
+    let mut shown: Vec<&str> = items.iter().take(LISTED).map(String::as_str).collect();
+    let more = items.len().saturating_sub(LISTED);
+    let extra = format!("and {more} more");
+    if more > 0 {
+        shown.push(&extra);
+    }
+    shown.join(", ")
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -1,0 +1,22 @@
+//! `DMN`: the Docker daemon (daemon.json, dockerd flags).
+pub mod base_device_size_changed;
+pub mod cgroup_parent_custom;
+pub mod conflicting_daemon_option;
+pub mod daemon_runs_as_root;
+pub mod daemon_seccomp_unconfined;
+pub mod default_ulimits_unset;
+pub mod deprecated_storage_driver;
+pub mod experimental_enabled;
+pub mod icc_enabled;
+pub mod icc_without_iptables;
+pub mod insecure_registry;
+pub mod iptables_disabled;
+pub mod live_restore_disabled;
+pub mod log_level_not_info;
+pub mod no_authorization_plugin;
+pub mod no_central_logging;
+pub mod no_new_privileges_disabled;
+pub mod tcp_socket_without_tls;
+pub mod unknown_daemon_option;
+pub mod userland_proxy_enabled;
+pub mod userns_remap_disabled;

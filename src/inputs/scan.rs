@@ -1,0 +1,523 @@
+//! `stevedore config PATH…`: find the configuration files, tell what each one is, parse it with
+//! positions, and build the models. A file that fails to parse is recorded and the rest go on.
+
+use super::doc::{Node, Pos};
+use super::{json, yaml};
+use crate::engine::{
+    ConfigTarget, FileError, InlineIgnore, InlineIgnores, ScannedFile, SkippedFile,
+};
+use crate::error::{Error, Result};
+use crate::model::Loc;
+use crate::model::daemon::{DaemonConfig, exec_start, split_command_line};
+use crate::model::seccomp::SeccompProfile;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What a configuration file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    DaemonJson,
+    DockerdUnit,
+    Seccomp,
+    Compose,
+    Kubernetes,
+    Dockerfile,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::DaemonJson => "daemon-json",
+            Kind::DockerdUnit => "dockerd-unit",
+            Kind::Seccomp => "seccomp",
+            Kind::Compose => "compose",
+            Kind::Kubernetes => "kubernetes",
+            Kind::Dockerfile => "dockerfile",
+        }
+    }
+
+    /// What the file name alone says.
+    pub fn from_name(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_str()?;
+        let parent = path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|p| p.to_str())
+            .unwrap_or("");
+        let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+        if name == "daemon.json" {
+            Some(Kind::DaemonJson)
+        } else if name == "docker.service"
+            || (parent == "docker.service.d" && name.ends_with(".conf"))
+        {
+            Some(Kind::DockerdUnit)
+        } else if name == "Dockerfile"
+            || name == "Containerfile"
+            || name.ends_with(".Dockerfile")
+            || name.starts_with("Dockerfile.")
+        {
+            Some(Kind::Dockerfile)
+        } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+            Some(Kind::Compose)
+        } else {
+            None
+        }
+    }
+}
+
+/// Options for a config scan.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Overrides detection (required for `-`).
+    pub kind: Option<Kind>,
+    /// dockerd flags given on the command line, merged into the daemon view.
+    pub dockerd_args: Option<String>,
+    /// Files larger than this are skipped.
+    pub max_file_bytes: u64,
+}
+
+/// What a config scan produced.
+#[derive(Default)]
+pub struct Loaded {
+    pub target: ConfigTarget,
+    pub daemons: Vec<DaemonConfig>,
+    pub seccomp: Vec<SeccompProfile>,
+    pub inline: InlineIgnores,
+}
+
+/// One input file, read.
+struct Input {
+    display: Arc<str>,
+    path: Option<PathBuf>,
+    text: String,
+    explicit_kind: Option<Kind>,
+}
+
+pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
+    if paths.is_empty() {
+        return Err(Error::usage(
+            "stevedore config needs at least one path (or - for standard input)",
+        ));
+    }
+    let mut loaded = Loaded {
+        target: ConfigTarget {
+            inputs: paths.to_vec(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut inputs = Vec::new();
+    for p in paths {
+        if p == "-" {
+            let kind = options.kind.ok_or_else(|| {
+                Error::usage("reading standard input needs --kind (e.g. --kind kubernetes)")
+            })?;
+            let mut text = String::new();
+            std::io::stdin()
+                .take(options.max_file_bytes + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| Error::io("standard input", e))?;
+            inputs.push(Input {
+                display: Arc::from("-"),
+                path: None,
+                text,
+                explicit_kind: Some(kind),
+            });
+            continue;
+        }
+        let path = Path::new(p);
+        if !path.exists() {
+            return Err(Error::io(
+                p,
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
+        }
+        for file in discover(path) {
+            if let Some(input) = read(&file, options, &mut loaded.target) {
+                inputs.push(input);
+            }
+        }
+    }
+
+    let mut units: Vec<(Arc<str>, u32, String)> = Vec::new();
+    let mut daemon_files: Vec<(Arc<str>, Node, Option<PathBuf>)> = Vec::new();
+    for input in inputs {
+        let kind = input
+            .explicit_kind
+            .or(options.kind)
+            .or_else(|| input.path.as_deref().and_then(Kind::from_name));
+        loaded
+            .inline
+            .entries
+            .extend(comment_ignores(&input.display, &input.text));
+        match classify(&input, kind) {
+            Ok(Some((kind, parsed))) => {
+                loaded.target.files.push(ScannedFile { path: input.display.to_string(), kind: kind.name() });
+                match parsed {
+                    Parsed::Daemon(doc) => daemon_files.push((Arc::clone(&input.display), doc, input.path.clone())),
+                    Parsed::Unit(line, command) => units.push((Arc::clone(&input.display), line, command)),
+                    Parsed::Seccomp(profile) => loaded.seccomp.push(profile),
+                    Parsed::Later => {}
+                }
+            }
+            Ok(None) => loaded.target.skipped.push(SkippedFile {
+                path: input.display.to_string(),
+                reason: "not a recognised configuration file".into(),
+            }),
+            Err(Skip::Template) => loaded.target.skipped.push(SkippedFile {
+                path: input.display.to_string(),
+                reason: "Go template that does not parse as YAML (render it first, e.g. helm template … | stevedore config - --kind kubernetes)".into(),
+            }),
+            Err(Skip::Error(error)) => {
+                loaded.target.files.push(ScannedFile {
+                    path: input.display.to_string(),
+                    kind: kind.map_or("unknown", Kind::name),
+                });
+                loaded.target.errors.push(FileError { path: input.display.to_string(), error })
+            }
+        }
+    }
+    build_daemons(&mut loaded, daemon_files, units, options);
+    Ok(loaded)
+}
+
+/// Files under `path` in a stable order, honouring `.gitignore`; `.git` itself is never walked.
+fn discover(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let walker = ignore::WalkBuilder::new(path)
+        .hidden(false)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build();
+    walker
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(|e| e.into_path())
+        .collect()
+}
+
+fn read(file: &Path, options: &LoadOptions, target: &mut ConfigTarget) -> Option<Input> {
+    let display = file.display().to_string();
+    let skip = |target: &mut ConfigTarget, reason: String| {
+        target.skipped.push(SkippedFile {
+            path: display.clone(),
+            reason,
+        });
+        None
+    };
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    if size > options.max_file_bytes {
+        return skip(
+            target,
+            format!(
+                "larger than {}",
+                crate::limits::human_bytes(options.max_file_bytes)
+            ),
+        );
+    }
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            target.errors.push(FileError {
+                path: display,
+                error: e.to_string(),
+            });
+            return None;
+        }
+    };
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return skip(target, "binary".into());
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return skip(target, "not UTF-8 text".into());
+    };
+    Some(Input {
+        display: Arc::from(display.as_str()),
+        path: Some(file.to_path_buf()),
+        text,
+        explicit_kind: None,
+    })
+}
+
+enum Parsed {
+    Daemon(Node),
+    Unit(u32, String),
+    Seccomp(SeccompProfile),
+    /// Recognised; its model arrives with a later part of this command.
+    Later,
+}
+
+enum Skip {
+    Template,
+    Error(String),
+}
+
+fn looks_templated(text: &str) -> bool {
+    text.contains("{{") && text.contains("}}")
+}
+
+/// Decides what a file is (by the given kind, else by content) and parses it.
+fn classify(
+    input: &Input,
+    kind: Option<Kind>,
+) -> std::result::Result<Option<(Kind, Parsed)>, Skip> {
+    let name = input
+        .path
+        .as_deref()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let by_extension_json = name.ends_with(".json");
+    let by_extension_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    match kind {
+        Some(Kind::DaemonJson) => json::parse(&input.text)
+            .map(|d| Some((Kind::DaemonJson, Parsed::Daemon(d))))
+            .map_err(Skip::Error),
+        Some(Kind::DockerdUnit) => Ok(Some((
+            Kind::DockerdUnit,
+            match exec_start(&input.text) {
+                Some((line, command)) => Parsed::Unit(line, command),
+                None => Parsed::Later,
+            },
+        ))),
+        Some(Kind::Seccomp) => {
+            let doc = json::parse(&input.text).map_err(Skip::Error)?;
+            SeccompProfile::from_doc(&input.display, &doc)
+                .map(|p| Some((Kind::Seccomp, Parsed::Seccomp(p))))
+                .ok_or_else(|| {
+                    Skip::Error("not a seccomp profile (no defaultAction or syscalls)".into())
+                })
+        }
+        Some(k @ (Kind::Compose | Kind::Kubernetes)) => match yaml::parse(&input.text) {
+            Ok(_) => Ok(Some((k, Parsed::Later))),
+            Err(_) if looks_templated(&input.text) => Err(Skip::Template),
+            Err(e) => Err(Skip::Error(e)),
+        },
+        Some(Kind::Dockerfile) => Ok(Some((Kind::Dockerfile, Parsed::Later))),
+        None if by_extension_json => {
+            let Ok(doc) = json::parse(&input.text) else {
+                return Ok(None);
+            };
+            Ok(SeccompProfile::from_doc(&input.display, &doc)
+                .map(|p| (Kind::Seccomp, Parsed::Seccomp(p))))
+        }
+        None if by_extension_yaml => {
+            let docs = match yaml::parse(&input.text) {
+                Ok(d) => d,
+                Err(_) if looks_templated(&input.text) => return Err(Skip::Template),
+                Err(_) => return Ok(None),
+            };
+            if docs
+                .iter()
+                .any(|d| d.get("services").is_some_and(Node::is_map))
+            {
+                Ok(Some((Kind::Compose, Parsed::Later)))
+            } else if docs
+                .iter()
+                .any(|d| d.get("apiVersion").is_some() && d.get("kind").is_some())
+            {
+                Ok(Some((Kind::Kubernetes, Parsed::Later)))
+            } else {
+                Ok(None)
+            }
+        }
+        None => Ok(None),
+    }
+}
+
+/// One daemon view per daemon.json, with the units' and `--dockerd-args` flags merged in; or
+/// one view from flags alone when no daemon.json was given.
+fn build_daemons(
+    loaded: &mut Loaded,
+    files: Vec<(Arc<str>, Node, Option<PathBuf>)>,
+    units: Vec<(Arc<str>, u32, String)>,
+    options: &LoadOptions,
+) {
+    let args_file: Arc<str> = Arc::from("dockerd-args");
+    let add_flags = |cfg: &mut DaemonConfig| {
+        for (file, line, command) in &units {
+            cfg.add_flags(
+                file,
+                Pos {
+                    line: *line,
+                    column: 1,
+                },
+                &split_command_line(command),
+            );
+        }
+        if let Some(args) = &options.dockerd_args {
+            cfg.add_flags(
+                &args_file,
+                Pos { line: 1, column: 1 },
+                &split_command_line(args),
+            );
+        }
+    };
+    for (file, doc, path) in files {
+        let mut cfg = DaemonConfig::from_json(&file, &doc);
+        add_flags(&mut cfg);
+        follow_seccomp_profile(loaded, &cfg, path.as_deref());
+        loaded.daemons.push(cfg);
+    }
+    if loaded.daemons.is_empty() && (!units.is_empty() || options.dockerd_args.is_some()) {
+        let root = match units.first() {
+            Some((file, line, _)) => Loc::new(
+                file,
+                Pos {
+                    line: *line,
+                    column: 1,
+                },
+                "",
+            ),
+            None => Loc::new(&args_file, Pos { line: 1, column: 1 }, ""),
+        };
+        let mut cfg = DaemonConfig::empty(root);
+        cfg.sources.clear();
+        add_flags(&mut cfg);
+        loaded.daemons.push(cfg);
+    }
+}
+
+/// `seccomp-profile: /path/profile.json` that exists (absolute, or relative to daemon.json) and
+/// was not scanned already is linted as well.
+fn follow_seccomp_profile(loaded: &mut Loaded, cfg: &DaemonConfig, daemon_json: Option<&Path>) {
+    let Some((profile, _)) = cfg.str("seccomp-profile") else {
+        return;
+    };
+    if matches!(profile, "" | "unconfined" | "builtin") {
+        return;
+    }
+    let candidate = Path::new(profile);
+    let resolved = if candidate.is_absolute() {
+        candidate.to_path_buf()
+    } else {
+        lexical_join(
+            daemon_json.and_then(Path::parent).unwrap_or(Path::new(".")),
+            candidate,
+        )
+    };
+    let display = resolved.display().to_string();
+    if loaded.target.files.iter().any(|f| f.path == display) || !resolved.is_file() {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(&resolved) else {
+        return;
+    };
+    let file: Arc<str> = Arc::from(display.as_str());
+    match json::parse(&text) {
+        Ok(doc) => {
+            if let Some(p) = SeccompProfile::from_doc(&file, &doc) {
+                loaded.target.files.push(ScannedFile {
+                    path: display,
+                    kind: Kind::Seccomp.name(),
+                });
+                loaded.seccomp.push(p);
+            }
+        }
+        Err(error) => loaded.target.errors.push(FileError {
+            path: display,
+            error,
+        }),
+    }
+}
+
+/// `base/../x` → `x` without touching the filesystem, so one file has one name in a report.
+fn lexical_join(base: &Path, rel: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in base.join(rel).components() {
+        match c {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `# stevedore:ignore RULE…` comments: on a line with content they cover that line; alone on a
+/// line they cover the next line with content.
+pub fn comment_ignores(file: &str, text: &str) -> Vec<InlineIgnore> {
+    const MARK: &str = "stevedore:ignore";
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(hash) = line.find('#') else { continue };
+        let comment = &line[hash + 1..];
+        let Some(at) = comment.find(MARK) else {
+            continue;
+        };
+        let rules: Vec<String> = comment[at + MARK.len()..]
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|r| !r.is_empty())
+            .map(str::to_string)
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let own = i as u32 + 1;
+        let target = if line[..hash].trim().is_empty() {
+            lines
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .map_or(own, |(j, _)| j as u32 + 1)
+        } else {
+            own
+        };
+        out.push(InlineIgnore {
+            file: file.to_string(),
+            lines: target..=target,
+            rules,
+            how: "a `# stevedore:ignore` comment".into(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_name() {
+        assert_eq!(
+            Kind::from_name(Path::new("etc/docker/daemon.json")),
+            Some(Kind::DaemonJson)
+        );
+        assert_eq!(
+            Kind::from_name(Path::new("docker.service.d/override.conf")),
+            Some(Kind::DockerdUnit)
+        );
+        assert_eq!(Kind::from_name(Path::new("other.d/override.conf")), None);
+        assert_eq!(
+            Kind::from_name(Path::new("app/Dockerfile")),
+            Some(Kind::Dockerfile)
+        );
+        assert_eq!(
+            Kind::from_name(Path::new("api.Dockerfile")),
+            Some(Kind::Dockerfile)
+        );
+        assert_eq!(
+            Kind::from_name(Path::new("docker-compose.prod.yml")),
+            Some(Kind::Compose)
+        );
+        assert_eq!(Kind::from_name(Path::new("deploy.yaml")), None);
+    }
+
+    #[test]
+    fn ignore_comments_cover_their_line_or_the_next() {
+        let text = "a: 1  # stevedore:ignore CTR001\n# stevedore:ignore CTR002, CTR003\n\nb: 2\n";
+        let got = comment_ignores("f.yaml", text);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].lines, 1..=1);
+        assert_eq!(got[1].lines, 4..=4);
+        assert_eq!(got[1].rules, vec!["CTR002", "CTR003"]);
+    }
+}

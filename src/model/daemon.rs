@@ -1,0 +1,578 @@
+//! The Docker daemon's configuration, from `daemon.json` and dockerd's command-line flags
+//! (a systemd unit's `ExecStart=`, or `--dockerd-args`). Settings keep where they were written;
+//! both sources stay visible so a setting given twice can be reported (dockerd refuses to start).
+
+use super::Loc;
+use crate::inputs::doc::{Node, Pos, Value};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingValue {
+    Bool(bool),
+    Str(String),
+    List(Vec<String>),
+    /// Objects (`log-opts`, `default-ulimits`) flattened to key → text.
+    Map(Vec<(String, String)>),
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// The daemon.json key (flags are mapped to it): `hosts`, `icc`, `userns-remap`.
+    pub key: String,
+    pub value: SettingValue,
+    pub loc: Loc,
+    /// The flag as written (`-H`, `--icc=false`) when it came from the command line.
+    pub flag: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    /// The files this view was built from.
+    pub sources: Vec<Arc<str>>,
+    /// Where findings about settings that are not there point (daemon.json's top, the unit's
+    /// `ExecStart=` line).
+    pub root: Loc,
+    pub file_settings: Vec<Setting>,
+    pub flag_settings: Vec<Setting>,
+    /// Flags dockerd does not know, with where they were written.
+    pub unknown_flags: Vec<(String, Loc)>,
+}
+
+impl DaemonConfig {
+    pub fn empty(root: Loc) -> DaemonConfig {
+        DaemonConfig {
+            sources: vec![Arc::clone(&root.file)],
+            root,
+            file_settings: Vec::new(),
+            flag_settings: Vec::new(),
+            unknown_flags: Vec::new(),
+        }
+    }
+
+    /// Reads `daemon.json`. Keys dockerd does not know are kept too (DMN020 reports them).
+    pub fn from_json(file: &Arc<str>, doc: &Node) -> DaemonConfig {
+        let mut cfg = DaemonConfig::empty(Loc::new(file, doc.pos, ""));
+        for (key, value) in doc.as_map() {
+            cfg.file_settings.push(Setting {
+                key: key.name.clone(),
+                value: from_node(value),
+                loc: Loc::new(file, key.pos, key.name.clone()),
+                flag: None,
+            });
+        }
+        cfg
+    }
+
+    /// Adds dockerd command-line flags (already split into words).
+    pub fn add_flags(&mut self, file: &Arc<str>, pos: Pos, words: &[String]) {
+        if !self.sources.contains(file) {
+            self.sources.push(Arc::clone(file));
+        }
+        let mut i = 0;
+        while i < words.len() {
+            let word = &words[i];
+            i += 1;
+            if !word.starts_with('-') || word == "-" {
+                continue; // the program itself, or a stray argument
+            }
+            let (name, inline) = match word.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (word.clone(), None),
+            };
+            let Some(&(_, key, kind)) = FLAGS
+                .iter()
+                .find(|(f, _, _)| f.split('|').any(|alias| alias == name))
+            else {
+                self.unknown_flags.push((
+                    name.clone(),
+                    Loc::new(file, pos, name.trim_start_matches('-').to_string()),
+                ));
+                continue;
+            };
+            let value = match (kind, inline) {
+                (Kind::Bool, Some(v)) => SettingValue::Bool(v != "false" && v != "0"),
+                (Kind::Bool, None) => SettingValue::Bool(true),
+                (_, Some(v)) => text_value(kind, v),
+                (_, None) => match words.get(i) {
+                    Some(v) => {
+                        i += 1;
+                        text_value(kind, v.clone())
+                    }
+                    None => SettingValue::Other,
+                },
+            };
+            let loc = Loc::new(file, pos, key.to_string());
+            // Repeated list flags (`-H a -H b`) accumulate into one setting.
+            if let (SettingValue::List(new), Some(existing)) =
+                (&value, self.flag_settings.iter_mut().find(|s| s.key == key))
+            {
+                if let SettingValue::List(items) = &mut existing.value {
+                    items.extend(new.iter().cloned());
+                    continue;
+                }
+            }
+            self.flag_settings.push(Setting {
+                key: key.to_string(),
+                value,
+                loc,
+                flag: Some(word.clone()),
+            });
+        }
+    }
+
+    /// The effective setting: a flag wins where both are given (dockerd refuses that anyway).
+    pub fn get(&self, key: &str) -> Option<&Setting> {
+        self.flag_settings
+            .iter()
+            .find(|s| s.key == key)
+            .or_else(|| self.file_settings.iter().rev().find(|s| s.key == key))
+    }
+
+    pub fn bool(&self, key: &str) -> Option<(bool, &Loc)> {
+        let s = self.get(key)?;
+        match &s.value {
+            SettingValue::Bool(b) => Some((*b, &s.loc)),
+            SettingValue::Str(t) => Some((t == "true", &s.loc)),
+            _ => None,
+        }
+    }
+
+    pub fn str(&self, key: &str) -> Option<(&str, &Loc)> {
+        let s = self.get(key)?;
+        match &s.value {
+            SettingValue::Str(t) => Some((t.as_str(), &s.loc)),
+            _ => None,
+        }
+    }
+
+    /// Every value of a list setting from both places (flags first), each with its location:
+    /// what the operator asked for, even where dockerd would refuse the conflict.
+    pub fn list(&self, key: &str) -> Vec<(String, &Loc)> {
+        let mut out = Vec::new();
+        for s in self
+            .flag_settings
+            .iter()
+            .chain(self.file_settings.iter())
+            .filter(|s| s.key == key)
+        {
+            match &s.value {
+                SettingValue::List(items) => out.extend(items.iter().map(|i| (i.clone(), &s.loc))),
+                SettingValue::Str(v) => out.push((v.clone(), &s.loc)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    pub fn map(&self, key: &str) -> Vec<(String, String)> {
+        match self.get(key) {
+            Some(Setting {
+                value: SettingValue::Map(items),
+                ..
+            }) => items.clone(),
+            Some(Setting {
+                value: SettingValue::List(items),
+                ..
+            }) => items
+                .iter()
+                .map(|i| {
+                    i.split_once('=')
+                        .map_or((i.clone(), String::new()), |(k, v)| {
+                            (k.to_string(), v.to_string())
+                        })
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Where a finding about `key` points: the setting if present, else the config's top.
+    pub fn loc_of(&self, key: &str) -> Loc {
+        self.get(key)
+            .map_or_else(|| self.root.with_field(key), |s| s.loc.clone())
+    }
+}
+
+fn from_node(n: &Node) -> SettingValue {
+    match &n.value {
+        Value::Bool(b) => SettingValue::Bool(*b),
+        Value::Str(s) => SettingValue::Str(s.clone()),
+        Value::Int(i) => SettingValue::Str(i.to_string()),
+        Value::Float(f) => SettingValue::Str(f.to_string()),
+        Value::Seq(items) => {
+            SettingValue::List(items.iter().filter_map(Node::scalar_text).collect())
+        }
+        Value::Map(entries) => SettingValue::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.name.clone(),
+                        v.scalar_text().unwrap_or_else(|| v.to_json().to_string()),
+                    )
+                })
+                .collect(),
+        ),
+        Value::Null => SettingValue::Other,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Str,
+    List,
+    /// `name=value` pairs given one per flag.
+    Pairs,
+}
+
+fn text_value(kind: Kind, v: String) -> SettingValue {
+    match kind {
+        Kind::List | Kind::Pairs => SettingValue::List(vec![v]),
+        _ => SettingValue::Str(v),
+    }
+}
+
+/// dockerd flags (aliases separated by `|`) → daemon.json key and value kind. Flags that have no
+/// daemon.json key map to their own name.
+const FLAGS: &[(&str, &str, Kind)] = &[
+    ("-H|--host", "hosts", Kind::List),
+    ("--tls", "tls", Kind::Bool),
+    ("--tlsverify", "tlsverify", Kind::Bool),
+    ("--tlscacert", "tlscacert", Kind::Str),
+    ("--tlscert", "tlscert", Kind::Str),
+    ("--tlskey", "tlskey", Kind::Str),
+    ("--icc", "icc", Kind::Bool),
+    ("--iptables", "iptables", Kind::Bool),
+    ("--ip6tables", "ip6tables", Kind::Bool),
+    ("--ip-forward", "ip-forward", Kind::Bool),
+    ("--ip-masq", "ip-masq", Kind::Bool),
+    ("--userns-remap", "userns-remap", Kind::Str),
+    ("--live-restore", "live-restore", Kind::Bool),
+    ("--userland-proxy", "userland-proxy", Kind::Bool),
+    ("--userland-proxy-path", "userland-proxy-path", Kind::Str),
+    ("--no-new-privileges", "no-new-privileges", Kind::Bool),
+    ("--seccomp-profile", "seccomp-profile", Kind::Str),
+    ("--insecure-registry", "insecure-registries", Kind::List),
+    ("--registry-mirror", "registry-mirrors", Kind::List),
+    ("-s|--storage-driver", "storage-driver", Kind::Str),
+    ("--storage-opt", "storage-opts", Kind::List),
+    (
+        "--authorization-plugin",
+        "authorization-plugins",
+        Kind::List,
+    ),
+    ("--default-ulimit", "default-ulimits", Kind::Pairs),
+    ("--experimental", "experimental", Kind::Bool),
+    ("-l|--log-level", "log-level", Kind::Str),
+    ("--log-driver", "log-driver", Kind::Str),
+    ("--log-opt", "log-opts", Kind::Pairs),
+    ("--cgroup-parent", "cgroup-parent", Kind::Str),
+    ("--selinux-enabled", "selinux-enabled", Kind::Bool),
+    ("-D|--debug", "debug", Kind::Bool),
+    ("-G|--group", "group", Kind::Str),
+    ("--data-root|-g|--graph", "data-root", Kind::Str),
+    ("--exec-root", "exec-root", Kind::Str),
+    ("-p|--pidfile", "pidfile", Kind::Str),
+    ("-b|--bridge", "bridge", Kind::Str),
+    ("--bip", "bip", Kind::Str),
+    ("--containerd", "containerd", Kind::Str),
+    ("--containerd-namespace", "containerd-namespace", Kind::Str),
+    (
+        "--containerd-plugins-namespace",
+        "containerd-plugin-namespace",
+        Kind::Str,
+    ),
+    ("--default-runtime", "default-runtime", Kind::Str),
+    ("--add-runtime", "runtimes", Kind::Pairs),
+    ("--exec-opt", "exec-opts", Kind::List),
+    ("--dns", "dns", Kind::List),
+    ("--dns-opt", "dns-opts", Kind::List),
+    ("--dns-search", "dns-search", Kind::List),
+    ("--label", "labels", Kind::List),
+    ("--mtu", "mtu", Kind::Str),
+    ("--ipv6", "ipv6", Kind::Bool),
+    ("--fixed-cidr", "fixed-cidr", Kind::Str),
+    ("--fixed-cidr-v6", "fixed-cidr-v6", Kind::Str),
+    ("--default-gateway", "default-gateway", Kind::Str),
+    ("--default-gateway-v6", "default-gateway-v6", Kind::Str),
+    ("--ip", "ip", Kind::Str),
+    ("--init", "init", Kind::Bool),
+    ("--init-path", "init-path", Kind::Str),
+    ("--default-shm-size", "default-shm-size", Kind::Str),
+    ("--default-ipc-mode", "default-ipc-mode", Kind::Str),
+    (
+        "--default-cgroupns-mode",
+        "default-cgroupns-mode",
+        Kind::Str,
+    ),
+    (
+        "--default-address-pool",
+        "default-address-pools",
+        Kind::List,
+    ),
+    (
+        "--max-concurrent-downloads",
+        "max-concurrent-downloads",
+        Kind::Str,
+    ),
+    (
+        "--max-concurrent-uploads",
+        "max-concurrent-uploads",
+        Kind::Str,
+    ),
+    (
+        "--max-download-attempts",
+        "max-download-attempts",
+        Kind::Str,
+    ),
+    ("--shutdown-timeout", "shutdown-timeout", Kind::Str),
+    ("--oom-score-adjust", "oom-score-adjust", Kind::Str),
+    ("--metrics-addr", "metrics-addr", Kind::Str),
+    ("--raw-logs", "raw-logs", Kind::Bool),
+    ("--log-format", "log-format", Kind::Str),
+    ("--api-cors-header", "api-cors-header", Kind::Str),
+    (
+        "--allow-nondistributable-artifacts",
+        "allow-nondistributable-artifacts",
+        Kind::List,
+    ),
+    (
+        "--node-generic-resource",
+        "node-generic-resources",
+        Kind::List,
+    ),
+    (
+        "--swarm-default-advertise-addr",
+        "swarm-default-advertise-addr",
+        Kind::Str,
+    ),
+    (
+        "--network-control-plane-mtu",
+        "network-control-plane-mtu",
+        Kind::Str,
+    ),
+    ("--host-gateway-ip", "host-gateway-ips", Kind::List),
+    ("--cdi-spec-dir", "cdi-spec-dirs", Kind::List),
+    ("--cpu-rt-period", "cpu-rt-period", Kind::Str),
+    ("--cpu-rt-runtime", "cpu-rt-runtime", Kind::Str),
+    ("--http-proxy", "http-proxy", Kind::Str),
+    ("--https-proxy", "https-proxy", Kind::Str),
+    ("--no-proxy", "no-proxy", Kind::Str),
+    ("--rootless", "rootless", Kind::Bool),
+    ("--firewall-backend", "firewall-backend", Kind::Str),
+    ("--feature", "features", Kind::Pairs),
+    ("--config-file", "config-file", Kind::Str),
+    ("--validate", "validate", Kind::Bool),
+    ("--cluster-store", "cluster-store", Kind::Str),
+    ("--cluster-advertise", "cluster-advertise", Kind::Str),
+    ("--cluster-store-opt", "cluster-store-opts", Kind::Pairs),
+];
+
+/// Keys daemon.json accepts (dockerd 20.10 to current).
+pub const KNOWN_KEYS: &[&str] = &[
+    "allow-direct-routing",
+    "allow-nondistributable-artifacts",
+    "api-cors-header",
+    "authorization-plugins",
+    "bip",
+    "bip6",
+    "bridge",
+    "bridge-accept-fwmark",
+    "builder",
+    "cdi-spec-dirs",
+    "cgroup-parent",
+    "cluster-advertise",
+    "cluster-store",
+    "cluster-store-opts",
+    "containerd",
+    "containerd-namespace",
+    "containerd-plugin-namespace",
+    "cpu-rt-period",
+    "cpu-rt-runtime",
+    "data-root",
+    "debug",
+    "default-address-pools",
+    "default-cgroupns-mode",
+    "default-gateway",
+    "default-gateway-v6",
+    "default-ipc-mode",
+    "default-network-opts",
+    "default-runtime",
+    "default-shm-size",
+    "default-ulimits",
+    "dns",
+    "dns-opts",
+    "dns-search",
+    "exec-opts",
+    "exec-root",
+    "experimental",
+    "features",
+    "firewall-backend",
+    "fixed-cidr",
+    "fixed-cidr-v6",
+    "group",
+    "host-gateway-ip",
+    "host-gateway-ips",
+    "hosts",
+    "http-proxy",
+    "https-proxy",
+    "icc",
+    "init",
+    "init-path",
+    "insecure-registries",
+    "ip",
+    "ip-forward",
+    "ip-forward-no-drop",
+    "ip-masq",
+    "ip6tables",
+    "iptables",
+    "ipv6",
+    "labels",
+    "live-restore",
+    "log-driver",
+    "log-format",
+    "log-level",
+    "log-opts",
+    "max-concurrent-downloads",
+    "max-concurrent-uploads",
+    "max-download-attempts",
+    "metrics-addr",
+    "min-api-version",
+    "mtu",
+    "network-control-plane-mtu",
+    "no-new-privileges",
+    "no-proxy",
+    "node-generic-resources",
+    "oom-score-adjust",
+    "pidfile",
+    "proxies",
+    "raw-logs",
+    "registry-mirrors",
+    "rootless",
+    "runtimes",
+    "seccomp-profile",
+    "selinux-enabled",
+    "shutdown-timeout",
+    "storage-driver",
+    "storage-opts",
+    "swarm-default-advertise-addr",
+    "tls",
+    "tlscacert",
+    "tlscert",
+    "tlskey",
+    "tlsverify",
+    "userland-proxy",
+    "userland-proxy-path",
+    "userns-remap",
+];
+
+/// Splits a command line into words, honouring quotes and backslash line continuations.
+pub fn split_command_line(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => {
+                if let Some(n) = chars.next() {
+                    current.push(n);
+                }
+            }
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => match chars.next() {
+                Some('\n') | None => {}
+                Some(n) => {
+                    current.push(n);
+                    in_word = true;
+                }
+            },
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    words
+}
+
+/// The effective `ExecStart=` of a systemd unit or drop-in: (line, command). An empty
+/// `ExecStart=` resets the list, as in drop-ins that replace the command.
+pub fn exec_start(text: &str) -> Option<(u32, String)> {
+    let mut found: Option<(u32, String)> = None;
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((i, line)) = lines.next() {
+        let trimmed = line.trim();
+        let Some(rest) = trimmed.strip_prefix("ExecStart=") else {
+            continue;
+        };
+        let mut command = rest
+            .trim_start_matches(['-', '@', '+', '!', ':'])
+            .to_string();
+        while command.ends_with('\\') {
+            command.pop();
+            match lines.next() {
+                Some((_, next)) => {
+                    command.push(' ');
+                    command.push_str(next.trim());
+                }
+                None => break,
+            }
+        }
+        found = if command.trim().is_empty() {
+            None
+        } else {
+            Some((i as u32 + 1, command))
+        };
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_and_flags() {
+        let unit = "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// \\\n  --containerd=/run/containerd/containerd.sock --icc=false -H tcp://0.0.0.0:2375 --bogus\n";
+        let (line, cmd) = exec_start(unit).unwrap();
+        assert_eq!(line, 3);
+        let file: Arc<str> = Arc::from("docker.service");
+        let mut cfg = DaemonConfig::empty(Loc::new(&file, Pos { line: 1, column: 1 }, ""));
+        cfg.add_flags(&file, Pos { line, column: 1 }, &split_command_line(&cmd));
+        assert_eq!(
+            cfg.list("hosts")
+                .into_iter()
+                .map(|(h, _)| h)
+                .collect::<Vec<_>>(),
+            vec!["fd://", "tcp://0.0.0.0:2375"]
+        );
+        assert_eq!(cfg.bool("icc").map(|(b, _)| b), Some(false));
+        assert_eq!(
+            cfg.str("containerd").map(|(s, _)| s),
+            Some("/run/containerd/containerd.sock")
+        );
+        assert_eq!(cfg.unknown_flags.len(), 1);
+        assert_eq!(
+            split_command_line("a 'b c' \"d\\\"e\""),
+            vec!["a", "b c", "d\"e"]
+        );
+    }
+}

@@ -1,0 +1,383 @@
+//! `stevedore config`: daemon settings and seccomp profiles, every finding on its line.
+
+use crate::support::{empty_config, fixture, repo, services_required, stevedore, stevedore_in};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+fn config(args: &[&str]) -> crate::support::Run {
+    let cfg = empty_config();
+    let mut a = vec![
+        "config",
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ];
+    a.extend_from_slice(args);
+    stevedore(&a)
+}
+
+/// (rule, "file:line", message) of every finding.
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                format!("{}:{}", l["path"].as_str().unwrap_or(""), l["line"]),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn has(found: &[(String, String, String)], rule: &str, at: &str, needle: &str) -> bool {
+    found
+        .iter()
+        .any(|(r, a, m)| r == rule && a == at && m.contains(needle))
+}
+
+#[test]
+fn daemon_findings_point_at_their_lines() {
+    let run = config(&["fixtures/configs/daemon-bad"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = findings(&run.json());
+    let json = "fixtures/configs/daemon-bad/daemon.json";
+    let unit = "fixtures/configs/daemon-bad/docker.service.d/override.conf";
+    let expect = [
+        ("DMN000", format!("{json}:3"), "`hosts` is set in"),
+        ("DMN001", format!("{json}:3"), "tcp://0.0.0.0:2375: no TLS"),
+        ("DMN007", format!("{json}:5"), "unconfined"),
+        ("DMN008", format!("{json}:4"), "registry.internal:5000"),
+        ("DMN009", format!("{json}:7"), "aufs"),
+        ("DMN012", format!("{json}:10"), "experimental"),
+        ("DMN013", format!("{json}:9"), "log-level is debug"),
+        ("DMN015", format!("{json}:11"), "/custom"),
+        ("DMN016", format!("{unit}:4"), "iptables is false"),
+        ("DMN017", format!("{json}:8"), "dm.basesize=50G"),
+        ("DMN019", format!("{json}:2"), "dockerd refuses to start"),
+        (
+            "DMN020",
+            format!("{json}:6"),
+            "`live_restore` (did you mean `live-restore`?)",
+        ),
+        (
+            "DMN020",
+            format!("{unit}:4"),
+            "`--tls-verify` (did you mean `tlsverify`?)",
+        ),
+        ("DMN005", format!("{unit}:4"), "userland-proxy is true"),
+    ];
+    for (rule, at, needle) in &expect {
+        assert!(
+            has(&found, rule, at, needle),
+            "{rule} at {at} ({needle}) missing: {found:#?}"
+        );
+    }
+    assert!(
+        !found.iter().any(|(_, _, m)| m.contains("127.0.0.1:5000")),
+        "loopback registries are fine"
+    );
+    assert!(
+        !found.iter().any(|(r, _, _)| r == "DMN002"),
+        "icc is false here"
+    );
+}
+
+#[test]
+fn defaults_are_findings_and_a_hardened_daemon_is_silent() {
+    let found: BTreeSet<String> = findings(&config(&["fixtures/configs/daemon-defaults"]).json())
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    let want: BTreeSet<String> = [
+        "DMN002", "DMN003", "DMN004", "DMN005", "DMN006", "DMN010", "DMN011", "DMN014", "DMN018",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(found, want);
+    let good = config(&["fixtures/configs/daemon-good"]);
+    assert_eq!(
+        findings(&good.json()),
+        vec![],
+        "a hardened daemon is silent"
+    );
+    let scanned: Vec<String> = good.json()["target"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        scanned.contains(&"fixtures/configs/seccomp-good/strict.json".to_string()),
+        "its seccomp-profile is followed: {scanned:?}"
+    );
+}
+
+#[test]
+fn tls_without_verification_is_high_and_missing_certs_critical() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            r#"{"hosts": ["tcp://0.0.0.0:2376"], "tls": true}"#,
+            "high",
+            "TLS without client verification",
+        ),
+        (
+            r#"{"hosts": ["tcp://0.0.0.0:2376"], "tlsverify": true}"#,
+            "critical",
+            "tlscacert, tlscert or tlskey is missing",
+        ),
+    ];
+    for (text, severity, needle) in cases {
+        let path = dir.path().join("daemon.json");
+        std::fs::write(&path, text).unwrap();
+        let report = config(&[path.to_str().unwrap(), "--select", "DMN001"]).json();
+        let f = &report["findings"][0];
+        assert_eq!(f["severity"], severity);
+        assert!(f["message"].as_str().unwrap().contains(needle));
+    }
+}
+
+#[test]
+fn seccomp_profiles() {
+    let found = findings(&config(&["fixtures/configs/seccomp-bad"]).json());
+    let allow_all = "fixtures/configs/seccomp-bad/allow-all.json";
+    let permissive = "fixtures/configs/seccomp-bad/permissive.json";
+    assert!(has(
+        &found,
+        "SCP001",
+        &format!("{allow_all}:2"),
+        "SCMP_ACT_ALLOW"
+    ));
+    assert!(has(
+        &found,
+        "SCP002",
+        &format!("{permissive}:5"),
+        "mount syscalls allowed unconditionally: mount, umount2"
+    ));
+    assert!(has(
+        &found,
+        "SCP002",
+        &format!("{permissive}:9"),
+        "namespaces syscalls allowed unconditionally: clone, unshare"
+    ));
+    assert!(has(
+        &found,
+        "SCP002",
+        &format!("{permissive}:9"),
+        "kernel keyring"
+    ));
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, m)| m.contains("bpf") || m.contains("setns") || m.contains("ptrace")),
+        "cap-gated and ptrace are fine"
+    );
+    assert!(findings(&config(&["fixtures/configs/seccomp-good"]).json()).is_empty());
+}
+
+/// Docker's own default profile (Debian's golang-github-docker-docker-dev, Docker 20.10):
+/// no SCP001, and in SCP002 only io_uring, which Docker 25 blocks.
+#[test]
+fn dockers_default_profile() {
+    let path = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
+    if !std::path::Path::new(path).exists() {
+        assert!(
+            !services_required(),
+            "scripts/test.sh installs golang-github-docker-docker-dev"
+        );
+        eprintln!("SKIPPED: {path} not installed");
+        return;
+    }
+    let found = findings(&config(&[path]).json());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].0, "SCP002");
+    assert!(
+        found[0]
+            .2
+            .starts_with("io_uring syscalls allowed unconditionally"),
+        "{found:#?}"
+    );
+}
+
+/// The unit Debian's docker.io installs passes `-H fd://`: with a daemon.json that sets
+/// `hosts`, dockerd refuses to start.
+#[test]
+fn debians_docker_service_with_hosts_in_daemon_json() {
+    let unit = std::path::Path::new("/lib/systemd/system/docker.service");
+    if !unit.exists() {
+        assert!(!services_required(), "scripts/test.sh installs docker.io");
+        eprintln!("SKIPPED: {} not installed", unit.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(unit, dir.path().join("docker.service")).unwrap();
+    std::fs::write(
+        dir.path().join("daemon.json"),
+        "{\n  \"hosts\": [\"unix:///var/run/docker.sock\"]\n}\n",
+    )
+    .unwrap();
+    let run = stevedore_in(
+        dir.path(),
+        &[
+            "config",
+            ".",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--select",
+            "DMN000",
+            "--config",
+            &empty_config(),
+        ],
+    );
+    let found = findings(&run.json());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].2.contains("by the flag `-H`"), "{found:#?}");
+}
+
+#[test]
+fn parse_errors_keep_the_other_findings_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("daemon.json"), "{\n  \"icc\": true,\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("profile.json"),
+        "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "hello").unwrap();
+    let run = stevedore(&[
+        "config",
+        dir.path().to_str().unwrap(),
+        "-f",
+        "json",
+        "--config",
+        &empty_config(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("daemon.json: line 2: invalid JSON: Trailing commas are not allowed"),
+        "{}",
+        run.stderr
+    );
+    let report = run.json();
+    assert!(
+        findings(&report).iter().any(|f| f.0 == "SCP001"),
+        "the other file is still reported"
+    );
+    assert_eq!(
+        report["target"]["skipped"][0]["reason"],
+        "not a recognised configuration file"
+    );
+}
+
+#[test]
+fn standard_input_needs_a_kind() {
+    let run = stevedore(&["config", "-"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--kind"), "{}", run.stderr);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stevedore"))
+        .args([
+            "config",
+            "-",
+            "--kind",
+            "daemon-json",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--select",
+            "DMN007",
+        ])
+        .current_dir(repo())
+        .stdin(std::fs::File::open(fixture("configs/daemon-bad/daemon.json")).unwrap())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        findings(&report),
+        vec![(
+            "DMN007".into(),
+            "-:5".into(),
+            "seccomp-profile is \"unconfined\": containers run without syscall filtering".into()
+        )]
+    );
+}
+
+#[test]
+fn dockerd_args_are_linted_with_daemon_json() {
+    let report = config(&[
+        "fixtures/configs/daemon-good",
+        "--dockerd-args",
+        "-H tcp://0.0.0.0:2375 --icc=true",
+        "--select",
+        "DMN001,DMN002,DMN000",
+    ])
+    .json();
+    let rules: BTreeSet<String> = findings(&report).into_iter().map(|f| f.0).collect();
+    assert_eq!(
+        rules,
+        ["DMN000", "DMN002"].into_iter().map(String::from).collect(),
+        "hosts and icc are set twice; TLS verification covers the tcp socket"
+    );
+}
+
+#[test]
+fn every_config_check_fires_somewhere_and_sarif_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("config.sarif");
+    let run = config(&[
+        "fixtures/configs",
+        "-o",
+        &format!("sarif={}", sarif.display()),
+    ]);
+    let fired: BTreeSet<String> = findings(&run.json()).into_iter().map(|f| f.0).collect();
+    for check in stevedore::checks::CATALOG
+        .iter()
+        .filter(|c| c.reads_config_files())
+    {
+        assert!(
+            fired.contains(check.id),
+            "{} fires on no config fixture",
+            check.id
+        );
+    }
+    let doc: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    for r in doc["runs"][0]["results"].as_array().unwrap() {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(
+            uri.starts_with("fixtures/configs/"),
+            "uris are the paths as given: {uri}"
+        );
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_i64()
+                .unwrap()
+                >= 1
+        );
+    }
+    let validator = repo().join("../shared/tools/validate-sarif");
+    if validator.exists() {
+        let out = std::process::Command::new(&validator)
+            .arg(&sarif)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
