@@ -1,6 +1,7 @@
 //! THE CATALOG: one file per check, one line per check below, sorted by id.
 //! Adding a check = its file, one line here, a fixture that fires it and one that must not.
 
+pub mod container;
 pub mod daemon;
 pub mod fs;
 pub mod image;
@@ -9,6 +10,22 @@ pub mod seccomp;
 use crate::catalog::Check;
 
 pub static CATALOG: &[&Check] = &[
+    &container::privileged::CHECK,
+    &container::capabilities_added::CHECK,
+    &container::capabilities_not_dropped::CHECK,
+    &container::seccomp_unconfined::CHECK,
+    &container::apparmor_unconfined::CHECK,
+    &container::privilege_escalation_allowed::CHECK,
+    &container::host_network::CHECK,
+    &container::host_namespace::CHECK,
+    &container::sensitive_host_mount::CHECK,
+    &container::docker_socket_mount::CHECK,
+    &container::writable_root_fs::CHECK,
+    &container::no_resource_limits::CHECK,
+    &container::runs_as_root::CHECK,
+    &container::host_devices::CHECK,
+    &container::privileged_port::CHECK,
+    &container::mount_propagation_shared::CHECK,
     &daemon::conflicting_daemon_option::CHECK,
     &daemon::tcp_socket_without_tls::CHECK,
     &daemon::icc_enabled::CHECK,

@@ -100,6 +100,7 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
         image: None,
         daemons: &loaded.daemons,
         seccomp: &loaded.seccomp,
+        containers: &loaded.containers,
     };
     let findings = policy.check(&models, &loaded.inline);
     let errors: Vec<(String, String)> = loaded

@@ -98,6 +98,7 @@ pub enum Run {
     Image(fn(&Image, &mut Sink)),
     Daemon(fn(&crate::model::daemon::DaemonConfig, &mut Sink)),
     Seccomp(fn(&crate::model::seccomp::SeccompProfile, &mut Sink)),
+    Container(fn(&crate::model::container::ContainerSpec, &mut Sink)),
 }
 
 /// One entry of the catalog. The metadata is the documentation: `stevedore rules`, SARIF

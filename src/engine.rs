@@ -37,6 +37,7 @@ pub struct Models<'a> {
     pub image: Option<&'a Image>,
     pub daemons: &'a [crate::model::daemon::DaemonConfig],
     pub seccomp: &'a [crate::model::seccomp::SeccompProfile],
+    pub containers: &'a [crate::model::container::ContainerSpec],
 }
 
 /// Suppressions written into the scanned inputs themselves: `# stevedore:ignore RULE` comments,
@@ -256,22 +257,51 @@ impl Policy {
     }
 
     /// Runs every selected check over whatever models a scan produced and applies the policy.
-    pub fn check(&self, models: &Models<'_>, inline: &InlineIgnores) -> Vec<Finding> {
+    pub fn check<'a>(&self, models: &Models<'a>, inline: &InlineIgnores) -> Vec<Finding> {
         let mut out = Vec::new();
         for check in &self.checks {
             for run in check.runs {
-                let mut sink = Sink::default();
+                // (findings, rules the model item itself ignores, how it said so)
+                let mut batches: Vec<(Vec<RawFinding>, &[String], &str)> = Vec::new();
+                let mut collect = |f: &dyn Fn(&mut Sink), ignores: &'a [String], how: &'a str| {
+                    let mut sink = Sink::default();
+                    f(&mut sink);
+                    batches.push((sink.into_findings(), ignores, how));
+                };
                 match run {
-                    Run::Image(f) => models.image.into_iter().for_each(|m| f(m, &mut sink)),
-                    Run::Daemon(f) => models.daemons.iter().for_each(|m| f(m, &mut sink)),
-                    Run::Seccomp(f) => models.seccomp.iter().for_each(|m| f(m, &mut sink)),
+                    Run::Image(f) => models
+                        .image
+                        .into_iter()
+                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                    Run::Daemon(f) => models
+                        .daemons
+                        .iter()
+                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                    Run::Seccomp(f) => models
+                        .seccomp
+                        .iter()
+                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                    Run::Container(f) => models
+                        .containers
+                        .iter()
+                        .for_each(|m| collect(&|s| f(m, s), &m.ignores, &m.ignore_how)),
                 }
-                for raw in sink.into_findings() {
-                    let mut finding = self.finish(check, raw);
-                    if finding.suppression.is_none() {
-                        finding.suppression = inline.suppression(check, &finding.subject);
+                for (raws, ignores, how) in batches {
+                    for raw in raws {
+                        let mut finding = self.finish(check, raw);
+                        if finding.suppression.is_none()
+                            && ignores.iter().any(|t| t == "all" || selects(t, check))
+                        {
+                            finding.suppression = Some(Suppression {
+                                kind: "inSource",
+                                justification: format!("suppressed by {how}"),
+                            });
+                        }
+                        if finding.suppression.is_none() {
+                            finding.suppression = inline.suppression(check, &finding.subject);
+                        }
+                        out.push(finding);
                     }
-                    out.push(finding);
                 }
             }
         }

@@ -381,3 +381,216 @@ fn every_config_check_fires_somewhere_and_sarif_is_accepted() {
         );
     }
 }
+
+#[test]
+fn compose_merges_overrides_extends_include_and_env() {
+    let run = config(&["fixtures/configs/compose-bad"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let found = findings(&report);
+    let dir = "fixtures/configs/compose-bad";
+    let expect = [
+        // from the override file merged into `web`
+        (
+            "CTR004",
+            format!("{dir}/compose.override.yaml:4"),
+            "service web runs with seccomp unconfined",
+        ),
+        (
+            "CTR005",
+            format!("{dir}/compose.override.yaml:5"),
+            "service web runs with AppArmor unconfined",
+        ),
+        // from the base service `agent` extends, pointing into base.yml
+        (
+            "CTR001",
+            format!("{dir}/base.yml:3"),
+            "service agent runs privileged",
+        ),
+        (
+            "CTR002",
+            format!("{dir}/base.yml:4"),
+            "service agent adds capability SYS_ADMIN",
+        ),
+        // from the included file
+        (
+            "CTR008",
+            format!("{dir}/monitoring.yaml:4"),
+            "service exporter shares the host's ipc namespace",
+        ),
+        (
+            "CTR008",
+            format!("{dir}/monitoring.yaml:5"),
+            "service exporter shares the host's uts namespace",
+        ),
+        // the file itself
+        (
+            "CTR002",
+            format!("{dir}/compose.yaml:18"),
+            "service web adds capability NET_ADMIN",
+        ),
+        (
+            "CTR007",
+            format!("{dir}/compose.yaml:29"),
+            "service agent uses the host network",
+        ),
+        (
+            "CTR010",
+            format!("{dir}/compose.yaml:32"),
+            "/var/run/docker.sock",
+        ),
+        (
+            "CTR009",
+            format!("{dir}/compose.yaml:33"),
+            "the host's / (read-only)",
+        ),
+        (
+            "CTR009",
+            format!("{dir}/compose.yaml:35"),
+            "the host's /sys (writable)",
+        ),
+        ("CTR016", format!("{dir}/compose.yaml:35"), "rshared"),
+        ("CTR014", format!("{dir}/compose.yaml:42"), "/dev/kvm"),
+        (
+            "CTR013",
+            format!("{dir}/compose.yaml:46"),
+            "service legacy runs as root",
+        ),
+        ("CTR015", format!("{dir}/compose.yaml:15"), "host port 80"),
+    ];
+    for (rule, at, needle) in &expect {
+        assert!(
+            has(&found, rule, at, needle),
+            "{rule} at {at} ({needle}) missing: {found:#?}"
+        );
+    }
+    // .env interpolation: METRICS_PORT=9100 is not a privileged port; /etc/localtime:ro is fine.
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, m)| m.contains("9100") || m.contains("localtime")),
+        "{found:#?}"
+    );
+    // web has limits, drops ALL and sets no-new-privileges (merged from x-defaults and its own keys).
+    assert!(
+        !found.iter().any(|(r, _, m)| m.starts_with("service web")
+            && ["CTR003", "CTR006", "CTR011", "CTR012"].contains(&r.as_str())),
+        "{found:#?}"
+    );
+    // included and extended files are not projects of their own: each service once.
+    assert_eq!(
+        found
+            .iter()
+            .filter(|(r, _, m)| r == "CTR008" && m.contains("exporter shares the host's ipc"))
+            .count(),
+        1
+    );
+    assert!(!found.iter().any(|(_, _, m)| m.contains("privileged-base")));
+    // inline ignores: a comment above the line, and x-stevedore-ignore on the service.
+    let suppressed: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["suppression"].is_null())
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["suppression"]["justification"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        suppressed.contains(&(
+            "CTR011".into(),
+            format!("suppressed by a `# stevedore:ignore` comment in {dir}/compose.yaml")
+        )),
+        "{suppressed:?}"
+    );
+    assert!(
+        suppressed.contains(&(
+            "CTR003".into(),
+            "suppressed by `x-stevedore-ignore` on the service".into()
+        )),
+        "{suppressed:?}"
+    );
+    assert!(
+        findings(&config(&["fixtures/configs/compose-good"]).json()).is_empty(),
+        "a hardened service is silent"
+    );
+}
+
+#[test]
+fn kubernetes_pod_templates_and_defaults() {
+    let report = config(&["fixtures/configs/k8s-bad"]).json();
+    let found = findings(&report);
+    let f = "fixtures/configs/k8s-bad/workloads.yaml";
+    let expect = [
+        ("CTR001", 16, "Deployment/api container api runs privileged"),
+        ("CTR002", 19, "adds capability SYS_PTRACE"),
+        ("CTR005", 9, "AppArmor unconfined"),
+        ("CTR006", 17, "allows privilege escalation"),
+        ("CTR007", 11, "uses the host network"),
+        ("CTR010", 24, "/var/run/docker.sock"),
+        ("CTR009", 26, "the host's /etc (writable) at /host/etc"),
+        ("CTR016", 26, "Bidirectional"),
+        ("CTR015", 21, "host port 80"),
+        (
+            "CTR004",
+            13,
+            "sets no seccompProfile: Kubernetes runs it unconfined",
+        ),
+        ("CTR013", 13, "sets neither runAsNonRoot nor runAsUser"),
+        // CronJob: pod-level settings reach init containers and containers alike
+        (
+            "CTR004",
+            52,
+            "CronJob/cleanup container prep runs with seccomp unconfined",
+        ),
+        ("CTR013", 51, "CronJob/cleanup container cleanup runs as 0"),
+        (
+            "CTR008",
+            49,
+            "CronJob/cleanup container prep shares the host's pid namespace",
+        ),
+        ("CTR014", 61, "host device /dev/sda"),
+    ];
+    for (rule, line, needle) in &expect {
+        assert!(
+            has(&found, rule, &format!("{f}:{line}"), needle),
+            "{rule} at line {line} ({needle}) missing: {found:#?}"
+        );
+    }
+    let ignored: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule_id"] == "CTR012")
+        .collect();
+    assert!(
+        ignored
+            .iter()
+            .filter(|x| x["message"].as_str().unwrap().starts_with("CronJob"))
+            .all(|x| x["suppression"]["justification"]
+                == "suppressed by the stevedore.dev/ignore annotation")
+    );
+    assert!(
+        findings(&config(&["fixtures/configs/k8s-good"]).json()).is_empty(),
+        "a hardened deployment is silent"
+    );
+}
+
+#[test]
+fn templated_yaml_is_skipped_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("deploy.yaml"), "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n{{- range .Values.containers }}\n  - name: {{ .name }}\n{{- end }}\n").unwrap();
+    let run = config(&[dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let reason = run.json()["target"]["skipped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(reason.starts_with("Go template"), "{reason}");
+}

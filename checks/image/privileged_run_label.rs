@@ -6,7 +6,7 @@ pub const CHECK: Check = Check {
     name: "privileged-run-label",
     title: "Image label asks to be run privileged",
     severity: Severity::High,
-    cis: &["5.4"],
+    cis: &["5.5"],
     rationale: "Labels such as `RUN` and `INSTALL` (the atomic/podman `container runlabel` \
 convention) or `io.k8s.*` / `io.openshift.*` hints carry the command line the image wants to be \
 started with. When that command asks for `--privileged`, extra capabilities, host namespaces or \

@@ -38,11 +38,34 @@ pub struct Key {
 pub struct Node {
     pub pos: Pos,
     pub value: Value,
+    /// Which file the node came from, where documents from several files are merged (compose
+    /// overrides, `extends`); an index into the merger's file list, 0 otherwise.
+    pub src: u16,
 }
 
 impl Node {
     pub fn new(pos: Pos, value: Value) -> Node {
-        Node { pos, value }
+        Node { pos, value, src: 0 }
+    }
+
+    /// Marks this node and everything below it as coming from file `src`.
+    pub fn set_source(&mut self, src: u16) {
+        self.src = src;
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.set_source(src)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(_, n)| n.set_source(src)),
+            _ => {}
+        }
+    }
+
+    /// Rewrites every string scalar (interpolation), keeping positions.
+    pub fn map_strings(&mut self, f: &dyn Fn(&str) -> String) {
+        match &mut self.value {
+            Value::Str(s) => *s = f(s),
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.map_strings(f)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(_, n)| n.map_strings(f)),
+            _ => {}
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {

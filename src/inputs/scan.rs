@@ -8,6 +8,7 @@ use crate::engine::{
 };
 use crate::error::{Error, Result};
 use crate::model::Loc;
+use crate::model::container::ContainerSpec;
 use crate::model::daemon::{DaemonConfig, exec_start, split_command_line};
 use crate::model::seccomp::SeccompProfile;
 use std::io::Read;
@@ -83,6 +84,7 @@ pub struct Loaded {
     pub target: ConfigTarget,
     pub daemons: Vec<DaemonConfig>,
     pub seccomp: Vec<SeccompProfile>,
+    pub containers: Vec<ContainerSpec>,
     pub inline: InlineIgnores,
 }
 
@@ -140,13 +142,36 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
         }
     }
 
+    // Override files merged into a main compose file are not projects of their own.
+    let merged_overrides: Vec<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| i.path.as_deref())
+        .filter(|p| Kind::from_name(p) == Some(Kind::Compose) && !super::compose::is_override(p))
+        .filter_map(super::compose::default_override)
+        .collect();
     let mut units: Vec<(Arc<str>, u32, String)> = Vec::new();
+    let mut compose_projects: Vec<(String, Vec<ContainerSpec>, Vec<String>)> = Vec::new();
     let mut daemon_files: Vec<(Arc<str>, Node, Option<PathBuf>)> = Vec::new();
     for input in inputs {
         let kind = input
             .explicit_kind
             .or(options.kind)
             .or_else(|| input.path.as_deref().and_then(Kind::from_name));
+        if input
+            .path
+            .as_ref()
+            .is_some_and(|p| merged_overrides.contains(p))
+        {
+            loaded.target.files.push(ScannedFile {
+                path: input.display.to_string(),
+                kind: "compose-override",
+            });
+            loaded
+                .inline
+                .entries
+                .extend(comment_ignores(&input.display, &input.text));
+            continue;
+        }
         loaded
             .inline
             .entries
@@ -158,6 +183,10 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                     Parsed::Daemon(doc) => daemon_files.push((Arc::clone(&input.display), doc, input.path.clone())),
                     Parsed::Unit(line, command) => units.push((Arc::clone(&input.display), line, command)),
                     Parsed::Seccomp(profile) => loaded.seccomp.push(profile),
+                    Parsed::Containers(specs) => loaded.containers.extend(specs),
+                    Parsed::Compose(specs, used) => {
+                        compose_projects.push((input.display.to_string(), specs, used))
+                    }
                     Parsed::Later => {}
                 }
             }
@@ -176,6 +205,16 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                 });
                 loaded.target.errors.push(FileError { path: input.display.to_string(), error })
             }
+        }
+    }
+    // A file another project includes or extends from is part of that project, not one of its own.
+    let consumed: Vec<String> = compose_projects
+        .iter()
+        .flat_map(|(_, _, used)| used.clone())
+        .collect();
+    for (main, specs, _) in compose_projects {
+        if !consumed.contains(&main) {
+            loaded.containers.extend(specs);
         }
     }
     build_daemons(&mut loaded, daemon_files, units, options);
@@ -247,6 +286,9 @@ enum Parsed {
     Daemon(Node),
     Unit(u32, String),
     Seccomp(SeccompProfile),
+    Containers(Vec<ContainerSpec>),
+    /// A compose project's services and the other files it read (includes, extends bases).
+    Compose(Vec<ContainerSpec>, Vec<String>),
     /// Recognised; its model arrives with a later part of this command.
     Later,
 }
@@ -292,8 +334,16 @@ fn classify(
                     Skip::Error("not a seccomp profile (no defaultAction or syscalls)".into())
                 })
         }
-        Some(k @ (Kind::Compose | Kind::Kubernetes)) => match yaml::parse(&input.text) {
-            Ok(_) => Ok(Some((k, Parsed::Later))),
+        Some(Kind::Compose) => match compose_project(input) {
+            Ok((specs, used)) => Ok(Some((Kind::Compose, Parsed::Compose(specs, used)))),
+            Err(_) if looks_templated(&input.text) => Err(Skip::Template),
+            Err(e) => Err(Skip::Error(e)),
+        },
+        Some(Kind::Kubernetes) => match yaml::parse(&input.text) {
+            Ok(docs) => Ok(Some((
+                Kind::Kubernetes,
+                Parsed::Containers(kubernetes_specs(input, &docs)),
+            ))),
             Err(_) if looks_templated(&input.text) => Err(Skip::Template),
             Err(e) => Err(Skip::Error(e)),
         },
@@ -315,18 +365,56 @@ fn classify(
                 .iter()
                 .any(|d| d.get("services").is_some_and(Node::is_map))
             {
-                Ok(Some((Kind::Compose, Parsed::Later)))
+                compose_project(input)
+                    .map(|(s, used)| Some((Kind::Compose, Parsed::Compose(s, used))))
+                    .map_err(Skip::Error)
             } else if docs
                 .iter()
                 .any(|d| d.get("apiVersion").is_some() && d.get("kind").is_some())
             {
-                Ok(Some((Kind::Kubernetes, Parsed::Later)))
+                Ok(Some((
+                    Kind::Kubernetes,
+                    Parsed::Containers(kubernetes_specs(input, &docs)),
+                )))
             } else {
                 Ok(None)
             }
         }
         None => Ok(None),
     }
+}
+
+/// A compose project rooted at this file: its override merged, includes and extends followed.
+/// Returns the specs and the other files the project read.
+fn compose_project(
+    input: &Input,
+) -> std::result::Result<(Vec<ContainerSpec>, Vec<String>), String> {
+    use super::compose;
+    let dir = input
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    let env = compose::environment(dir);
+    let mut files = compose::Files { names: Vec::new() };
+    let mut doc = compose::parse_text(&input.text, &input.display, &mut files, &env)?;
+    if let Some(over_path) = input.path.as_deref().and_then(compose::default_override) {
+        let display: Arc<str> = Arc::from(over_path.display().to_string().as_str());
+        let text = std::fs::read_to_string(&over_path).map_err(|e| format!("{display}: {e}"))?;
+        let over = compose::parse_text(&text, &display, &mut files, &env)
+            .map_err(|e| format!("{display}: {e}"))?;
+        compose::merge(&mut doc, over, "");
+    }
+    let specs = compose::project(doc, input.path.as_deref(), &mut files, &env, 0)?;
+    let used = files.names.iter().skip(1).map(|n| n.to_string()).collect();
+    Ok((specs, used))
+}
+
+/// Every container of every workload in a (multi-document) manifest.
+fn kubernetes_specs(input: &Input, docs: &[Node]) -> Vec<ContainerSpec> {
+    docs.iter()
+        .flat_map(|d| super::kubernetes::containers(&input.display, d))
+        .collect()
 }
 
 /// One daemon view per daemon.json, with the units' and `--dockerd-args` flags merged in; or

@@ -1,6 +1,7 @@
 //! The models configuration inputs normalise into. Rules read these, never the file formats:
 //! one concept, one rule, whatever the source.
 
+pub mod container;
 pub mod daemon;
 pub mod seccomp;
 

@@ -1,0 +1,556 @@
+//! Compose files → container specs, as `docker compose` would run them: the override file next
+//! to the main one merged in, `extends` and `include` followed, `${VAR}` / `${VAR:-default}`
+//! interpolated from the environment and `.env`. Every value keeps the file and line that set it.
+
+use super::doc::{Key, Node, Value};
+use super::yaml;
+use crate::model::Loc;
+use crate::model::container::{
+    ContainerSpec, Mount, Namespace, Platform, Port, SeccompMode, Val, capability_name,
+};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The compose extension that suppresses rules on one service: `x-stevedore-ignore: [CTR001]`.
+pub const IGNORE_KEY: &str = "x-stevedore-ignore";
+
+/// How deep `extends` and `include` may nest before it is treated as a loop.
+const MAX_DEPTH: usize = 8;
+
+/// Files a project was read from; `Node::src` indexes into it.
+pub struct Files {
+    pub names: Vec<Arc<str>>,
+}
+
+impl Files {
+    fn add(&mut self, name: Arc<str>) -> u16 {
+        if let Some(i) = self.names.iter().position(|n| *n == name) {
+            return i as u16;
+        }
+        self.names.push(name);
+        (self.names.len() - 1) as u16
+    }
+
+    fn loc(&self, node: &Node, pos: super::doc::Pos, field: impl Into<String>) -> Loc {
+        let file = self
+            .names
+            .get(node.src as usize)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("compose.yaml"));
+        Loc::new(&file, pos, field)
+    }
+}
+
+/// The variables interpolation sees: the process environment over the project's `.env`.
+pub fn environment(dir: &Path) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    if let Ok(text) = std::fs::read_to_string(dir.join(".env")) {
+        for line in text.lines() {
+            let line = line.trim().trim_start_matches("export ");
+            if line.starts_with('#') {
+                continue;
+            }
+            if let Some((k, v)) = line.split_once('=') {
+                env.insert(
+                    k.trim().to_string(),
+                    v.trim().trim_matches(|c| c == '"' || c == '\'').to_string(),
+                );
+            }
+        }
+    }
+    env.extend(std::env::vars());
+    env
+}
+
+/// `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?error}`, `${VAR:+alternative}`, `$VAR`,
+/// and `$$` for a literal `$`. Unset variables become empty, as compose does (with a warning).
+pub fn interpolate(text: &str, env: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some(body) = after.strip_prefix('{') {
+            let Some(end) = matching_brace(body) else {
+                out.push_str(&rest[i..]);
+                return out;
+            };
+            out.push_str(&expand(&body[..end], env));
+            rest = &body[end + 1..];
+        } else {
+            let name_len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            if name_len == 0 {
+                out.push('$');
+            } else {
+                out.push_str(env.get(&after[..name_len]).map_or("", String::as_str));
+            }
+            rest = &after[name_len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn matching_brace(body: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in body.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => return Some(i),
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn expand(expr: &str, env: &BTreeMap<String, String>) -> String {
+    let name_len = expr
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(expr.len());
+    let (name, op) = expr.split_at(name_len);
+    let value = env.get(name).map(String::as_str);
+    let set_nonempty = value.is_some_and(|v| !v.is_empty());
+    if let Some(default) = op.strip_prefix(":-") {
+        return if set_nonempty {
+            value.unwrap_or_default().to_string()
+        } else {
+            interpolate(default, env)
+        };
+    }
+    if let Some(default) = op.strip_prefix('-') {
+        return value.map_or_else(|| interpolate(default, env), str::to_string);
+    }
+    if let Some(alt) = op.strip_prefix(":+") {
+        return if set_nonempty {
+            interpolate(alt, env)
+        } else {
+            String::new()
+        };
+    }
+    if let Some(alt) = op.strip_prefix('+') {
+        return if value.is_some() {
+            interpolate(alt, env)
+        } else {
+            String::new()
+        };
+    }
+    value.unwrap_or_default().to_string()
+}
+
+/// Keys whose sequences an override extends rather than replaces.
+const CONCAT: [&str; 9] = [
+    "ports",
+    "expose",
+    "volumes",
+    "devices",
+    "cap_add",
+    "cap_drop",
+    "security_opt",
+    "dns",
+    "tmpfs",
+];
+
+/// Merges `over` into `base`: mappings key by key, the sequences above appended, the rest
+/// replaced — compose's merge rules, simplified where they only reorder.
+pub fn merge(base: &mut Node, over: Node, key: &str) {
+    match (&mut base.value, over.value) {
+        (Value::Map(b), Value::Map(o)) => {
+            for (k, v) in o {
+                match b.iter_mut().find(|(bk, _)| bk.name == k.name) {
+                    Some((_, bv)) => merge(bv, v, &k.name),
+                    None => b.push((k, v)),
+                }
+            }
+        }
+        (Value::Seq(b), Value::Seq(o)) if CONCAT.contains(&key) => b.extend(o),
+        (_, value) => {
+            base.value = value;
+            base.pos = over.pos;
+            base.src = over.src;
+        }
+    }
+}
+
+/// Reads, interpolates and tags one compose file.
+fn read(
+    path: &Path,
+    display: &Arc<str>,
+    files: &mut Files,
+    env: &BTreeMap<String, String>,
+) -> Result<Node, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{display}: {e}"))?;
+    parse_text(&text, display, files, env)
+}
+
+pub fn parse_text(
+    text: &str,
+    display: &Arc<str>,
+    files: &mut Files,
+    env: &BTreeMap<String, String>,
+) -> Result<Node, String> {
+    let mut doc = yaml::parse(text)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "empty compose file".to_string())?;
+    doc.map_strings(&|s| interpolate(s, env));
+    doc.set_source(files.add(Arc::clone(display)));
+    Ok(doc)
+}
+
+/// The override files `docker compose` merges by default: `compose.override.yaml` next to
+/// `compose.yaml` (and the `docker-compose` spellings).
+pub fn default_override(main: &Path) -> Option<PathBuf> {
+    let name = main.file_name()?.to_str()?;
+    let (stem, ext) = name.rsplit_once('.')?;
+    if stem.ends_with(".override") {
+        return None;
+    }
+    let candidate = main.with_file_name(format!("{stem}.override.{ext}"));
+    candidate.is_file().then_some(candidate)
+}
+
+pub fn is_override(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.contains(".override."))
+}
+
+/// All services of a project, `include` and `extends` resolved, as container specs. `files`
+/// afterwards lists every file the project read.
+pub fn project(
+    main: Node,
+    main_path: Option<&Path>,
+    files: &mut Files,
+    env: &BTreeMap<String, String>,
+    depth: usize,
+) -> Result<Vec<ContainerSpec>, String> {
+    let dir = main_path
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut specs = Vec::new();
+    if depth < MAX_DEPTH {
+        for inc in main.get("include").map(Node::as_seq).unwrap_or_default() {
+            let rel = inc
+                .as_str()
+                .or_else(|| inc.get("path").and_then(Node::as_str))
+                .unwrap_or("");
+            if rel.is_empty() {
+                continue;
+            }
+            let path = dir.join(rel);
+            let display: Arc<str> = Arc::from(path.display().to_string().as_str());
+            let doc = read(&path, &display, files, env)?;
+            specs.extend(project(doc, Some(&path), files, env, depth + 1)?);
+        }
+    }
+    for (key, service) in main.get("services").map(Node::as_map).unwrap_or_default() {
+        let resolved = resolve_extends(service.clone(), &main, &dir, files, env, 0)?;
+        specs.push(spec(&key.name, key, service.src, &resolved, files));
+    }
+    Ok(specs)
+}
+
+fn resolve_extends(
+    mut service: Node,
+    doc: &Node,
+    dir: &Path,
+    files: &mut Files,
+    env: &BTreeMap<String, String>,
+    depth: usize,
+) -> Result<Node, String> {
+    let Some(ext) = service.get("extends").cloned() else {
+        return Ok(service);
+    };
+    if depth >= MAX_DEPTH {
+        return Err("`extends` nests too deep (a loop?)".into());
+    }
+    let (name, file) = match ext.as_str() {
+        Some(n) => (n.to_string(), None),
+        None => (
+            ext.get("service")
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string(),
+            ext.get("file").and_then(Node::as_str).map(|f| dir.join(f)),
+        ),
+    };
+    let (base_doc, base_dir) = match &file {
+        Some(path) => {
+            let display: Arc<str> = Arc::from(path.display().to_string().as_str());
+            (
+                read(path, &display, files, env)?,
+                path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            )
+        }
+        None => (doc.clone(), dir.to_path_buf()),
+    };
+    let base = base_doc
+        .at(&["services", &name])
+        .cloned()
+        .ok_or_else(|| format!("`extends` names service `{name}`, which does not exist"))?;
+    let mut merged = resolve_extends(base, &base_doc, &base_dir, files, env, depth + 1)?;
+    if let Value::Map(entries) = &mut service.value {
+        entries.retain(|(k, _)| k.name != "extends");
+    }
+    merge(&mut merged, service, "");
+    Ok(merged)
+}
+
+fn seq_strings<'a>(node: &'a Node, key: &str) -> Vec<(&'a Node, String)> {
+    node.get(key)
+        .map(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| Some((n, n.scalar_text()?)))
+        .collect()
+}
+
+/// One service as a container spec.
+fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> ContainerSpec {
+    let field = format!("services.{name}");
+    // The service is where its key is written (in the file that declares it, not its base).
+    let anchor = Node {
+        pos: key.pos,
+        value: Value::Null,
+        src: key_src,
+    };
+    let mut s = ContainerSpec::new(
+        Platform::Compose,
+        format!("service {name}"),
+        files.loc(&anchor, key.pos, field.clone()),
+    );
+    let loc_of = |k: &str| {
+        svc.entry(k)
+            .map(|(key, v)| files.loc(v, key.pos, format!("{field}.{k}")))
+    };
+    let item_loc = |n: &Node, k: &str| files.loc(n, n.pos, format!("{field}.{k}"));
+
+    s.image = svc
+        .get("image")
+        .and_then(Node::as_str)
+        .zip(loc_of("image"))
+        .map(|(i, l)| Val::new(i.to_string(), l));
+    s.privileged = svc
+        .get("privileged")
+        .and_then(Node::as_bool)
+        .zip(loc_of("privileged"))
+        .map(|(b, l)| Val::new(b, l));
+    s.read_only_root = svc
+        .get("read_only")
+        .and_then(Node::as_bool)
+        .zip(loc_of("read_only"))
+        .map(|(b, l)| Val::new(b, l));
+    for (n, cap) in seq_strings(svc, "cap_add") {
+        s.cap_add
+            .push(Val::new(capability_name(&cap), item_loc(n, "cap_add")));
+    }
+    for (n, cap) in seq_strings(svc, "cap_drop") {
+        s.cap_drop
+            .push(Val::new(capability_name(&cap), item_loc(n, "cap_drop")));
+    }
+    for (n, opt) in seq_strings(svc, "security_opt") {
+        let (k, v) = opt
+            .split_once([':', '='])
+            .map_or((opt.as_str(), ""), |(k, v)| (k, v));
+        let loc = item_loc(n, "security_opt");
+        match k {
+            "seccomp" => {
+                let mode = match v {
+                    "unconfined" => SeccompMode::Unconfined,
+                    "" | "default" | "builtin" => SeccompMode::RuntimeDefault,
+                    path => SeccompMode::Localhost(path.to_string()),
+                };
+                s.seccomp = Some(Val::new(mode, loc));
+            }
+            "apparmor" if v == "unconfined" => s.apparmor_unconfined = Some(loc),
+            "no-new-privileges" => s.no_new_privileges = Some(Val::new(v != "false", loc)),
+            _ => {}
+        }
+    }
+    for (k, ns) in [
+        ("network_mode", Namespace::Network),
+        ("pid", Namespace::Pid),
+        ("ipc", Namespace::Ipc),
+        ("uts", Namespace::Uts),
+        ("userns_mode", Namespace::User),
+    ] {
+        if svc.get(k).and_then(Node::as_str) == Some("host") {
+            if let Some(l) = loc_of(k) {
+                s.host_namespaces.push((ns, l));
+            }
+        }
+    }
+    for v in svc.get("volumes").map(Node::as_seq).unwrap_or_default() {
+        if let Some(m) = volume(v, &item_loc(v, "volumes")) {
+            s.mounts.push(m);
+        }
+    }
+    let limits = svc.at(&["deploy", "resources", "limits"]);
+    let limit = |flat: &[&str], nested: &str| -> Option<Loc> {
+        flat.iter().find_map(|k| loc_of(k)).or_else(|| {
+            limits.and_then(|l| l.entry(nested)).map(|(k, v)| {
+                files.loc(
+                    v,
+                    k.pos,
+                    format!("{field}.deploy.resources.limits.{nested}"),
+                )
+            })
+        })
+    };
+    s.memory_limit = limit(&["mem_limit"], "memory");
+    s.cpu_limit = limit(&["cpus", "cpu_quota"], "cpus");
+    s.pids_limit = limit(&["pids_limit"], "pids");
+    s.user = svc
+        .get("user")
+        .and_then(Node::scalar_text)
+        .zip(loc_of("user"))
+        .map(|(u, l)| Val::new(u, l));
+    for (n, d) in seq_strings(svc, "devices") {
+        s.devices.push(Val::new(d, item_loc(n, "devices")));
+    }
+    for d in svc.get("devices").map(Node::as_seq).unwrap_or_default() {
+        if let Some(src) = d.get("source").and_then(Node::as_str) {
+            s.devices
+                .push(Val::new(src.to_string(), item_loc(d, "devices")));
+        }
+    }
+    for p in svc.get("ports").map(Node::as_seq).unwrap_or_default() {
+        let loc = item_loc(p, "ports");
+        let port = match p.scalar_text() {
+            Some(text) => short_port(&text),
+            None => p
+                .get("published")
+                .and_then(Node::scalar_text)
+                .map(|h| (first_port(&h), p.get("target").and_then(Node::as_i64))),
+        };
+        if let Some((Some(host), container)) = port {
+            s.ports.push(Port {
+                host_port: host,
+                container_port: container.and_then(|c| u16::try_from(c).ok()),
+                loc,
+            });
+        }
+    }
+    s.ignores = seq_strings(svc, IGNORE_KEY)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    s.ignore_how = format!("`{IGNORE_KEY}` on the service");
+    s
+}
+
+fn first_port(text: &str) -> Option<u16> {
+    text.split('-').next()?.trim().parse().ok()
+}
+
+/// `"127.0.0.1:8080:80/tcp"`, `"8080:80"`, `"80"` → (host port, container port).
+fn short_port(text: &str) -> Option<(Option<u16>, Option<i64>)> {
+    let spec = text.split('/').next()?;
+    let parts: Vec<&str> = match spec.rfind(']') {
+        Some(end) => std::iter::once(&spec[..=end])
+            .chain(spec[end + 1..].split(':').filter(|p| !p.is_empty()))
+            .collect(),
+        None => spec.split(':').collect(),
+    };
+    let (host, container) = match parts.as_slice() {
+        [container] => (None, *container),
+        [host, container] => (Some(*host), *container),
+        [_, host, container] => (Some(*host), *container),
+        _ => return None,
+    };
+    Some((
+        host.and_then(first_port),
+        first_port(container).map(i64::from),
+    ))
+}
+
+/// A bind mount, short (`/src:/dst:ro,rshared`) or long syntax; named volumes are not host paths.
+fn volume(v: &Node, loc: &Loc) -> Option<Mount> {
+    if let Some(text) = v.as_str() {
+        let mut parts = text.splitn(3, ':');
+        let source = parts.next()?;
+        let target = parts.next()?;
+        if !(source.starts_with('/') || source.starts_with('.') || source.starts_with('~')) {
+            return None;
+        }
+        let options: Vec<&str> = parts
+            .next()
+            .map(|o| o.split(',').collect())
+            .unwrap_or_default();
+        return Some(Mount {
+            source: source.to_string(),
+            target: target.to_string(),
+            read_only: options.contains(&"ro"),
+            propagation: options
+                .iter()
+                .find(|o| {
+                    matches!(
+                        **o,
+                        "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"
+                    )
+                })
+                .map(|o| o.to_string()),
+            loc: loc.clone(),
+        });
+    }
+    if v.get("type").and_then(Node::as_str) != Some("bind") {
+        return None;
+    }
+    Some(Mount {
+        source: v.get("source").and_then(Node::as_str)?.to_string(),
+        target: v
+            .get("target")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string(),
+        read_only: v.get("read_only").and_then(Node::as_bool).unwrap_or(false),
+        propagation: v
+            .at(&["bind", "propagation"])
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        loc: loc.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation_follows_compose() {
+        let env: BTreeMap<String, String> = [
+            ("A".to_string(), "1".to_string()),
+            ("EMPTY".to_string(), String::new()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(interpolate("x${A}y$A", &env), "x1y1");
+        assert_eq!(interpolate("${MISSING:-def}", &env), "def");
+        assert_eq!(interpolate("${EMPTY:-def}|${EMPTY-def}", &env), "def|");
+        assert_eq!(interpolate("${A:+alt}${MISSING:+alt}", &env), "alt");
+        assert_eq!(interpolate("$$HOME ${MISSING:-${A}}", &env), "$HOME 1");
+        assert_eq!(interpolate("${UNCLOSED", &env), "${UNCLOSED");
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(
+            short_port("127.0.0.1:80:8080/tcp"),
+            Some((Some(80), Some(8080)))
+        );
+        assert_eq!(
+            short_port("8000-8010:8000-8010"),
+            Some((Some(8000), Some(8000)))
+        );
+        assert_eq!(short_port("9090"), Some((None, Some(9090))));
+        assert_eq!(short_port("[::1]:443:443"), Some((Some(443), Some(443))));
+    }
+}

@@ -1,0 +1,286 @@
+//! Kubernetes manifests → container specs: every pod template (Pod, Deployment, StatefulSet,
+//! DaemonSet, ReplicaSet, ReplicationController, Job, CronJob), every container (init and
+//! ephemeral too), with pod-level security settings applied under container-level ones.
+
+use super::doc::Node;
+use crate::model::Loc;
+use crate::model::container::{
+    ContainerSpec, Mount, Namespace, Platform, Port, SeccompMode, Val, capability_name,
+};
+use std::sync::Arc;
+
+/// The annotation that suppresses rules on one object: `stevedore.dev/ignore: "CTR001,CTR007"`.
+pub const IGNORE_ANNOTATION: &str = "stevedore.dev/ignore";
+
+/// The pod spec of a workload, and its path in the document.
+fn pod_spec<'a>(doc: &'a Node, kind: &str) -> Option<(&'a Node, &'static str, Option<&'a Node>)> {
+    match kind {
+        "Pod" => Some((doc.get("spec")?, "spec", doc.get("metadata"))),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => {
+            let t = doc.at(&["spec", "template"])?;
+            Some((t.get("spec")?, "spec.template.spec", t.get("metadata")))
+        }
+        "CronJob" => {
+            let t = doc.at(&["spec", "jobTemplate", "spec", "template"])?;
+            Some((
+                t.get("spec")?,
+                "spec.jobTemplate.spec.template.spec",
+                t.get("metadata"),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn val_bool(file: &Arc<str>, node: &Node, key: &str, field: &str) -> Option<Val<bool>> {
+    let (k, v) = node.entry(key)?;
+    Some(Val::new(v.as_bool()?, Loc::new(file, k.pos, field)))
+}
+
+fn seccomp_of(file: &Arc<str>, sc: &Node, field: &str) -> Option<Val<SeccompMode>> {
+    let (k, profile) = sc.entry("seccompProfile")?;
+    let mode = match profile.get("type").and_then(Node::as_str)? {
+        "Unconfined" => SeccompMode::Unconfined,
+        "RuntimeDefault" => SeccompMode::RuntimeDefault,
+        _ => SeccompMode::Localhost(
+            profile
+                .get("localhostProfile")
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string(),
+        ),
+    };
+    Some(Val::new(
+        mode,
+        Loc::new(file, k.pos, format!("{field}.seccompProfile")),
+    ))
+}
+
+/// Container specs of one manifest document.
+pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
+    let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
+        return Vec::new();
+    };
+    let Some((pod, pod_field, template_meta)) = pod_spec(doc, kind) else {
+        return Vec::new();
+    };
+    let object = doc
+        .at(&["metadata", "name"])
+        .and_then(Node::as_str)
+        .unwrap_or("unnamed");
+    let ignores: Vec<String> = doc
+        .at(&["metadata", "annotations", IGNORE_ANNOTATION])
+        .and_then(Node::as_str)
+        .map(|v| {
+            v.split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let annotations = template_meta.and_then(|m| m.get("annotations"));
+    let pod_sc = pod.get("securityContext");
+    let pod_sc_field = format!("{pod_field}.securityContext");
+
+    let mut host_ns = Vec::new();
+    for (key, ns) in [
+        ("hostNetwork", Namespace::Network),
+        ("hostPID", Namespace::Pid),
+        ("hostIPC", Namespace::Ipc),
+    ] {
+        if let Some((k, v)) = pod.entry(key) {
+            if v.as_bool() == Some(true) {
+                host_ns.push((ns, Loc::new(file, k.pos, format!("{pod_field}.{key}"))));
+            }
+        }
+    }
+    if let Some((k, v)) = pod.entry("hostUsers") {
+        if v.as_bool() == Some(true) {
+            host_ns.push((
+                Namespace::User,
+                Loc::new(file, k.pos, format!("{pod_field}.hostUsers")),
+            ));
+        }
+    }
+    // hostPath volumes by name, for the containers that mount them.
+    let host_paths: Vec<(String, String, Option<String>)> = pod
+        .get("volumes")
+        .map(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| {
+            let hp = v.get("hostPath")?;
+            Some((
+                v.get("name")?.as_str()?.to_string(),
+                hp.get("path")?.as_str()?.to_string(),
+                hp.get("type").and_then(Node::as_str).map(str::to_string),
+            ))
+        })
+        .collect();
+
+    let mut out = Vec::new();
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for (i, c) in pod
+            .get(list)
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let cname = c
+                .get("name")
+                .and_then(Node::as_str)
+                .unwrap_or("unnamed")
+                .to_string();
+            let field = format!("{pod_field}.{list}[{i}]");
+            let mut spec = ContainerSpec::new(
+                Platform::Kubernetes,
+                format!("{kind}/{object} container {cname}"),
+                Loc::new(file, c.pos, field.clone()),
+            );
+            spec.ignores = ignores.clone();
+            spec.ignore_how = format!("the {IGNORE_ANNOTATION} annotation");
+            spec.host_namespaces = host_ns.clone();
+            if let Some((k, v)) = c.entry("image") {
+                spec.image = v.as_str().map(|s| {
+                    Val::new(
+                        s.to_string(),
+                        Loc::new(file, k.pos, format!("{field}.image")),
+                    )
+                });
+            }
+            let sc = c.get("securityContext");
+            let sc_field = format!("{field}.securityContext");
+            if let Some(sc) = sc {
+                spec.privileged =
+                    val_bool(file, sc, "privileged", &format!("{sc_field}.privileged"));
+                spec.read_only_root = val_bool(
+                    file,
+                    sc,
+                    "readOnlyRootFilesystem",
+                    &format!("{sc_field}.readOnlyRootFilesystem"),
+                );
+                // allowPrivilegeEscalation: false is no_new_privs.
+                spec.no_new_privileges = val_bool(
+                    file,
+                    sc,
+                    "allowPrivilegeEscalation",
+                    &format!("{sc_field}.allowPrivilegeEscalation"),
+                )
+                .map(|v| Val::new(!v.value, v.loc));
+                for (list, into) in [("add", &mut spec.cap_add), ("drop", &mut spec.cap_drop)] {
+                    for cap in sc
+                        .at(&["capabilities", list])
+                        .map(Node::as_seq)
+                        .unwrap_or_default()
+                    {
+                        if let Some(name) = cap.as_str() {
+                            into.push(Val::new(
+                                capability_name(name),
+                                Loc::new(file, cap.pos, format!("{sc_field}.capabilities.{list}")),
+                            ));
+                        }
+                    }
+                }
+                if sc.at(&["appArmorProfile", "type"]).and_then(Node::as_str) == Some("Unconfined")
+                {
+                    spec.apparmor_unconfined = sc
+                        .entry("appArmorProfile")
+                        .map(|(k, _)| Loc::new(file, k.pos, format!("{sc_field}.appArmorProfile")));
+                }
+            }
+            // Container level wins over pod level.
+            spec.seccomp = sc
+                .and_then(|s| seccomp_of(file, s, &sc_field))
+                .or_else(|| pod_sc.and_then(|s| seccomp_of(file, s, &pod_sc_field)));
+            if spec.apparmor_unconfined.is_none() {
+                let key = format!("container.apparmor.security.beta.kubernetes.io/{cname}");
+                if let Some((k, v)) = annotations.and_then(|a| a.entry(&key)) {
+                    if v.as_str() == Some("unconfined") {
+                        spec.apparmor_unconfined =
+                            Some(Loc::new(file, k.pos, format!("metadata.annotations.{key}")));
+                    }
+                }
+                if let Some((k, v)) = pod_sc.and_then(|s| s.entry("appArmorProfile")) {
+                    if v.get("type").and_then(Node::as_str) == Some("Unconfined") {
+                        spec.apparmor_unconfined = Some(Loc::new(
+                            file,
+                            k.pos,
+                            format!("{pod_sc_field}.appArmorProfile"),
+                        ));
+                    }
+                }
+            }
+            for (node, f) in [(sc, &sc_field), (pod_sc, &pod_sc_field)] {
+                let Some(node) = node else { continue };
+                if spec.user.is_none() {
+                    if let Some((k, v)) = node.entry("runAsUser") {
+                        spec.user = v
+                            .scalar_text()
+                            .map(|u| Val::new(u, Loc::new(file, k.pos, format!("{f}.runAsUser"))));
+                    }
+                }
+                if spec.run_as_non_root.is_none() {
+                    spec.run_as_non_root =
+                        val_bool(file, node, "runAsNonRoot", &format!("{f}.runAsNonRoot"));
+                }
+            }
+            let limits = c.at(&["resources", "limits"]);
+            if let Some(l) = limits {
+                spec.memory_limit = l.entry("memory").map(|(k, _)| {
+                    Loc::new(file, k.pos, format!("{field}.resources.limits.memory"))
+                });
+                spec.cpu_limit = l
+                    .entry("cpu")
+                    .map(|(k, _)| Loc::new(file, k.pos, format!("{field}.resources.limits.cpu")));
+            }
+            // Pids are limited per pod by the kubelet (podPidsLimit), not in the manifest.
+            spec.pids_limit = Some(spec.loc.with_field("kubelet podPidsLimit"));
+            for m in c.get("volumeMounts").map(Node::as_seq).unwrap_or_default() {
+                let Some(name) = m.get("name").and_then(Node::as_str) else {
+                    continue;
+                };
+                let Some((_, path, kind)) = host_paths.iter().find(|(n, _, _)| n == name) else {
+                    continue;
+                };
+                let mount = Mount {
+                    source: path.clone(),
+                    target: m
+                        .get("mountPath")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    read_only: m.get("readOnly").and_then(Node::as_bool).unwrap_or(false),
+                    propagation: m
+                        .get("mountPropagation")
+                        .and_then(Node::as_str)
+                        .map(str::to_string),
+                    loc: Loc::new(file, m.pos, format!("{field}.volumeMounts[{name}]")),
+                };
+                if matches!(kind.as_deref(), Some("CharDevice" | "BlockDevice")) {
+                    spec.devices.push(Val::new(path.clone(), mount.loc.clone()));
+                }
+                spec.mounts.push(mount);
+            }
+            for p in c.get("ports").map(Node::as_seq).unwrap_or_default() {
+                if let Some(host) = p.get("hostPort").and_then(Node::as_i64) {
+                    spec.ports.push(Port {
+                        host_port: u16::try_from(host).unwrap_or(0),
+                        container_port: p
+                            .get("containerPort")
+                            .and_then(Node::as_i64)
+                            .and_then(|c| u16::try_from(c).ok()),
+                        loc: Loc::new(file, p.pos, format!("{field}.ports")),
+                    });
+                }
+            }
+            out.push(spec);
+        }
+    }
+    out
+}

@@ -1,0 +1,167 @@
+//! A container's runtime settings: one model for a compose service, a Kubernetes container (with
+//! its pod's settings applied) and `docker inspect` output, so one rule reads all three.
+
+use super::Loc;
+
+/// A value and where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Val<T> {
+    pub value: T,
+    pub loc: Loc,
+}
+
+impl<T> Val<T> {
+    pub fn new(value: T, loc: Loc) -> Val<T> {
+        Val { value, loc }
+    }
+}
+
+/// Where the spec came from; some defaults differ (Kubernetes runs pods unconfined by seccomp
+/// unless a profile is set; Docker applies its default profile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Compose,
+    Kubernetes,
+    Docker,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeccompMode {
+    Unconfined,
+    RuntimeDefault,
+    /// A profile file.
+    Localhost(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mount {
+    /// The host path (bind mounts and hostPath volumes only).
+    pub source: String,
+    pub target: String,
+    pub read_only: bool,
+    /// `shared`, `rshared`, `Bidirectional`, …
+    pub propagation: Option<String>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Port {
+    pub host_port: u16,
+    pub container_port: Option<u16>,
+    pub loc: Loc,
+}
+
+/// Host namespaces a container can share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace {
+    Network,
+    Pid,
+    Ipc,
+    Uts,
+    User,
+}
+
+impl Namespace {
+    pub fn name(self) -> &'static str {
+        match self {
+            Namespace::Network => "network",
+            Namespace::Pid => "pid",
+            Namespace::Ipc => "ipc",
+            Namespace::Uts => "uts",
+            Namespace::User => "user",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub platform: Platform,
+    /// `service web`, `Deployment/api container app`, `container /web`.
+    pub name: String,
+    /// Where the service or container is defined.
+    pub loc: Loc,
+    pub image: Option<Val<String>>,
+    pub privileged: Option<Val<bool>>,
+    /// Capability names, upper case without `CAP_` (`NET_ADMIN`, `ALL`).
+    pub cap_add: Vec<Val<String>>,
+    pub cap_drop: Vec<Val<String>>,
+    pub seccomp: Option<Val<SeccompMode>>,
+    pub apparmor_unconfined: Option<Loc>,
+    /// `no-new-privileges` (Docker) / `allowPrivilegeEscalation: false` (Kubernetes).
+    pub no_new_privileges: Option<Val<bool>>,
+    pub host_namespaces: Vec<(Namespace, Loc)>,
+    pub mounts: Vec<Mount>,
+    pub read_only_root: Option<Val<bool>>,
+    pub memory_limit: Option<Loc>,
+    pub cpu_limit: Option<Loc>,
+    pub pids_limit: Option<Loc>,
+    /// The user the container runs as (`user:`, `runAsUser`), as written.
+    pub user: Option<Val<String>>,
+    /// Kubernetes `runAsNonRoot`.
+    pub run_as_non_root: Option<Val<bool>>,
+    pub devices: Vec<Val<String>>,
+    pub ports: Vec<Port>,
+    /// Rules this spec asks to ignore (`x-stevedore-ignore`, `stevedore.dev/ignore`) and how.
+    pub ignores: Vec<String>,
+    pub ignore_how: String,
+}
+
+impl ContainerSpec {
+    pub fn new(platform: Platform, name: String, loc: Loc) -> ContainerSpec {
+        ContainerSpec {
+            platform,
+            name,
+            loc,
+            image: None,
+            privileged: None,
+            cap_add: Vec::new(),
+            cap_drop: Vec::new(),
+            seccomp: None,
+            apparmor_unconfined: None,
+            no_new_privileges: None,
+            host_namespaces: Vec::new(),
+            mounts: Vec::new(),
+            read_only_root: None,
+            memory_limit: None,
+            cpu_limit: None,
+            pids_limit: None,
+            user: None,
+            run_as_non_root: None,
+            devices: Vec::new(),
+            ports: Vec::new(),
+            ignores: Vec::new(),
+            ignore_how: String::new(),
+        }
+    }
+
+    /// The place a finding about a missing setting points at, naming the setting.
+    pub fn missing(&self, field: &str) -> Loc {
+        self.loc.with_field(format!("{}.{field}", self.loc.field))
+    }
+}
+
+/// `cap_net_admin`, `CAP_NET_ADMIN`, `net_admin` → `NET_ADMIN`.
+pub fn capability_name(raw: &str) -> String {
+    let upper = raw.trim().to_ascii_uppercase();
+    upper
+        .strip_prefix("CAP_")
+        .map_or(upper.clone(), str::to_string)
+}
+
+/// Docker's default capability set: what a container has without `cap_add`.
+pub const DOCKER_DEFAULT_CAPS: [&str; 14] = [
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FSETID",
+    "FOWNER",
+    "MKNOD",
+    "NET_RAW",
+    "SETGID",
+    "SETUID",
+    "SETFCAP",
+    "SETPCAP",
+    "NET_BIND_SERVICE",
+    "SYS_CHROOT",
+    "KILL",
+    "AUDIT_WRITE",
+];
