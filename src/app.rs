@@ -93,6 +93,7 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
     let options = crate::inputs::scan::LoadOptions {
         kind: args.kind,
         dockerd_args: args.dockerd_args.clone(),
+        target: args.target.clone(),
         max_file_bytes: args.max_file_size,
     };
     let loaded = crate::inputs::scan::load(&args.paths, &options)?;
@@ -101,6 +102,7 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
         daemons: &loaded.daemons,
         seccomp: &loaded.seccomp,
         containers: &loaded.containers,
+        recipes: &loaded.recipes,
     };
     let findings = policy.check(&models, &loaded.inline);
     let errors: Vec<(String, String)> = loaded

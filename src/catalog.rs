@@ -99,6 +99,8 @@ pub enum Run {
     Daemon(fn(&crate::model::daemon::DaemonConfig, &mut Sink)),
     Seccomp(fn(&crate::model::seccomp::SeccompProfile, &mut Sink)),
     Container(fn(&crate::model::container::ContainerSpec, &mut Sink)),
+    /// How an image is built: from an image's config and history, or a Dockerfile.
+    Recipe(fn(&crate::model::recipe::BuildRecipe, &mut Sink)),
 }
 
 /// One entry of the catalog. The metadata is the documentation: `stevedore rules`, SARIF
@@ -125,7 +127,7 @@ pub struct Check {
 impl Run {
     /// Whether this run reads an image (as opposed to a configuration file model).
     pub fn reads_image(&self) -> bool {
-        matches!(self, Run::Image(_))
+        matches!(self, Run::Image(_) | Run::Recipe(_))
     }
 }
 
@@ -137,7 +139,7 @@ impl Check {
 
     /// Whether the check has anything to say about configuration files.
     pub fn reads_config_files(&self) -> bool {
-        self.runs.iter().any(|r| !r.reads_image())
+        self.runs.iter().any(|r| !matches!(r, Run::Image(_)))
     }
 
     /// The id's letters: `IMG`, `FS`, `OS`, `DMN`, `SCP`, `CTR`.

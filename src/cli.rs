@@ -42,6 +42,9 @@ pub struct ConfigArgs {
     /// dockerd command-line flags to lint with daemon.json, e.g. "-H tcp://0.0.0.0:2376 --tlsverify".
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub dockerd_args: Option<String>,
+    /// The Dockerfile stage that ships (default: the last one).
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
     /// Files larger than this are skipped.
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     pub max_file_size: u64,

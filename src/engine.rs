@@ -38,6 +38,7 @@ pub struct Models<'a> {
     pub daemons: &'a [crate::model::daemon::DaemonConfig],
     pub seccomp: &'a [crate::model::seccomp::SeccompProfile],
     pub containers: &'a [crate::model::container::ContainerSpec],
+    pub recipes: &'a [crate::model::recipe::BuildRecipe],
 }
 
 /// Suppressions written into the scanned inputs themselves: `# stevedore:ignore RULE` comments,
@@ -247,13 +248,13 @@ impl Policy {
             image_label: label_ignores,
             ..InlineIgnores::default()
         };
-        self.check(
-            &Models {
-                image: Some(image),
-                ..Models::default()
-            },
-            &inline,
-        )
+        let recipes = [crate::model::recipe::BuildRecipe::from_image(image)];
+        let models = Models {
+            image: Some(image),
+            recipes: &recipes,
+            ..Models::default()
+        };
+        self.check(&models, &inline)
     }
 
     /// Runs every selected check over whatever models a scan produced and applies the policy.
@@ -279,6 +280,10 @@ impl Policy {
                         .for_each(|m| collect(&|s| f(m, s), &[], "")),
                     Run::Seccomp(f) => models
                         .seccomp
+                        .iter()
+                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                    Run::Recipe(f) => models
+                        .recipes
                         .iter()
                         .for_each(|m| collect(&|s| f(m, s), &[], "")),
                     Run::Container(f) => models

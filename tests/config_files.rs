@@ -594,3 +594,106 @@ fn templated_yaml_is_skipped_with_a_notice() {
         .to_string();
     assert!(reason.starts_with("Go template"), "{reason}");
 }
+
+#[test]
+fn dockerfile_final_stage_through_the_image_rules() {
+    let found = findings(&config(&["fixtures/configs/dockerfile-bad"]).json());
+    let f = "fixtures/configs/dockerfile-bad/Dockerfile";
+    let expect = [
+        ("IMG001", 25, "no USER in the final stage"),
+        ("IMG002", 24, "HEALTHCHECK NONE"),
+        (
+            "IMG003",
+            18,
+            "`apt-get update` without an install in the same step: `RUN apt-get update` (line 18)",
+        ),
+        ("IMG004", 19, "ADD fetches a remote file"),
+        ("IMG004", 20, "ADD where COPY would do"),
+        ("IMG005", 12, "ENV DB_PASSWORD"),
+        ("IMG005", 14, "ARG NPM_TOKEN"),
+        ("IMG006", 10, "base image `debian` is not pinned"),
+        ("IMG007", 22, "EXPOSE 22: SSH"),
+        ("IMG008", 11, "label RUN asks for --privileged, -v /:/"),
+        (
+            "IMG009",
+            15,
+            "sudo in `RUN apt-get update && apt-get install -y curl && sudo chmod",
+        ),
+        (
+            "IMG010",
+            15,
+            "apt installs without cleaning /var/lib/apt/lists",
+        ),
+        ("IMG011", 23, "VOLUME /var/run/docker.sock"),
+    ];
+    for (rule, line, needle) in &expect {
+        assert!(
+            has(&found, rule, &format!("{f}:{line}"), needle),
+            "{rule} at line {line} ({needle}) missing: {found:#?}"
+        );
+    }
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, m)| m.contains("BUILD_TOKEN") || m.contains("line 6")),
+        "the build stage does not ship: {found:#?}"
+    );
+    assert!(!found.iter().any(|(_, _, m)| m.contains("8080")));
+    assert!(
+        findings(&config(&["fixtures/configs/dockerfile-good"]).json()).is_empty(),
+        "a careful Dockerfile is silent"
+    );
+}
+
+#[test]
+fn dockerfile_target_heredoc_and_ignore_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(
+        &path,
+        "FROM alpine:3.20 AS base\nRUN <<EOF\napk add curl\nEOF\n# stevedore:ignore IMG002\nHEALTHCHECK NONE\nUSER 10001\n\nFROM base AS final\nUSER root\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let all = config(&[p]).json();
+    let found = findings(&all);
+    let at = |line: u32| format!("{p}:{line}");
+    assert!(
+        has(
+            &found,
+            "IMG010",
+            &at(2),
+            "apk installs without cleaning /var/cache/apk"
+        ),
+        "heredoc body is read: {found:#?}"
+    );
+    assert!(
+        has(&found, "IMG001", &at(10), "USER is `root`"),
+        "the final stage inherits and overrides: {found:#?}"
+    );
+    let img002 = all["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "IMG002")
+        .unwrap();
+    assert!(
+        img002["suppression"]["justification"]
+            .as_str()
+            .unwrap()
+            .contains("stevedore:ignore"),
+        "{img002}"
+    );
+    let base = findings(&config(&[p, "--target", "base"]).json());
+    assert!(
+        !base.iter().any(|(r, _, _)| r == "IMG001"),
+        "--target base runs as 10001: {base:#?}"
+    );
+    let missing = stevedore(&["config", p, "--target", "nope", "--config", &empty_config()]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("no stage named `nope`"),
+        "{}",
+        missing.stderr
+    );
+}

@@ -165,3 +165,45 @@ fn fingerprints_survive_a_rebuild() {
     assert_eq!(a.len(), 6);
     assert_eq!(a, b);
 }
+
+fn config_output(format: &str, paths: &[&str]) -> String {
+    let cfg = empty_config();
+    let mut args = vec![
+        "config",
+        "--config",
+        &cfg,
+        "-f",
+        format,
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(paths);
+    let run = stevedore(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.replace(stevedore::VERSION, "[VERSION]")
+}
+
+#[test]
+fn config_text_report() {
+    insta::assert_snapshot!(config_output(
+        "text",
+        &[
+            "fixtures/configs/daemon-bad",
+            "fixtures/configs/seccomp-bad",
+            "fixtures/configs/dockerfile-bad"
+        ]
+    ));
+}
+
+#[test]
+fn config_json_report() {
+    insta::assert_snapshot!(config_output(
+        "json",
+        &["fixtures/configs/compose-bad", "fixtures/configs/k8s-bad"]
+    ));
+}
+
+#[test]
+fn config_sarif_report() {
+    insta::assert_snapshot!(config_output("sarif", &["fixtures/configs/daemon-bad"]));
+}

@@ -1,6 +1,6 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
-use crate::reference::{familiar, means_latest};
+use crate::catalog::{Check, Run, Severity, Sink};
+use crate::model::recipe::{BuildRecipe, RecipeKind};
+use crate::reference::is_latest;
 
 pub const CHECK: Check = Check {
     id: "IMG006",
@@ -14,21 +14,26 @@ different images under one name.",
     remediation: "Tag images with an immutable version (`app:1.4.2`, a git SHA) and deploy by that \
 tag or, better, by digest (`app@sha256:…`).",
     references: &["https://kubernetes.io/docs/concepts/containers/images/#image-names"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
-fn run(image: &Image, sink: &mut Sink) {
-    // A file scanned without any reference has no tag to judge.
-    let Some(reference) = image.reference() else {
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    // A file scanned without any reference, or a Dockerfile `FROM scratch`, has no tag to judge.
+    let Some((reference, subject)) = &recipe.reference else {
         return;
     };
-    let reference = familiar(reference);
-    if means_latest(reference) {
+    if is_latest(reference) {
+        let what = match recipe.kind {
+            RecipeKind::Image => format!("`{reference}` uses the latest tag"),
+            RecipeKind::Dockerfile => format!(
+                "base image `{reference}` is not pinned: no tag, or `latest`, and no digest"
+            ),
+        };
         sink.report(
-            format!("`{reference}` uses the latest tag"),
-            Subject::config("reference"),
-            vec![("reference", reference.to_string())],
+            what,
+            subject.clone(),
+            vec![("reference", reference.clone())],
         );
     }
 }

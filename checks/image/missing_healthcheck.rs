@@ -1,5 +1,5 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
+use crate::catalog::{Check, Run, Severity, Sink};
+use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {
     id: "IMG002",
@@ -16,27 +16,20 @@ Docker, Compose and Swarm.",
 If the image only ever runs on Kubernetes, define liveness and readiness probes there and accept \
 this rule in `.stevedore.yaml`.",
     references: &["https://docs.docker.com/reference/dockerfile/#healthcheck"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
-fn run(image: &Image, sink: &mut Sink) {
-    let test = image
-        .config
-        .config
-        .healthcheck
-        .as_ref()
-        .map(|h| h.test.as_slice());
-    let why = match test {
-        None | Some([]) => "no HEALTHCHECK is defined",
-        Some([first, ..]) if first.eq_ignore_ascii_case("NONE") => {
-            "HEALTHCHECK NONE disables health checking"
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    let (why, subject) = match &recipe.healthcheck {
+        None => ("no HEALTHCHECK is defined", recipe.missing("Healthcheck")),
+        Some((test, _)) if test.is_empty() => {
+            ("no HEALTHCHECK is defined", recipe.missing("Healthcheck"))
+        }
+        Some((test, subject)) if test[0].eq_ignore_ascii_case("NONE") => {
+            ("HEALTHCHECK NONE disables health checking", subject.clone())
         }
         Some(_) => return,
     };
-    sink.report(
-        format!("Image has no health check: {why}"),
-        Subject::config("config.Healthcheck"),
-        vec![],
-    );
+    sink.report(format!("Image has no health check: {why}"), subject, vec![]);
 }

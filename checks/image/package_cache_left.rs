@@ -1,8 +1,7 @@
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
-use crate::image::fs::Kind;
 use crate::image::history::{commands, program_and_subcommand};
 use crate::limits::human_bytes;
+use crate::model::recipe::{BuildRecipe, RecipeKind};
 
 pub const CHECK: Check = Check {
     id: "IMG010",
@@ -18,63 +17,120 @@ does not shrink the image.",
 ```dockerfile\nRUN apt-get update && apt-get install -y --no-install-recommends pkg \\\n    \
 && rm -rf /var/lib/apt/lists/*\nRUN apk add --no-cache pkg\nRUN dnf install -y pkg && dnf clean all\n```",
     references: &["https://docs.docker.com/build/building/best-practices/#apt-get"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
-/// (cache directory, the package manager programs that fill it).
-const CACHES: [(&str, &[&str]); 4] = [
-    ("/var/lib/apt/lists", &["apt-get", "apt", "aptitude"]),
-    ("/var/cache/apk", &["apk"]),
-    ("/var/cache/yum", &["yum"]),
-    ("/var/cache/dnf", &["dnf", "microdnf"]),
-];
-
-fn run(image: &Image, sink: &mut Sink) {
-    for (dir, programs) in CACHES {
-        let files: Vec<_> = image
-            .fs
-            .under(dir)
-            .filter(|e| e.kind == Kind::File && e.size > 0 && !e.path.ends_with("/lock"))
-            .collect();
-        let bytes: u64 = files.iter().map(|e| e.size).sum();
-        if bytes == 0 {
-            continue;
+/// A RUN step that installs packages and does not clean the cache in the same step: the
+/// manager and the cache it leaves.
+fn leaves_cache(text: &str) -> Option<(&'static str, &'static str)> {
+    let parts: Vec<(&str, &str)> = commands(text)
+        .into_iter()
+        .map(program_and_subcommand)
+        .collect();
+    let installs = |programs: &[&str], sub: &[&str]| {
+        parts
+            .iter()
+            .any(|(p, s)| programs.contains(p) && sub.contains(s))
+    };
+    if installs(&["apt-get", "apt", "aptitude"], &["install"])
+        && !text.contains("/var/lib/apt/lists")
+    {
+        return Some(("apt", "/var/lib/apt/lists"));
+    }
+    if installs(&["apk"], &["add"])
+        && !text.contains("--no-cache")
+        && !text.contains("/var/cache/apk")
+    {
+        return Some(("apk", "/var/cache/apk"));
+    }
+    for (manager, cache) in [
+        ("yum", "/var/cache/yum"),
+        ("dnf", "/var/cache/dnf"),
+        ("microdnf", "/var/cache/dnf"),
+    ] {
+        if installs(&[manager], &["install"])
+            && !text.contains("clean all")
+            && !text.contains(cache)
+        {
+            return Some((manager, cache));
         }
-        // Attribute the cache to the step that created the layer holding its newest file, or
-        // else to the last step that ran the package manager.
-        let layer = files.iter().map(|e| e.layer).max().unwrap_or(0);
-        let step = image.layers.get(layer).and_then(|l| l.history).or_else(|| {
-            image
-                .steps()
-                .filter(|(_, _, s)| s.is("RUN"))
-                .filter(|(_, _, s)| {
-                    commands(&s.text)
-                        .into_iter()
-                        .any(|c| programs.contains(&program_and_subcommand(c).0))
-                })
-                .map(|(i, _, _)| i)
-                .last()
-        });
-        let by = step.map_or_else(String::new, |i| {
-            format!(", left by {}", image.describe_step(i))
-        });
-        let count = if files.len() == 1 {
-            "1 file".to_string()
-        } else {
-            format!("{} files", files.len())
-        };
-        sink.report(
-            format!("{dir} holds {} in {count}{by}", human_bytes(bytes)),
-            Subject::ImageFile {
-                path: dir.to_string(),
-                layer,
-                deleted_in: None,
-            },
-            vec![
-                ("bytes", bytes.to_string()),
-                ("files", files.len().to_string()),
-            ],
+    }
+    None
+}
+
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    match recipe.kind {
+        // An image shows the cache itself: report what is there, with its size.
+        RecipeKind::Image => {
+            for cache in &recipe.caches {
+                let count = if cache.files == 1 {
+                    "1 file".to_string()
+                } else {
+                    format!("{} files", cache.files)
+                };
+                let by = cache
+                    .left_by
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!(", left by {s}"));
+                sink.report(
+                    format!(
+                        "{} holds {} in {count}{by}",
+                        cache.dir,
+                        human_bytes(cache.bytes)
+                    ),
+                    Subject::ImageFile {
+                        path: cache.dir.to_string(),
+                        layer: cache.layer,
+                        deleted_in: None,
+                    },
+                    vec![
+                        ("bytes", cache.bytes.to_string()),
+                        ("files", cache.files.to_string()),
+                    ],
+                );
+            }
+        }
+        // A Dockerfile shows the step that will leave it.
+        RecipeKind::Dockerfile => {
+            for step in recipe.steps.iter().filter(|s| s.instruction == "RUN") {
+                if let Some((manager, cache)) = leaves_cache(&step.text) {
+                    sink.report(
+                        format!(
+                            "{manager} installs without cleaning {cache} in the same step: {}",
+                            step.describe
+                        ),
+                        step.subject.clone(),
+                        vec![("cache", cache.to_string())],
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_steps_and_their_cleanups() {
+        assert_eq!(
+            leaves_cache("apt-get update && apt-get install -y curl"),
+            Some(("apt", "/var/lib/apt/lists"))
         );
+        assert_eq!(
+            leaves_cache(
+                "apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*"
+            ),
+            None
+        );
+        assert_eq!(
+            leaves_cache("apk add curl"),
+            Some(("apk", "/var/cache/apk"))
+        );
+        assert_eq!(leaves_cache("apk add --no-cache curl"), None);
+        assert_eq!(leaves_cache("dnf install -y git && dnf clean all"), None);
+        assert_eq!(leaves_cache("make install"), None);
     }
 }

@@ -1,5 +1,5 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
+use crate::catalog::{Check, Run, Severity, Sink};
+use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {
     id: "IMG008",
@@ -14,7 +14,7 @@ the host's root filesystem, whoever follows the label hands the image the host."
     remediation: "Remove the privileged options from the label and make the image work without them; \
 if some deployment truly needs them, document it outside the image where a reviewer decides.",
     references: &["https://docs.podman.io/en/latest/markdown/podman-container-runlabel.1.html"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
@@ -41,22 +41,22 @@ fn is_run_label(name: &str) -> bool {
         || name.starts_with("io.openshift.")
 }
 
-fn run(image: &Image, sink: &mut Sink) {
-    for (name, value) in &image.config.config.labels {
-        if !is_run_label(name) {
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    for label in &recipe.labels {
+        if !is_run_label(&label.name) {
             continue;
         }
         let asks: Vec<&str> = RISKY
             .iter()
             .copied()
-            .filter(|r| value.contains(r))
+            .filter(|r| label.value.contains(r))
             .collect();
         if asks.is_empty() {
             continue;
         }
         sink.report(
-            format!("label {name} asks for {}", asks.join(", ")),
-            Subject::config_key("config.Labels", name),
+            format!("label {} asks for {}", label.name, asks.join(", ")),
+            label.subject.clone(),
             vec![("options", asks.join(" "))],
         );
     }

@@ -1,7 +1,6 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
-use crate::image::accounts::users;
+use crate::catalog::{Check, Run, Severity, Sink};
 use crate::image::wants::Want;
+use crate::model::recipe::{BuildRecipe, RecipeKind};
 
 pub const CHECK: Check = Check {
     id: "IMG001",
@@ -20,12 +19,25 @@ A numeric uid lets Kubernetes verify `runAsNonRoot` without reading the image's 
         "https://docs.docker.com/reference/dockerfile/#user",
         "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
     ],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[Want::Path("/etc/passwd")],
 };
 
-fn run(image: &Image, sink: &mut Sink) {
-    let user = image.config.config.user.trim();
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    let Some((user, subject)) = &recipe.user else {
+        let why = match recipe.kind {
+            RecipeKind::Image => "no USER is set, so containers run as root",
+            RecipeKind::Dockerfile => {
+                "no USER in the final stage, so the base image's user (usually root) applies"
+            }
+        };
+        sink.report(
+            format!("Image runs as root: {why}"),
+            recipe.missing("User"),
+            vec![("user", String::new()), ("uid", "0".into())],
+        );
+        return;
+    };
     let name = user.split(':').next().unwrap_or("").trim();
     let why = if name.is_empty() {
         "no USER is set, so containers run as root".to_string()
@@ -37,23 +49,14 @@ fn run(image: &Image, sink: &mut Sink) {
         }
         format!("USER is `{user}` (uid 0)")
     } else {
-        match uid_of(image, name) {
+        match recipe.uid_of.get(name) {
             Some(0) => format!("USER `{user}` has uid 0 in /etc/passwd"),
             _ => return,
         }
     };
     sink.report(
         format!("Image runs as root: {why}"),
-        Subject::config("config.User"),
-        vec![("user", user.to_string()), ("uid", "0".into())],
+        subject.clone(),
+        vec![("user", user.clone()), ("uid", "0".into())],
     );
-}
-
-/// Looks a user name up in the image's `/etc/passwd`.
-fn uid_of(image: &Image, name: &str) -> Option<u64> {
-    users(&image.fs)?
-        .entries
-        .into_iter()
-        .find(|u| u.name == name)
-        .map(|u| u.uid)
 }

@@ -1,6 +1,5 @@
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
-use crate::image::history::build_args;
+use crate::model::recipe::BuildRecipe;
 use crate::secrets::{SecretMatch, assignments, check_assignment, find_in_text, redact};
 use std::collections::BTreeSet;
 
@@ -21,7 +20,7 @@ with every push, and a later `ENV X=` does not remove the earlier value from the
         "https://docs.docker.com/build/building/secrets/",
         "https://docs.docker.com/reference/dockerfile/#arg",
     ],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
@@ -40,40 +39,17 @@ fn report(sink: &mut Sink, found: &SecretMatch, place: String, subject: Subject)
     );
 }
 
-fn run(image: &Image, sink: &mut Sink) {
-    // Each secret value once, at its most visible place: Env, then Labels, then history.
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    // Each secret value once, at its most visible place: ENV, then LABEL, then build steps.
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    for env in &image.config.config.env {
-        let (name, value) = env.split_once('=').unwrap_or((env, ""));
-        if let Some(found) = check_assignment(name, value) {
+    for a in recipe.env.iter().chain(recipe.labels.iter()) {
+        if let Some(found) = check_assignment(&a.name, &a.value) {
             if seen.insert(found.value.clone()) {
-                report(
-                    sink,
-                    &found,
-                    format!("ENV {name}"),
-                    Subject::config_key("config.Env", name),
-                );
+                report(sink, &found, a.place.clone(), a.subject.clone());
             }
         }
     }
-    for (name, value) in &image.config.config.labels {
-        if let Some(found) = check_assignment(name, value) {
-            if seen.insert(found.value.clone()) {
-                report(
-                    sink,
-                    &found,
-                    format!("LABEL {name}"),
-                    Subject::config_key("config.Labels", name),
-                );
-            }
-        }
-    }
-    for (index, _, step) in image.steps() {
-        let created_by = image
-            .config
-            .history
-            .get(index)
-            .map_or("", |h| h.created_by.as_str());
+    for step in &recipe.steps {
         let mut found: Vec<(String, SecretMatch)> = Vec::new();
         match step.instruction.as_str() {
             "ENV" | "ARG" | "LABEL" => {
@@ -84,8 +60,8 @@ fn run(image: &Image, sink: &mut Sink) {
                 }
             }
             "RUN" => {
-                for (k, v) in build_args(created_by) {
-                    if let Some(m) = check_assignment(&k, &v) {
+                for (k, v) in &step.build_args {
+                    if let Some(m) = check_assignment(k, v) {
                         found.push((format!("build arg {k}"), m));
                     }
                 }
@@ -98,9 +74,9 @@ fn run(image: &Image, sink: &mut Sink) {
                     }
                 }
             }
-            _ => {
+            other => {
                 for m in find_in_text(&step.text) {
-                    found.push((format!("a {} step", step.instruction), m));
+                    found.push((format!("a {other} step"), m));
                 }
             }
         }
@@ -109,10 +85,17 @@ fn run(image: &Image, sink: &mut Sink) {
                 report(
                     sink,
                     &m,
-                    format!("{place}, history {index}"),
-                    image.history_subject(index),
+                    format!("{place}, {}", where_of(&step.describe)),
+                    step.subject.clone(),
                 );
             }
         }
     }
+}
+
+/// `(history 5)` / `(line 7)` from a step description.
+fn where_of(describe: &str) -> &str {
+    describe
+        .rsplit_once('(')
+        .map_or(describe, |(_, w)| w.trim_end_matches(')'))
 }

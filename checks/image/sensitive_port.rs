@@ -1,5 +1,5 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
+use crate::catalog::{Check, Run, Severity, Sink};
+use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {
     id: "IMG007",
@@ -14,7 +14,7 @@ ships with weak or shared credentials. An exposed Docker API (2375) is root on t
     remediation: "Remove the administration service and its `EXPOSE` line; use `docker exec` / \
 `kubectl exec` (or an ephemeral debug container) to get a shell when needed.",
     references: &["https://docs.docker.com/reference/dockerfile/#expose"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
@@ -39,8 +39,8 @@ const PORTS: [(u16, &str, Severity); 17] = [
     (10250, "kubelet API", Severity::High),
 ];
 
-fn run(image: &Image, sink: &mut Sink) {
-    for spec in image.config.config.exposed_ports.keys() {
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    for (spec, subject) in &recipe.exposed {
         let port: Option<u16> = spec.split('/').next().and_then(|p| p.parse().ok());
         let Some(&(port, service, severity)) = PORTS.iter().find(|(p, _, _)| Some(*p) == port)
         else {
@@ -49,7 +49,7 @@ fn run(image: &Image, sink: &mut Sink) {
         sink.report_at(
             severity,
             format!("EXPOSE {spec}: {service} (port {port})"),
-            Subject::config_key("config.ExposedPorts", spec),
+            subject.clone(),
             vec![("port", port.to_string()), ("service", service.to_string())],
         );
     }

@@ -1,5 +1,5 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::Image;
+use crate::catalog::{Check, Run, Severity, Sink};
+use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {
     id: "IMG011",
@@ -14,7 +14,7 @@ image ships there.",
     remediation: "Remove the `VOLUME` line; declare volumes only for application data directories \
 such as `/var/lib/app`.",
     references: &["https://docs.docker.com/reference/dockerfile/#volume"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
@@ -30,8 +30,8 @@ const SENSITIVE: [&str; 9] = [
     "/run/containerd/containerd.sock",
 ];
 
-fn run(image: &Image, sink: &mut Sink) {
-    for volume in image.config.config.volumes.keys() {
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    for (volume, subject) in &recipe.volumes {
         let clean = if volume.len() > 1 {
             volume.trim_end_matches('/')
         } else {
@@ -40,7 +40,7 @@ fn run(image: &Image, sink: &mut Sink) {
         if SENSITIVE.contains(&clean) {
             sink.report(
                 format!("VOLUME {volume} on a sensitive host path"),
-                Subject::config_key("config.Volumes", volume),
+                subject.clone(),
                 vec![("volume", volume.clone())],
             );
         }

@@ -1,6 +1,6 @@
 use crate::catalog::{Check, Run, Severity, Sink};
-use crate::image::Image;
 use crate::image::history::commands;
+use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {
     id: "IMG009",
@@ -15,15 +15,12 @@ behaviour in containers.",
 unprivileged user at the end; if a runtime step must change user, use `gosu` or `setpriv` in the \
 entrypoint and remove sudo from the image.",
     references: &["https://docs.docker.com/build/building/best-practices/#user"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
-fn run(image: &Image, sink: &mut Sink) {
-    for (index, _, step) in image.steps() {
-        if !step.is("RUN") {
-            continue;
-        }
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    for step in recipe.steps.iter().filter(|s| s.instruction == "RUN") {
         let uses_sudo = commands(&step.text).iter().any(|c| {
             c.split_whitespace()
                 .next()
@@ -31,8 +28,8 @@ fn run(image: &Image, sink: &mut Sink) {
         });
         if uses_sudo {
             sink.report(
-                format!("sudo in {}", image.describe_step(index)),
-                image.history_subject(index),
+                format!("sudo in {}", step.describe),
+                step.subject.clone(),
                 vec![],
             );
         }

@@ -1,6 +1,6 @@
 use crate::catalog::{Check, Run, Severity, Sink};
-use crate::image::Image;
 use crate::image::history::{commands, program_and_subcommand};
+use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {
     id: "IMG003",
@@ -17,7 +17,7 @@ and hides what changed; the base image should be rebuilt instead.",
 && rm -rf /var/lib/apt/lists/*\n```\n\nFor security updates, rebuild on a newer base image \
 rather than upgrading inside the build.",
     references: &["https://docs.docker.com/build/building/best-practices/#apt-get"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::Recipe(run)],
     wants: &[],
 };
 
@@ -52,11 +52,8 @@ fn is_upgrade(program: &str, sub: &str) -> bool {
     )
 }
 
-fn run(image: &Image, sink: &mut Sink) {
-    for (index, _, step) in image.steps() {
-        if !step.is("RUN") {
-            continue;
-        }
+fn run(recipe: &BuildRecipe, sink: &mut Sink) {
+    for step in recipe.steps.iter().filter(|s| s.instruction == "RUN") {
         let parts: Vec<(&str, &str)> = commands(&step.text)
             .into_iter()
             .map(program_and_subcommand)
@@ -67,9 +64,9 @@ fn run(image: &Image, sink: &mut Sink) {
             sink.report(
                 format!(
                     "`{program} {sub}` without an install in the same step: {}",
-                    image.describe_step(index)
+                    step.describe
                 ),
-                image.history_subject(index),
+                step.subject.clone(),
                 vec![("command", format!("{program} {sub}"))],
             );
         }
@@ -77,9 +74,9 @@ fn run(image: &Image, sink: &mut Sink) {
             sink.report(
                 format!(
                     "`{program} {sub}` upgrades packages during the build: {}",
-                    image.describe_step(index)
+                    step.describe
                 ),
-                image.history_subject(index),
+                step.subject.clone(),
                 vec![("command", format!("{program} {sub}"))],
             );
         }

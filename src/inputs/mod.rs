@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod doc;
+pub mod dockerfile;
 pub mod json;
 pub mod kubernetes;
 pub mod scan;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::Loc;
 use crate::model::container::ContainerSpec;
 use crate::model::daemon::{DaemonConfig, exec_start, split_command_line};
+use crate::model::recipe::BuildRecipe;
 use crate::model::seccomp::SeccompProfile;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -76,6 +77,8 @@ pub struct LoadOptions {
     pub dockerd_args: Option<String>,
     /// Files larger than this are skipped.
     pub max_file_bytes: u64,
+    /// The Dockerfile stage that ships (`--target`).
+    pub target: Option<String>,
 }
 
 /// What a config scan produced.
@@ -85,6 +88,7 @@ pub struct Loaded {
     pub daemons: Vec<DaemonConfig>,
     pub seccomp: Vec<SeccompProfile>,
     pub containers: Vec<ContainerSpec>,
+    pub recipes: Vec<BuildRecipe>,
     pub inline: InlineIgnores,
 }
 
@@ -176,7 +180,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
             .inline
             .entries
             .extend(comment_ignores(&input.display, &input.text));
-        match classify(&input, kind) {
+        match classify(&input, kind, options.target.as_deref()) {
             Ok(Some((kind, parsed))) => {
                 loaded.target.files.push(ScannedFile { path: input.display.to_string(), kind: kind.name() });
                 match parsed {
@@ -184,10 +188,11 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                     Parsed::Unit(line, command) => units.push((Arc::clone(&input.display), line, command)),
                     Parsed::Seccomp(profile) => loaded.seccomp.push(profile),
                     Parsed::Containers(specs) => loaded.containers.extend(specs),
+                    Parsed::Recipe(recipe) => loaded.recipes.push(*recipe),
                     Parsed::Compose(specs, used) => {
                         compose_projects.push((input.display.to_string(), specs, used))
                     }
-                    Parsed::Later => {}
+                    Parsed::NoCommand => {}
                 }
             }
             Ok(None) => loaded.target.skipped.push(SkippedFile {
@@ -287,10 +292,11 @@ enum Parsed {
     Unit(u32, String),
     Seccomp(SeccompProfile),
     Containers(Vec<ContainerSpec>),
+    Recipe(Box<BuildRecipe>),
     /// A compose project's services and the other files it read (includes, extends bases).
     Compose(Vec<ContainerSpec>, Vec<String>),
-    /// Recognised; its model arrives with a later part of this command.
-    Later,
+    /// A dockerd unit without an `ExecStart=` of its own.
+    NoCommand,
 }
 
 enum Skip {
@@ -306,6 +312,7 @@ fn looks_templated(text: &str) -> bool {
 fn classify(
     input: &Input,
     kind: Option<Kind>,
+    target: Option<&str>,
 ) -> std::result::Result<Option<(Kind, Parsed)>, Skip> {
     let name = input
         .path
@@ -323,7 +330,7 @@ fn classify(
             Kind::DockerdUnit,
             match exec_start(&input.text) {
                 Some((line, command)) => Parsed::Unit(line, command),
-                None => Parsed::Later,
+                None => Parsed::NoCommand,
             },
         ))),
         Some(Kind::Seccomp) => {
@@ -347,7 +354,17 @@ fn classify(
             Err(_) if looks_templated(&input.text) => Err(Skip::Template),
             Err(e) => Err(Skip::Error(e)),
         },
-        Some(Kind::Dockerfile) => Ok(Some((Kind::Dockerfile, Parsed::Later))),
+        Some(Kind::Dockerfile) => {
+            let parsed = super::dockerfile::parse(&input.text);
+            match BuildRecipe::from_dockerfile(&input.display, &parsed, target) {
+                Some(recipe) => Ok(Some((Kind::Dockerfile, Parsed::Recipe(Box::new(recipe))))),
+                None if parsed.stages.is_empty() => Err(Skip::Error("no FROM instruction".into())),
+                None => Err(Skip::Error(format!(
+                    "no stage named `{}`",
+                    target.unwrap_or("")
+                ))),
+            }
+        }
         None if by_extension_json => {
             let Ok(doc) = json::parse(&input.text) else {
                 return Ok(None);

@@ -3,6 +3,7 @@
 
 pub mod container;
 pub mod daemon;
+pub mod recipe;
 pub mod seccomp;
 
 use crate::inputs::doc::Pos;
