@@ -697,3 +697,58 @@ fn dockerfile_target_heredoc_and_ignore_comment() {
         missing.stderr
     );
 }
+
+#[test]
+fn directories_honour_gitignore_and_skip_binaries() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("ignored")).unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "ignored/\n").unwrap();
+    std::fs::write(dir.path().join("ignored/daemon.json"), "{\"icc\": true}").unwrap();
+    std::fs::write(dir.path().join("tool.bin"), [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    std::fs::write(
+        dir.path().join("seccomp.json"),
+        "{\"defaultAction\": \"SCMP_ACT_LOG\"}",
+    )
+    .unwrap();
+    let report = config(&[dir.path().to_str().unwrap()]).json();
+    let scanned: Vec<&str> = report["target"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        scanned,
+        vec!["seccomp"],
+        "the gitignored daemon.json is not scanned"
+    );
+    let skipped: Vec<(String, String)> = report["target"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        skipped.contains(&("tool.bin".into(), "binary".into())),
+        "{skipped:?}"
+    );
+    // Named explicitly, an ignored file is scanned all the same.
+    let explicit = config(&[
+        dir.path().join("ignored/daemon.json").to_str().unwrap(),
+        "--select",
+        "DMN002",
+    ])
+    .json();
+    assert_eq!(findings(&explicit).len(), 1);
+}
