@@ -5,6 +5,7 @@ pub mod container;
 pub mod daemon;
 pub mod fs;
 pub mod image;
+pub mod os;
 pub mod seccomp;
 
 use crate::catalog::Check;
@@ -65,6 +66,10 @@ pub static CATALOG: &[&Check] = &[
     &image::sudo_in_build::CHECK,
     &image::package_cache_left::CHECK,
     &image::sensitive_volume::CHECK,
+    &os::non_minimal_base::CHECK,
+    &os::end_of_life_base::CHECK,
+    &os::attack_surface_tools::CHECK,
+    &os::unknown_base::CHECK,
     &seccomp::seccomp_allow_by_default::CHECK,
     &seccomp::dangerous_syscall_allowed::CHECK,
 ];
@@ -129,7 +134,9 @@ mod tests {
             }
             for file in std::fs::read_dir(&family).unwrap() {
                 let file = file.unwrap().path();
-                if file.file_name().is_some_and(|n| n == "mod.rs") {
+                if file.file_name().is_some_and(|n| n == "mod.rs")
+                    || file.extension().is_none_or(|e| e != "rs")
+                {
                     continue;
                 }
                 let text = std::fs::read_to_string(&file).unwrap();

@@ -61,12 +61,14 @@ fn image_command(args: ImageArgs) -> Result<u8> {
         input: args.image.clone(),
         progress: &tick,
         threads: args.threads,
+        minimal_max_packages: policy.minimal_max_packages(),
+        as_of: policy.as_of(args.as_of.as_deref())?,
     };
     let scanned = image::scan(resolved, &options);
     bar.finish_and_clear();
     let scanned = scanned?;
     let report = Report {
-        target: Target::Image(ImageTarget::of(&scanned)),
+        target: Target::Image(Box::new(ImageTarget::of(&scanned))),
         checks: policy
             .checks()
             .iter()

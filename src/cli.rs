@@ -73,6 +73,9 @@ pub struct ImageArgs {
     /// Layers per image.
     #[arg(long, default_value_t = 1000)]
     pub max_layers: usize,
+    /// Judge end-of-life data as of this day (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     /// Threads that read layers (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

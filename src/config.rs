@@ -38,6 +38,12 @@ pub struct ProjectConfig {
     pub severity: BTreeMap<String, String>,
     #[serde(default)]
     pub accept: BTreeMap<String, Vec<AcceptItem>>,
+    /// Packages above which a base with a shell and a package manager is `full` (OS001).
+    #[serde(default)]
+    pub minimal_max_packages: Option<usize>,
+    /// The date end-of-life data is judged against (OS002), `YYYY-MM-DD`; default today.
+    #[serde(default)]
+    pub as_of: Option<String>,
     /// Where it was read from, for messages.
     #[serde(skip)]
     pub path: Option<PathBuf>,

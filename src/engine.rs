@@ -218,6 +218,23 @@ impl Policy {
         &self.checks
     }
 
+    /// The `full` threshold for base classification: the project config's, else the default.
+    pub fn minimal_max_packages(&self) -> usize {
+        self.config
+            .minimal_max_packages
+            .unwrap_or(crate::image::inventory::MINIMAL_MAX_PACKAGES)
+    }
+
+    /// The day end-of-life data is judged against: the command line's, the project config's,
+    /// else today.
+    pub fn as_of(&self, cli: Option<&str>) -> Result<String> {
+        match cli.or(self.config.as_of.as_deref()) {
+            Some(d) if crate::image::inventory::valid_date(d) => Ok(d.to_string()),
+            Some(d) => Err(Error::usage(format!("`{d}` is not a date (YYYY-MM-DD)"))),
+            None => Ok(crate::image::inventory::today()),
+        }
+    }
+
     pub fn fail_on(&self) -> FailOn {
         self.fail_on
     }
@@ -423,6 +440,7 @@ pub struct ImageTarget {
     pub layers: Vec<LayerSummary>,
     pub entries: usize,
     pub shadowed_files: usize,
+    pub inventory: crate::image::inventory::Inventory,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -452,6 +470,7 @@ impl ImageTarget {
                 .collect(),
             entries: image.fs.len(),
             shadowed_files: image.fs.shadowed().len(),
+            inventory: image.inventory.clone(),
         }
     }
 }
@@ -490,7 +509,7 @@ pub struct FileError {
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Target {
-    Image(ImageTarget),
+    Image(Box<ImageTarget>),
     Config(ConfigTarget),
 }
 

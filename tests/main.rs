@@ -2,6 +2,7 @@
 
 mod support;
 
+mod base_os;
 mod cli;
 mod config_files;
 mod docs;

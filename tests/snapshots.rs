@@ -162,7 +162,7 @@ fn fingerprints_survive_a_rebuild() {
         v
     };
     let (a, b) = (prints(&first), prints(&second));
-    assert_eq!(a.len(), 6);
+    assert_eq!(a.len(), 7);
     assert_eq!(a, b);
 }
 

@@ -4,7 +4,7 @@
 use super::compression::{self, Compression, Decoder};
 use super::digest::{Digest, HashingReader};
 use super::fs::{Content, Entry, Kind, LayerRecord, clean_path, escape_non_utf8};
-use super::wants::{Decision, WantSet};
+use super::wants::{DATABASE_CAP, Decision, WantSet};
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -207,18 +207,23 @@ fn read_entries<R: Read>(
             LayerRecord::Entry(mut e) => {
                 let decision = wants.decide(&e);
                 if !matches!(decision, Decision::Skip) {
-                    let mut bytes = Vec::with_capacity(e.size.min(max_file_bytes) as usize);
+                    let cap = match decision {
+                        Decision::KeepDatabase => DATABASE_CAP.max(max_file_bytes),
+                        _ => max_file_bytes,
+                    };
+                    // Grow as bytes arrive: a header may claim more than the stream holds.
+                    let mut bytes = Vec::with_capacity(e.size.min(cap).min(1 << 20) as usize);
                     (&mut entry)
-                        .take(max_file_bytes)
+                        .take(cap)
                         .read_to_end(&mut bytes)
                         .map_err(classify)?;
                     let keep = match decision {
-                        Decision::Keep => true,
-                        _ => wants.keep_sniffed(&e, &bytes),
+                        Decision::Sniff => wants.keep_sniffed(&e, &bytes),
+                        _ => true,
                     };
                     if keep {
                         e.content = Some(Arc::new(Content {
-                            truncated: e.size > max_file_bytes,
+                            truncated: e.size > cap,
                             bytes,
                         }));
                     }

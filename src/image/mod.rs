@@ -6,6 +6,7 @@ pub mod config;
 pub mod digest;
 pub mod fs;
 pub mod history;
+pub mod inventory;
 pub mod layer;
 mod pass;
 pub mod wants;
@@ -55,6 +56,8 @@ pub struct Image {
     pub config: ImageConfig,
     pub layers: Vec<Layer>,
     pub fs: Fs,
+    /// OS, packages, tools and base classification.
+    pub inventory: inventory::Inventory,
 }
 
 impl Image {

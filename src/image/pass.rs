@@ -22,11 +22,27 @@ pub struct ScanOptions<'a> {
     pub progress: &'a (dyn Fn(u64) + Sync),
     /// Worker threads for layers; 0 = one per core.
     pub threads: usize,
+    /// Packages above which a base with a shell and a package manager counts as `full`.
+    pub minimal_max_packages: usize,
+    /// The day lifecycle data is judged against (`YYYY-MM-DD`).
+    pub as_of: String,
 }
 
 /// Reads and verifies the whole image. Nothing is reported on content that failed verification:
 /// any mismatch is an error.
 pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
+    // The inventory (OS, packages) is part of every image model, whatever checks run.
+    let mut wants = options.wants.clone();
+    super::inventory::add_wants(&mut wants);
+    let options = &ScanOptions {
+        limits: options.limits.clone(),
+        wants,
+        input: options.input.clone(),
+        progress: options.progress,
+        threads: options.threads,
+        minimal_max_packages: options.minimal_max_packages,
+        as_of: options.as_of.clone(),
+    };
     let limits = &options.limits;
     let store = resolved.store.as_ref();
     let display = store.describe();
@@ -104,6 +120,12 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         config_digest,
         platform,
         config,
+        inventory: super::inventory::build(
+            &fs,
+            &layers,
+            options.minimal_max_packages,
+            &options.as_of,
+        ),
         layers,
         fs,
     })
@@ -130,6 +152,8 @@ fn read_link_targets(
             input: options.input.clone(),
             progress: options.progress,
             threads: 1,
+            minimal_max_packages: options.minimal_max_packages,
+            as_of: options.as_of.clone(),
         };
         let budget = Budget::new(options.limits.max_image_bytes);
         let scan = read_one(resolved, layer, &diff_ids[layer], &followup, &budget)?;

@@ -15,7 +15,13 @@ pub enum Want {
     /// only where the second says so after seeing them (e.g. "holds a private key block").
     /// Nothing else is buffered, so memory follows what matched, not what was read.
     Sniff(fn(&Entry) -> bool, fn(&Entry, &[u8]) -> bool),
+    /// A database file (or every file below a directory, when it ends with `/`) that may be
+    /// larger than the per-file cap: package databases. Read up to [`DATABASE_CAP`].
+    Database(&'static str),
 }
+
+/// How much of a database file ([`Want::Database`]) is read.
+pub const DATABASE_CAP: u64 = 64 << 20;
 
 /// Chooses files by metadata.
 type Select = fn(&Entry) -> bool;
@@ -25,7 +31,10 @@ type Keep = fn(&Entry, &[u8]) -> bool;
 /// What the pass does with one file.
 pub enum Decision {
     Skip,
+    /// Keep the contents, up to the per-file cap…
     Keep,
+    /// …or up to the database cap.
+    KeepDatabase,
     Sniff,
 }
 
@@ -35,6 +44,7 @@ pub struct WantSet {
     paths: BTreeSet<String>,
     predicates: Vec<fn(&Entry) -> bool>,
     sniffers: Vec<(Select, Keep)>,
+    databases: BTreeSet<&'static str>,
 }
 
 impl WantSet {
@@ -45,6 +55,9 @@ impl WantSet {
             }
             Want::Matching(f) => self.predicates.push(f),
             Want::Sniff(select, keep) => self.sniffers.push((select, keep)),
+            Want::Database(p) => {
+                self.databases.insert(p);
+            }
         }
     }
 
@@ -54,16 +67,30 @@ impl WantSet {
             paths: paths.into_iter().collect(),
             predicates: Vec::new(),
             sniffers: Vec::new(),
+            databases: BTreeSet::new(),
         }
     }
 
+    /// Exact paths wanted (for following symlinks to their targets after the pass).
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.paths.iter().map(String::as_str)
+        self.paths
+            .iter()
+            .map(String::as_str)
+            .chain(self.databases.iter().copied().filter(|d| !d.ends_with('/')))
     }
 
     pub fn decide(&self, entry: &Entry) -> Decision {
+        let database = |d: &&str| match d.strip_suffix('/') {
+            Some(dir) => entry
+                .path
+                .strip_prefix(dir)
+                .is_some_and(|r| r.starts_with('/')),
+            None => entry.path == *d,
+        };
         if entry.kind != Kind::File {
             Decision::Skip
+        } else if self.databases.iter().any(database) {
+            Decision::KeepDatabase
         } else if self.paths.contains(&entry.path) || self.predicates.iter().any(|f| f(entry)) {
             Decision::Keep
         } else if self.sniffers.iter().any(|(select, _)| select(entry)) {

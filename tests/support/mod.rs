@@ -15,9 +15,10 @@ pub fn fixture(rel: &str) -> PathBuf {
     repo().join("fixtures").join(rel)
 }
 
-/// An empty project config, so tests never pick up a `.stevedore.yaml` from around the checkout.
+/// The tests' project config (defaults and a fixed day), so tests never pick up a `.stevedore.yaml`
+/// from around the checkout.
 pub fn empty_config() -> String {
-    fixture("config/empty.yaml").display().to_string()
+    fixture("config/tests.yaml").display().to_string()
 }
 
 pub struct Run {
