@@ -16,6 +16,7 @@ dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 # Docker's own default seccomp profile, a real-world input for the seccomp rules.
 [ -f /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json ] ||
   need_apt+=(golang-github-docker-docker-dev)
+command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -56,8 +57,23 @@ done
 docker -H "unix://$sock" version --format 'dockerd {{.Server.Version}} (API {{.Server.APIVersion}})' || {
   echo "dockerd did not come up:"; tail -n 30 "$work/dockerd.log"; exit 1; }
 
+# A real Debian 12 root filesystem (minbase), from the mirror this machine's apt uses; kept under
+# target/ so local reruns reuse it.
+debian_root="target/test-cache/debian-bookworm-minbase"
+if [ ! -x "$debian_root/usr/bin/dpkg" ]; then
+  mirror=$( { grep -hE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null || true; } |
+    grep -v security | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) {print $i; exit}}')
+  [ -n "$mirror" ] || { echo "no Debian mirror found in the apt sources"; exit 1; }
+  log "debootstrap --variant=minbase bookworm from $mirror"
+  rm -rf "$debian_root"
+  mkdir -p "$(dirname "$debian_root")"
+  debootstrap --variant=minbase bookworm "$debian_root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
+    tail -n 20 "$work/debootstrap.log"; exit 1; }
+fi
+
 export STEVEDORE_TEST_SERVICES=1
 export STEVEDORE_DOCKER_HOST="unix://$sock"
+export STEVEDORE_DEBIAN_ROOT="$PWD/$debian_root"
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

@@ -252,3 +252,88 @@ fn docker_build_with_planted_problems() {
         found
     );
 }
+
+/// A real Debian 12 root filesystem (debootstrap --variant=minbase, built by scripts/test.sh),
+/// imported as an image: the package count matches dpkg's own, the base is `full`, and the
+/// end-of-life rule follows the date it is given.
+#[test]
+fn debootstrapped_debian_base() {
+    let Some(host) = docker_host() else { return };
+    let root = std::env::var("STEVEDORE_DEBIAN_ROOT").unwrap_or_default();
+    assert!(
+        Path::new(&root).join("usr/bin/dpkg").exists(),
+        "scripts/test.sh builds the Debian root ({root})"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let rootfs = dir.path().join("rootfs.tar");
+    run(Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-cf")
+        .arg(&rootfs)
+        .arg("."));
+    let tag = "stevedore-test/debian-minbase:12";
+    run(Command::new("docker")
+        .args([
+            "-H",
+            &host,
+            "import",
+            "--change",
+            "CMD [\"/usr/local/bin/app\"]",
+        ])
+        .arg(&rootfs)
+        .arg(tag));
+    let saved = dir.path().join("debian.tar");
+    run(Command::new("docker")
+        .args(["-H", &host, "save", "-o"])
+        .arg(&saved)
+        .arg(tag));
+
+    let dpkg = run(Command::new("dpkg-query")
+        .arg(format!("--admindir={root}/var/lib/dpkg"))
+        .args(["-W", "-f", "${db:Status-Status}\\n"]));
+    let installed = dpkg.lines().filter(|l| *l == "installed").count();
+    assert!(installed > 80, "minbase has ~90 packages, got {installed}");
+
+    let scan = |day: &str| {
+        let r = stevedore(&[
+            "image",
+            &format!("docker-archive:{}", saved.display()),
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--as-of",
+            day,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.json()
+    };
+    let report = scan("2026-11-27");
+    let inv = &report["target"]["inventory"];
+    assert_eq!(inv["os"]["id"], "debian");
+    assert_eq!(inv["os"]["version_id"], "12");
+    assert_eq!(inv["packages"]["count"].as_u64(), Some(installed as u64));
+    assert_eq!(inv["class"], "full");
+    let rules = |r: &serde_json::Value| -> Vec<(String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let found = rules(&report);
+    assert!(found.iter().any(|(r, _)| r == "OS001"), "{found:?}");
+    assert!(found.iter().any(|(r, _)| r == "OS003"), "{found:?}");
+    assert!(
+        found.contains(&("OS002".into(), "medium".into())),
+        "bookworm is in LTS on 2026-11-27: {found:?}"
+    );
+    assert!(!rules(&scan("2025-01-01")).iter().any(|(r, _)| r == "OS002"));
+}
