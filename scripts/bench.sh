@@ -72,6 +72,22 @@ Synthetic image: ${layers} gzip layers, $(awk "BEGIN{printf \"%.0f\", $uncompres
 | \`gzip -dc\` | ${t_gzip} s | $(ratio "$t_gzip" "$t_floor") | 1.00× | $(mb "$r_gzip") |
 TABLE
 )
+# The inventory (OS, packages, tools) on a real Debian 12 base: with and without it.
+debian_root=target/test-cache/debian-bookworm-minbase
+if [ -x "$debian_root/usr/bin/dpkg" ]; then
+  debian_img=target/bench/debian-bookworm-minbase
+  [ -f "$debian_img/index.json" ] || python3 scripts/oci-from-dir.py "$debian_root" "$debian_img"
+  read -r t_inv r_inv < <(measure "$bin/stevedore" image "oci:$debian_img" --fail-on none -f json -o /dev/null)
+  read -r t_noinv r_noinv < <(measure "$bin/stevedore" image "oci:$debian_img" --no-inventory --fail-on none -f json -o /dev/null)
+  table="$table
+
+Inventory cost on a real Debian 12 minbase image (one gzip layer, debootstrap): $t_inv s with the
+OS/package inventory, $t_noinv s without ($(ratio "$t_inv" "$t_noinv")), peak RSS $(mb "$r_inv") / $(mb "$r_noinv")."
+else
+  table="$table
+
+(Run scripts/test.sh once to build the Debian root the inventory measurement uses.)"
+fi
 echo "$table"
 
 if [ "$update" = 1 ]; then

@@ -63,6 +63,7 @@ fn image_command(args: ImageArgs) -> Result<u8> {
         threads: args.threads,
         minimal_max_packages: policy.minimal_max_packages(),
         as_of: policy.as_of(args.as_of.as_deref())?,
+        inventory: !args.no_inventory,
     };
     let scanned = image::scan(resolved, &options);
     bar.finish_and_clear();

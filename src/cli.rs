@@ -76,6 +76,9 @@ pub struct ImageArgs {
     /// Judge end-of-life data as of this day (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Skip the OS and package inventory (for measuring its cost; the OS rules then say nothing).
+    #[arg(long, hide = true)]
+    pub no_inventory: bool,
     /// Threads that read layers (0 = one per core).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,

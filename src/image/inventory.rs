@@ -152,6 +152,20 @@ pub fn build(fs: &Fs, layers: &[super::Layer], max_minimal: usize, as_of: &str) 
     }
 }
 
+impl Inventory {
+    /// No inventory (not built).
+    pub fn none(as_of: &str) -> Inventory {
+        Inventory {
+            os: None,
+            packages: None,
+            tools: Vec::new(),
+            class: BaseClass::Scratch,
+            base_bytes: 0,
+            as_of: as_of.to_string(),
+        }
+    }
+}
+
 /// Today in UTC as `YYYY-MM-DD` (civil-from-days, proleptic Gregorian).
 pub fn today() -> String {
     let secs = std::time::SystemTime::now()

@@ -26,6 +26,8 @@ pub struct ScanOptions<'a> {
     pub minimal_max_packages: usize,
     /// The day lifecycle data is judged against (`YYYY-MM-DD`).
     pub as_of: String,
+    /// Build the OS and package inventory (off only to measure what it costs).
+    pub inventory: bool,
 }
 
 /// Reads and verifies the whole image. Nothing is reported on content that failed verification:
@@ -33,7 +35,9 @@ pub struct ScanOptions<'a> {
 pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
     // The inventory (OS, packages) is part of every image model, whatever checks run.
     let mut wants = options.wants.clone();
-    super::inventory::add_wants(&mut wants);
+    if options.inventory {
+        super::inventory::add_wants(&mut wants);
+    }
     let options = &ScanOptions {
         limits: options.limits.clone(),
         wants,
@@ -42,6 +46,7 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         threads: options.threads,
         minimal_max_packages: options.minimal_max_packages,
         as_of: options.as_of.clone(),
+        inventory: options.inventory,
     };
     let limits = &options.limits;
     let store = resolved.store.as_ref();
@@ -120,12 +125,11 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         config_digest,
         platform,
         config,
-        inventory: super::inventory::build(
-            &fs,
-            &layers,
-            options.minimal_max_packages,
-            &options.as_of,
-        ),
+        inventory: if options.inventory {
+            super::inventory::build(&fs, &layers, options.minimal_max_packages, &options.as_of)
+        } else {
+            super::inventory::Inventory::none(&options.as_of)
+        },
         layers,
         fs,
     })
@@ -154,6 +158,7 @@ fn read_link_targets(
             threads: 1,
             minimal_max_packages: options.minimal_max_packages,
             as_of: options.as_of.clone(),
+            inventory: false,
         };
         let budget = Budget::new(options.limits.max_image_bytes);
         let scan = read_one(resolved, layer, &diff_ids[layer], &followup, &budget)?;
