@@ -1,6 +1,8 @@
 //! The commands, from parsed arguments to an exit code. `main` only maps errors to exit 2.
 
-use crate::cli::{Command, ConfigArgs, ImageArgs, ReportArgs, RulesArgs};
+use crate::cli::{
+    Command, ConfigArgs, ContainersArgs, DaemonArgs, ImageArgs, LiveArgs, ReportArgs, RulesArgs,
+};
 use crate::config::ProjectConfig;
 use crate::engine::{CliPolicy, ImageTarget, Policy, Report, Target};
 use crate::error::{Error, Result};
@@ -18,6 +20,8 @@ pub fn run(command: Command) -> Result<u8> {
     match command {
         Command::Image(args) => image_command(*args),
         Command::Config(args) => config_command(*args),
+        Command::Daemon(args) => daemon_command(*args),
+        Command::Containers(args) => containers_command(*args),
         Command::Rules(args) => rules_command(args),
     }
 }
@@ -51,6 +55,8 @@ fn image_command(args: ImageArgs) -> Result<u8> {
         &source::OpenOptions {
             platform: args.platform.clone(),
             limits: limits.clone(),
+            docker_host: args.live.host.clone(),
+            timeout: std::time::Duration::from_secs(args.live.timeout),
         },
     )?;
     let bar = progress_bar(&resolved, args.report.no_progress);
@@ -142,6 +148,192 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+fn connect(live: &LiveArgs) -> Result<crate::live::Connection> {
+    let endpoint = crate::live::resolve_endpoint(live.host.as_deref())?;
+    crate::live::Connection::open(endpoint, std::time::Duration::from_secs(live.timeout))
+}
+
+fn live_target(conn: &crate::live::Connection, scanned: Vec<String>, notes: Vec<String>) -> Target {
+    Target::Live(crate::engine::LiveTarget {
+        endpoint: conn.endpoint.url.clone(),
+        server_version: conn.server_version.clone(),
+        api_version: conn.api_version.clone(),
+        scanned,
+        notes,
+    })
+}
+
+/// Renders, writes and turns the result into an exit code.
+fn finish(report: Report, args: &ReportArgs, outputs: &[Output]) -> Result<u8> {
+    let render = RenderOptions {
+        sarif_category: args.sarif_category.clone(),
+    };
+    write_outputs(&report, outputs, &render)?;
+    Ok(if report.failed() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn daemon_command(args: DaemonArgs) -> Result<u8> {
+    let policy = policy(&args.report)?;
+    let outputs = parse_outputs(&args.report)?;
+    let conn = connect(&args.live)?;
+    let (info, _) = conn.info()?;
+    let mut daemon = crate::live::daemon::from_info(&info);
+    let mut scanned = vec![crate::live::daemon::LOCATION.to_string()];
+    if let Some(path) = &args.daemon_config {
+        let display: std::sync::Arc<str> =
+            std::sync::Arc::from(path.display().to_string().as_str());
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let doc = crate::inputs::json::parse(&text)
+            .map_err(|e| Error::input(path.display().to_string(), e))?;
+        daemon.file_settings =
+            crate::model::daemon::DaemonConfig::from_json(&display, &doc).file_settings;
+        // With the daemon's own config file, what it leaves out is at dockerd's defaults.
+        daemon.not_visible.clear();
+        scanned.push(display.to_string());
+    }
+    if let Some(flags) = &args.dockerd_args {
+        let file: std::sync::Arc<str> = std::sync::Arc::from("dockerd-args");
+        let pos = crate::inputs::doc::Pos { line: 1, column: 1 };
+        daemon.add_flags(&file, pos, &crate::model::daemon::split_command_line(flags));
+        scanned.push("dockerd-args".into());
+    }
+    let hidden: Vec<&str> = daemon
+        .not_visible
+        .iter()
+        .filter(|k| !daemon.knows(k))
+        .map(String::as_str)
+        .collect();
+    let notes = if hidden.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "not visible through the Docker API, so not judged: {} (pass --daemon-config /etc/docker/daemon.json or --dockerd-args to include them)",
+            hidden.join(", ")
+        )]
+    };
+    let daemons = [daemon];
+    let models = crate::engine::Models {
+        daemons: &daemons,
+        ..Default::default()
+    };
+    let findings = policy.check(&models, &Default::default());
+    let report = Report {
+        target: live_target(&conn, scanned, notes),
+        checks: policy
+            .checks()
+            .iter()
+            .copied()
+            .filter(|c| {
+                c.runs
+                    .iter()
+                    .any(|r| matches!(r, crate::catalog::Run::Daemon(_)))
+            })
+            .collect(),
+        findings,
+        fail_on: policy.fail_on(),
+    };
+    finish(report, &args.report, &outputs)
+}
+
+/// One image out of the daemon, read like any other (default limits).
+fn scan_daemon_image(
+    conn: &crate::live::Connection,
+    id: &str,
+    policy: &Policy,
+) -> Result<image::Image> {
+    let limits = Limits::default();
+    let resolved = source::open_from_daemon(id, conn, &limits)?;
+    let tick = |_: u64| {};
+    let options = image::ScanOptions {
+        limits,
+        wants: policy.wants(),
+        input: format!("docker-daemon:{id}"),
+        progress: &tick,
+        threads: 0,
+        minimal_max_packages: policy.minimal_max_packages(),
+        as_of: policy.as_of(None)?,
+        inventory: true,
+    };
+    image::scan(resolved, &options)
+}
+
+fn containers_command(args: ContainersArgs) -> Result<u8> {
+    let policy = policy(&args.report)?;
+    let outputs = parse_outputs(&args.report)?;
+    let conn = connect(&args.live)?;
+    let inspected =
+        conn.inspect_containers(&args.containers, args.all || !args.containers.is_empty())?;
+    let mut specs = Vec::new();
+    let mut profiles = Vec::new();
+    let mut scanned = Vec::new();
+    for c in &inspected {
+        let (spec, profile) = crate::live::containers::from_inspect(c);
+        scanned.push(spec.loc.file.to_string());
+        specs.push(spec);
+        profiles.extend(profile);
+    }
+    let models = crate::engine::Models {
+        containers: &specs,
+        seccomp: &profiles,
+        ..Default::default()
+    };
+    let mut findings = policy.check(&models, &Default::default());
+    let mut checks: Vec<&'static crate::catalog::Check> = policy
+        .checks()
+        .iter()
+        .copied()
+        .filter(|c| {
+            c.runs.iter().any(|r| {
+                matches!(
+                    r,
+                    crate::catalog::Run::Container(_) | crate::catalog::Run::Seccomp(_)
+                )
+            })
+        })
+        .collect();
+    if args.images {
+        // Export by the name the container was created from (so the image keeps its
+        // reference), one per distinct image id.
+        let mut images: Vec<(String, String)> = inspected
+            .iter()
+            .filter_map(|c| {
+                let id = c.get("Image").and_then(|i| i.as_str())?;
+                let name = c
+                    .pointer("/Config/Image")
+                    .and_then(|i| i.as_str())
+                    .unwrap_or(id);
+                Some((id.to_string(), name.to_string()))
+            })
+            .collect();
+        images.sort();
+        images.dedup_by(|a, b| a.0 == b.0);
+        for (id, name) in images {
+            let image = scan_daemon_image(&conn, &name, &policy)?;
+            let repo = image.repository_path();
+            scanned.push(format!(
+                "image {repo} ({})",
+                id.chars().take(19).collect::<String>()
+            ));
+            findings.extend(policy.check_image(&image).into_iter().map(|mut f| {
+                f.image = Some(repo.clone());
+                f
+            }));
+        }
+        checks.extend(policy.checks().iter().copied().filter(|c| c.reads_images()));
+    }
+    let report = Report {
+        target: live_target(&conn, scanned, Vec::new()),
+        checks,
+        findings,
+        fail_on: policy.fail_on(),
+    };
+    finish(report, &args.report, &outputs)
 }
 
 /// Where each rendering goes; `None` is standard output.

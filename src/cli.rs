@@ -27,8 +27,54 @@ pub enum Command {
     /// Kubernetes manifests, Dockerfiles. Directories are searched (honouring .gitignore);
     /// `-` reads one document from standard input (with --kind).
     Config(Box<ConfigArgs>),
+    /// Audit the running Docker daemon's settings through its API (the DMN rules).
+    Daemon(Box<DaemonArgs>),
+    /// Audit containers' runtime settings through the Docker API (the CTR rules).
+    Containers(Box<ContainersArgs>),
     /// List the rules, or explain one (`stevedore rules IMG001`).
     Rules(RulesArgs),
+}
+
+/// How to reach a Docker daemon.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Daemon socket: unix:///path or tcp://host:port. Default: DOCKER_HOST, the current docker
+    /// context, the rootless socket, /var/run/docker.sock.
+    #[arg(short = 'H', long, value_name = "URL")]
+    pub host: Option<String>,
+    /// Seconds to wait for the daemon on each call.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// Also judge this daemon.json (settings the API does not show, such as icc).
+    #[arg(long, value_name = "FILE")]
+    pub daemon_config: Option<PathBuf>,
+    /// Also judge these dockerd flags, e.g. "--icc=false --no-new-privileges".
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub dockerd_args: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainersArgs {
+    /// Container names or ids; default: every running container (with --all, every container).
+    pub containers: Vec<String>,
+    /// Include created and exited containers.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Also scan each distinct image the containers run (streamed out of the daemon).
+    #[arg(long)]
+    pub images: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +122,8 @@ pub struct ImageArgs {
     /// Judge end-of-life data as of this day (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
     /// Skip the OS and package inventory (for measuring its cost; the OS rules then say nothing).
     #[arg(long, hide = true)]
     pub no_inventory: bool,

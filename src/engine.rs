@@ -128,6 +128,9 @@ pub struct Finding {
     /// Stable across rebuilds with the same problems: rule id + subject, never digests or times.
     pub fingerprint: String,
     pub suppression: Option<Suppression>,
+    /// The image (repository path) an image finding belongs to, where one report covers several
+    /// images (`stevedore containers --images`); `None`: the report's own target.
+    pub image: Option<String>,
 }
 
 pub struct Policy {
@@ -350,6 +353,7 @@ impl Policy {
             evidence: raw.evidence,
             fingerprint,
             suppression,
+            image: None,
         }
     }
 
@@ -511,6 +515,19 @@ pub struct FileError {
 pub enum Target {
     Image(Box<ImageTarget>),
     Config(ConfigTarget),
+    Live(LiveTarget),
+}
+
+/// A live daemon (or its containers) audited through the Docker API.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LiveTarget {
+    pub endpoint: String,
+    pub server_version: String,
+    pub api_version: String,
+    /// What was judged: `docker/daemon`, `docker/containers/<name>`, files merged in.
+    pub scanned: Vec<String>,
+    /// What could not be judged, and why.
+    pub notes: Vec<String>,
 }
 
 impl Target {
@@ -518,7 +535,7 @@ impl Target {
     pub fn default_uri(&self) -> &str {
         match self {
             Target::Image(i) => &i.repository,
-            Target::Config(_) => ".",
+            Target::Config(_) | Target::Live(_) => ".",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod image;
 pub mod inputs;
 pub mod limits;
+pub mod live;
 pub mod model;
 pub mod reference;
 pub mod report;

@@ -53,10 +53,12 @@ pub fn file_stem(path: &Path) -> String {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "image".to_string());
     let stem = name.split('.').next().unwrap_or(&name);
+    // A colon would read as a URI scheme in SARIF (`sha256:…` for an image id).
+    let stem = stem.replace(':', "-");
     if stem.is_empty() {
         "image".to_string()
     } else {
-        stem.to_string()
+        stem
     }
 }
 
@@ -123,6 +125,7 @@ mod tests {
     fn file_stems_lose_all_extensions() {
         assert_eq!(file_stem(Path::new("out/app.tar.gz")), "app");
         assert_eq!(file_stem(Path::new("layouts/app/")), "app");
+        assert_eq!(file_stem(Path::new("sha256:abc")), "sha256-abc");
     }
 
     #[test]

@@ -9,5 +9,6 @@ mod docs;
 mod formats;
 mod hostile;
 mod image_checks;
+mod live;
 mod real_docker;
 mod snapshots;

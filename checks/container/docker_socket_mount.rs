@@ -18,8 +18,13 @@ const SOCKETS: [&str; 4] = ["docker.sock", "containerd.sock", "crio.sock", "podm
 
 fn run(spec: &ContainerSpec, sink: &mut Sink) {
     for m in &spec.mounts {
-        let name = m.source.rsplit('/').next().unwrap_or("");
-        if SOCKETS.contains(&name) || (m.source.ends_with("/run/docker") || m.source == "/var/run")
+        // The socket's host name varies (rootless, custom -H); where it lands does not.
+        let source = m.source.rsplit('/').next().unwrap_or("");
+        let target = m.target.rsplit('/').next().unwrap_or("");
+        if SOCKETS.contains(&source)
+            || SOCKETS.contains(&target)
+            || m.source.ends_with("/run/docker")
+            || m.source == "/var/run"
         {
             sink.report(
                 format!("{} mounts the runtime socket {}: whoever controls the container controls the host", spec.name, m.source),

@@ -1,6 +1,5 @@
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
 use crate::model::container::ContainerSpec;
-use crate::model::container::Platform;
 
 pub const CHECK: Check = Check {
     id: "CTR006",
@@ -23,20 +22,13 @@ fn run(spec: &ContainerSpec, sink: &mut Sink) {
             Subject::at(&v.loc),
             vec![],
         ),
-        None => {
-            let field = if spec.platform == Platform::Kubernetes {
-                "securityContext.allowPrivilegeEscalation"
-            } else {
-                "security_opt"
-            };
-            sink.report(
-                format!(
-                    "{} does not set no-new-privileges: setuid binaries can raise privileges",
-                    spec.name
-                ),
-                Subject::at(&spec.missing(field)),
-                vec![],
-            )
-        }
+        None => sink.report(
+            format!(
+                "{} does not set no-new-privileges: setuid binaries can raise privileges",
+                spec.name
+            ),
+            Subject::at(&spec.missing("no_new_privileges")),
+            vec![],
+        ),
     }
 }

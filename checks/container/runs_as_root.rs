@@ -43,7 +43,7 @@ fn run(spec: &ContainerSpec, sink: &mut Sink) {
         None => sink.report_at(
             Severity::Medium,
             format!("{} sets neither runAsNonRoot nor runAsUser: it runs as the image's user, possibly root", spec.name),
-            Subject::at(&spec.missing("securityContext.runAsNonRoot")),
+            Subject::at(&spec.missing("user")),
             vec![],
         ),
     }

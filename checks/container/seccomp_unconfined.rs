@@ -23,7 +23,7 @@ fn run(spec: &ContainerSpec, sink: &mut Sink) {
         None if spec.platform == Platform::Kubernetes => sink.report_at(
             Severity::Medium,
             format!("{} sets no seccompProfile: Kubernetes runs it unconfined unless the kubelet default is RuntimeDefault", spec.name),
-            Subject::at(&spec.missing("securityContext.seccompProfile")),
+            Subject::at(&spec.missing("seccomp")),
             vec![],
         ),
         _ => {}

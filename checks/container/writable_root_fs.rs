@@ -1,6 +1,5 @@
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
 use crate::model::container::ContainerSpec;
-use crate::model::container::Platform;
 
 pub const CHECK: Check = Check {
     id: "CTR011",
@@ -23,17 +22,10 @@ fn run(spec: &ContainerSpec, sink: &mut Sink) {
             Subject::at(&v.loc),
             vec![],
         ),
-        None => {
-            let field = if spec.platform == Platform::Kubernetes {
-                "securityContext.readOnlyRootFilesystem"
-            } else {
-                "read_only"
-            };
-            sink.report(
-                format!("{} has a writable root filesystem", spec.name),
-                Subject::at(&spec.missing(field)),
-                vec![],
-            )
-        }
+        None => sink.report(
+            format!("{} has a writable root filesystem", spec.name),
+            Subject::at(&spec.missing("read_only")),
+            vec![],
+        ),
     }
 }

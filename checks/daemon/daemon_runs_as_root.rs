@@ -15,6 +15,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
+    if !cfg.knows("rootless") {
+        return; // not visible through a live daemon's API
+    }
     if cfg.bool("rootless").is_some_and(|(b, _)| b) {
         return;
     }

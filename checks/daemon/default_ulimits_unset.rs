@@ -15,6 +15,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
+    if !cfg.knows("default-ulimits") {
+        return; // not visible through a live daemon's API
+    }
     if cfg.map("default-ulimits").is_empty() {
         sink.report(
             "default-ulimits is not set",

@@ -15,6 +15,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
+    if !cfg.knows("icc") {
+        return; // not visible through a live daemon's API
+    }
     match cfg.bool("icc") {
         Some((false, _)) => {}
         Some((_, loc)) => sink.report(

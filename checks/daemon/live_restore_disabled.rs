@@ -15,6 +15,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
+    if !cfg.knows("live-restore") {
+        return; // not visible through a live daemon's API
+    }
     match cfg.bool("live-restore") {
         Some((true, _)) => {}
         Some((_, loc)) => sink.report("live-restore is false", Subject::at(loc), vec![]),

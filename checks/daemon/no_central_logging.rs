@@ -15,6 +15,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
+    if !cfg.knows("log-driver") {
+        return; // not visible through a live daemon's API
+    }
     match cfg.str("log-driver") {
         Some((driver @ ("json-file" | "local" | "none"), loc)) => sink.report(
             format!("log-driver {driver} keeps logs on the host only"),

@@ -15,6 +15,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
+    if !cfg.knows("no-new-privileges") {
+        return; // not visible through a live daemon's API
+    }
     match cfg.bool("no-new-privileges") {
         Some((true, _)) => {}
         Some((_, loc)) => sink.report("no-new-privileges is false", Subject::at(loc), vec![]),

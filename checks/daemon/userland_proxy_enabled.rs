@@ -15,6 +15,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
+    if !cfg.knows("userland-proxy") {
+        return; // not visible through a live daemon's API
+    }
     match cfg.bool("userland-proxy") {
         Some((false, _)) => {}
         Some((_, loc)) => sink.report("userland-proxy is true", Subject::at(loc), vec![]),

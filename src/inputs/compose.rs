@@ -475,31 +475,7 @@ fn short_port(text: &str) -> Option<(Option<u16>, Option<i64>)> {
 /// A bind mount, short (`/src:/dst:ro,rshared`) or long syntax; named volumes are not host paths.
 fn volume(v: &Node, loc: &Loc) -> Option<Mount> {
     if let Some(text) = v.as_str() {
-        let mut parts = text.splitn(3, ':');
-        let source = parts.next()?;
-        let target = parts.next()?;
-        if !(source.starts_with('/') || source.starts_with('.') || source.starts_with('~')) {
-            return None;
-        }
-        let options: Vec<&str> = parts
-            .next()
-            .map(|o| o.split(',').collect())
-            .unwrap_or_default();
-        return Some(Mount {
-            source: source.to_string(),
-            target: target.to_string(),
-            read_only: options.contains(&"ro"),
-            propagation: options
-                .iter()
-                .find(|o| {
-                    matches!(
-                        **o,
-                        "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"
-                    )
-                })
-                .map(|o| o.to_string()),
-            loc: loc.clone(),
-        });
+        return Mount::from_bind(text, loc);
     }
     if v.get("type").and_then(Node::as_str) != Some("bind") {
         return None;

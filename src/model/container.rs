@@ -44,6 +44,38 @@ pub struct Mount {
     pub loc: Loc,
 }
 
+impl Mount {
+    /// `SRC:DST[:OPTS]` as `docker run -v` and compose's short syntax write it. Named volumes
+    /// (`data:/var/lib/x`) are not host paths: `None`.
+    pub fn from_bind(text: &str, loc: &Loc) -> Option<Mount> {
+        let mut parts = text.splitn(3, ':');
+        let source = parts.next()?;
+        let target = parts.next()?;
+        if !(source.starts_with('/') || source.starts_with('.') || source.starts_with('~')) {
+            return None;
+        }
+        let options: Vec<&str> = parts
+            .next()
+            .map(|o| o.split(',').collect())
+            .unwrap_or_default();
+        Some(Mount {
+            source: source.to_string(),
+            target: target.to_string(),
+            read_only: options.contains(&"ro"),
+            propagation: options
+                .iter()
+                .find(|o| {
+                    matches!(
+                        **o,
+                        "shared" | "rshared" | "slave" | "rslave" | "private" | "rprivate"
+                    )
+                })
+                .map(|o| o.to_string()),
+            loc: loc.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Port {
     pub host_port: u16,
@@ -134,8 +166,27 @@ impl ContainerSpec {
         }
     }
 
-    /// The place a finding about a missing setting points at, naming the setting.
-    pub fn missing(&self, field: &str) -> Loc {
+    /// The place a finding about a missing setting points at, naming the setting the way this
+    /// platform spells it. `concept`: `cap_drop`, `no_new_privileges`, `read_only`, `limits`,
+    /// `user`, `seccomp`.
+    pub fn missing(&self, concept: &str) -> Loc {
+        let field = match (self.platform, concept) {
+            (Platform::Kubernetes, "cap_drop") => "securityContext.capabilities.drop",
+            (Platform::Kubernetes, "no_new_privileges") => {
+                "securityContext.allowPrivilegeEscalation"
+            }
+            (Platform::Kubernetes, "read_only") => "securityContext.readOnlyRootFilesystem",
+            (Platform::Kubernetes, "limits") => "resources.limits",
+            (Platform::Kubernetes, "user") => "securityContext.runAsNonRoot",
+            (Platform::Kubernetes, "seccomp") => "securityContext.seccompProfile",
+            (Platform::Docker, "cap_drop") => "CapDrop",
+            (Platform::Docker, "no_new_privileges") => "SecurityOpt",
+            (Platform::Docker, "read_only") => "ReadonlyRootfs",
+            (Platform::Docker, "limits") => "Memory",
+            (Platform::Compose, "no_new_privileges") => "security_opt",
+            (Platform::Compose, "limits") => "deploy.resources.limits",
+            (_, other) => other,
+        };
         self.loc.with_field(format!("{}.{field}", self.loc.field))
     }
 }

@@ -37,6 +37,11 @@ pub struct DaemonConfig {
     pub flag_settings: Vec<Setting>,
     /// Flags dockerd does not know, with where they were written.
     pub unknown_flags: Vec<(String, Loc)>,
+    /// What a running daemon reports through its API (`/info`): the truth where it speaks.
+    pub api_settings: Vec<Setting>,
+    /// Settings the source cannot show (a live daemon's API hides some); rules stay silent on
+    /// them instead of guessing.
+    pub not_visible: Vec<String>,
 }
 
 impl DaemonConfig {
@@ -47,6 +52,8 @@ impl DaemonConfig {
             file_settings: Vec::new(),
             flag_settings: Vec::new(),
             unknown_flags: Vec::new(),
+            api_settings: Vec::new(),
+            not_visible: Vec::new(),
         }
     }
 
@@ -121,12 +128,24 @@ impl DaemonConfig {
         }
     }
 
-    /// The effective setting: a flag wins where both are given (dockerd refuses that anyway).
+    /// The effective setting: what the running daemon reports, else a flag, else daemon.json (a
+    /// flag and the file together is refused by dockerd anyway).
     pub fn get(&self, key: &str) -> Option<&Setting> {
-        self.flag_settings
+        self.api_settings
             .iter()
             .find(|s| s.key == key)
+            .or_else(|| self.flag_settings.iter().find(|s| s.key == key))
             .or_else(|| self.file_settings.iter().rev().find(|s| s.key == key))
+    }
+
+    /// Whether this view can tell `key` at all (a live daemon's API does not show everything).
+    pub fn knows(&self, key: &str) -> bool {
+        !self.not_visible.iter().any(|k| k == key)
+            || self
+                .flag_settings
+                .iter()
+                .chain(self.file_settings.iter())
+                .any(|s| s.key == key)
     }
 
     pub fn bool(&self, key: &str) -> Option<(bool, &Loc)> {
@@ -151,8 +170,9 @@ impl DaemonConfig {
     pub fn list(&self, key: &str) -> Vec<(String, &Loc)> {
         let mut out = Vec::new();
         for s in self
-            .flag_settings
+            .api_settings
             .iter()
+            .chain(self.flag_settings.iter())
             .chain(self.file_settings.iter())
             .filter(|s| s.key == key)
         {

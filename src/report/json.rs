@@ -46,5 +46,6 @@ fn finding(f: &Finding) -> Value {
         "evidence": evidence,
         "fingerprint": f.fingerprint,
         "suppression": f.suppression,
+        "image": f.image,
     })
 }

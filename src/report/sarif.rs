@@ -181,7 +181,9 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
                 .build(),
         ),
         _ => (
-            report.target.default_uri().to_string(),
+            f.image
+                .clone()
+                .unwrap_or_else(|| report.target.default_uri().to_string()),
             Region::builder().start_line(1).build(),
         ),
     };

@@ -2,7 +2,7 @@
 //! Styles are ANSI; the caller's stream strips them when colour is off (`NO_COLOR`, no tty).
 
 use crate::catalog::Severity;
-use crate::engine::{ConfigTarget, Finding, ImageTarget, Report, Target};
+use crate::engine::{ConfigTarget, Finding, ImageTarget, LiveTarget, Report, Target};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
 
@@ -25,6 +25,7 @@ pub fn render(report: &Report) -> String {
     match &report.target {
         Target::Image(t) => image_header(&mut out, t),
         Target::Config(t) => config_header(&mut out, t),
+        Target::Live(t) => live_header(&mut out, t),
     }
     out.push('\n');
 
@@ -54,6 +55,9 @@ pub fn render(report: &Report) -> String {
             } = &f.subject
             {
                 let _ = write!(out, " {DIM}[{path}:{line}:{column}]{DIM:#}");
+            }
+            if let Some(image) = &f.image {
+                let _ = write!(out, " {DIM}[image {image}]{DIM:#}");
             }
             if let Some(layer) = f.subject.layer() {
                 let _ = write!(out, " {DIM}[layer {layer}]{DIM:#}");
@@ -170,6 +174,26 @@ fn config_header(out: &mut String, t: &ConfigTarget) {
     for e in &t.errors {
         let style = severity_style(Severity::High);
         let _ = writeln!(out, "  {style}error{style:#} {}: {}", e.path, e.error);
+    }
+}
+
+fn live_header(out: &mut String, t: &LiveTarget) {
+    let _ = writeln!(
+        out,
+        "{BOLD}stevedore {}{BOLD:#} · {} (Docker {}, API {})",
+        crate::VERSION,
+        t.endpoint,
+        t.server_version,
+        t.api_version
+    );
+    let _ = writeln!(
+        out,
+        "{DIM}  judged {}: {}{DIM:#}",
+        plural(t.scanned.len(), "item"),
+        list(&t.scanned)
+    );
+    for note in &t.notes {
+        let _ = writeln!(out, "{DIM}  note: {note}{DIM:#}");
     }
 }
 

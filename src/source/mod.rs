@@ -7,6 +7,7 @@
 mod archive;
 mod blobs;
 mod docker_archive;
+mod docker_daemon;
 mod oci_layout;
 mod platform;
 
@@ -26,6 +27,8 @@ pub enum Transport {
     OciLayout,
     #[serde(rename = "oci-archive")]
     OciArchive,
+    #[serde(rename = "docker-daemon")]
+    DockerDaemon,
 }
 
 impl Transport {
@@ -34,6 +37,7 @@ impl Transport {
             Transport::DockerArchive => "docker-archive",
             Transport::OciLayout => "oci",
             Transport::OciArchive => "oci-archive",
+            Transport::DockerDaemon => "docker-daemon",
         }
     }
 }
@@ -59,10 +63,13 @@ pub struct OpenOptions {
     /// `os/arch[/variant]`; `None` means `linux/` + the host architecture.
     pub platform: Option<Platform>,
     pub limits: Limits,
+    /// The Docker daemon to ask for `docker-daemon:` and bare references (`--host`).
+    pub docker_host: Option<String>,
+    pub timeout: std::time::Duration,
 }
 
-const TRANSPORT_HELP: &str = "use docker-archive:PATH, oci:DIR[:REF] or oci-archive:PATH[:REF] \
-(for an image in a daemon or registry, `docker save IMAGE -o image.tar` first)";
+const TRANSPORT_HELP: &str = "use docker-daemon:NAME, docker-archive:PATH, oci:DIR[:REF] or \
+oci-archive:PATH[:REF] (for an image only in a registry, pull it or `docker save` it first)";
 
 /// Locates an image from what the user typed.
 pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
@@ -79,11 +86,13 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
         let (path, selector) = split_path_and_ref(rest)?;
         return oci_layout::open_dir(&path, selector, &platform, &options.limits);
     }
+    if let Some(name) = input.strip_prefix("docker-daemon:") {
+        let endpoint = crate::live::resolve_endpoint(options.docker_host.as_deref())?;
+        let conn = crate::live::Connection::open(endpoint, options.timeout)?;
+        return docker_daemon::open(name, &conn, &platform, &options.limits);
+    }
     if let Some((scheme, _)) = input.split_once(':') {
-        if matches!(
-            scheme,
-            "docker" | "docker-daemon" | "containers-storage" | "dir"
-        ) {
+        if matches!(scheme, "docker" | "containers-storage" | "dir") {
             return Err(Error::usage(format!(
                 "`{input}`: the {scheme} transport is not supported yet; {TRANSPORT_HELP}"
             )));
@@ -93,9 +102,24 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
     if path.exists() {
         return open_detected(path, &platform, &options.limits);
     }
-    Err(Error::usage(format!(
-        "`{input}` is not a file or directory, and scanning by image reference is not supported yet; {TRANSPORT_HELP}"
-    )))
+    // A bare reference: the local daemon first, as docker does.
+    let endpoint = crate::live::resolve_endpoint(options.docker_host.as_deref())?;
+    match crate::live::Connection::open(endpoint, options.timeout) {
+        Ok(conn) => docker_daemon::open(input, &conn, &platform, &options.limits),
+        Err(e) => Err(Error::usage(format!(
+            "`{input}` is not a file or directory, and the local daemon could not be asked ({}); {TRANSPORT_HELP}",
+            e.one_line()
+        ))),
+    }
+}
+
+/// An image out of an already connected daemon, for the host's default platform.
+pub fn open_from_daemon(
+    name: &str,
+    conn: &crate::live::Connection,
+    limits: &Limits,
+) -> Result<Resolved> {
+    docker_daemon::open(name, conn, &Platform::host(), limits)
 }
 
 /// A bare path: a directory with `oci-layout`, or a tar (maybe compressed) holding

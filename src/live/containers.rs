@@ -1,0 +1,246 @@
+//! `docker inspect` output → the container model compose files and Kubernetes manifests use, so
+//! the `CTR…` rules judge running containers the same way. An inline seccomp profile in
+//! `SecurityOpt` (what `--security-opt seccomp=FILE` sends) becomes a seccomp model too.
+
+use crate::inputs::doc::Pos;
+use crate::model::Loc;
+use crate::model::container::{
+    ContainerSpec, Mount, Namespace, Platform, Port, SeccompMode, Val, capability_name,
+};
+use crate::model::seccomp::SeccompProfile;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Where a container's findings point: `docker/containers/<name>`, line 1.
+pub fn location(name: &str) -> String {
+    format!("docker/containers/{name}")
+}
+
+fn strs(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn num(v: Option<&Value>) -> i64 {
+    v.and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// One inspected container as a spec, and its inline seccomp profile if it has one.
+pub fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>) {
+    let name = c
+        .get("Name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim_start_matches('/')
+        .to_string();
+    let id: String = c
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(12)
+        .collect();
+    let file: Arc<str> = Arc::from(location(&name).as_str());
+    let at = |field: &str| Loc::new(&file, Pos { line: 1, column: 1 }, field.to_string());
+    let host = c.get("HostConfig").cloned().unwrap_or(Value::Null);
+    let config = c.get("Config").cloned().unwrap_or(Value::Null);
+    let mut s = ContainerSpec::new(
+        Platform::Docker,
+        format!("container {name} ({id})"),
+        at("HostConfig"),
+    );
+
+    s.image = config
+        .get("Image")
+        .and_then(Value::as_str)
+        .map(|i| Val::new(i.to_string(), at("Config.Image")));
+    s.privileged = host
+        .get("Privileged")
+        .and_then(Value::as_bool)
+        .map(|b| Val::new(b, at("HostConfig.Privileged")));
+    s.read_only_root = host
+        .get("ReadonlyRootfs")
+        .and_then(Value::as_bool)
+        .map(|b| Val::new(b, at("HostConfig.ReadonlyRootfs")));
+    s.cap_add = strs(host.get("CapAdd"))
+        .iter()
+        .map(|c| Val::new(capability_name(c), at("HostConfig.CapAdd")))
+        .collect();
+    s.cap_drop = strs(host.get("CapDrop"))
+        .iter()
+        .map(|c| Val::new(capability_name(c), at("HostConfig.CapDrop")))
+        .collect();
+
+    let mut profile = None;
+    for opt in strs(host.get("SecurityOpt")) {
+        let (k, v) = opt
+            .split_once(['=', ':'])
+            .map_or((opt.as_str(), ""), |(k, v)| (k, v));
+        match k {
+            "seccomp" if v == "unconfined" => {
+                s.seccomp = Some(Val::new(
+                    SeccompMode::Unconfined,
+                    at("HostConfig.SecurityOpt:seccomp"),
+                ))
+            }
+            "seccomp" if v.trim_start().starts_with('{') => {
+                let pfile: Arc<str> = Arc::from(format!("{}/seccomp", location(&name)).as_str());
+                if let Ok(doc) = crate::inputs::json::parse(v) {
+                    profile = SeccompProfile::from_doc(&pfile, &doc);
+                }
+                s.seccomp = Some(Val::new(
+                    SeccompMode::Localhost("inline".into()),
+                    at("HostConfig.SecurityOpt:seccomp"),
+                ));
+            }
+            "apparmor" if v == "unconfined" => {
+                s.apparmor_unconfined = Some(at("HostConfig.SecurityOpt:apparmor"))
+            }
+            "no-new-privileges" => {
+                s.no_new_privileges = Some(Val::new(
+                    v != "false",
+                    at("HostConfig.SecurityOpt:no-new-privileges"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    for (key, ns) in [
+        ("NetworkMode", Namespace::Network),
+        ("PidMode", Namespace::Pid),
+        ("IpcMode", Namespace::Ipc),
+        ("UTSMode", Namespace::Uts),
+        ("UsernsMode", Namespace::User),
+    ] {
+        if host.get(key).and_then(Value::as_str) == Some("host") {
+            s.host_namespaces
+                .push((ns, at(&format!("HostConfig.{key}"))));
+        }
+    }
+    for m in c
+        .get("Mounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if m.get("Type").and_then(Value::as_str) != Some("bind") {
+            continue;
+        }
+        let source = m
+            .get("Source")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        s.mounts.push(Mount {
+            target: m
+                .get("Destination")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            read_only: m.get("RW").and_then(Value::as_bool) == Some(false),
+            propagation: m
+                .get("Propagation")
+                .and_then(Value::as_str)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+            loc: at(&format!("Mounts:{source}")),
+            source,
+        });
+    }
+    // A container that has not started yet shows its binds only in HostConfig.Binds.
+    for bind in strs(host.get("Binds")) {
+        let source = bind.split(':').next().unwrap_or("").to_string();
+        if !s.mounts.iter().any(|m| m.source == source) {
+            s.mounts.extend(Mount::from_bind(
+                &bind,
+                &at(&format!("HostConfig.Binds:{source}")),
+            ));
+        }
+    }
+    if num(host.get("Memory")) > 0 {
+        s.memory_limit = Some(at("HostConfig.Memory"));
+    }
+    let shares = num(host.get("CpuShares"));
+    if num(host.get("NanoCpus")) > 0
+        || num(host.get("CpuQuota")) > 0
+        || (shares > 0 && shares != 1024)
+    {
+        s.cpu_limit = Some(at("HostConfig.NanoCpus"));
+    }
+    if num(host.get("PidsLimit")) > 0 {
+        s.pids_limit = Some(at("HostConfig.PidsLimit"));
+    }
+    // Config.User already holds the image's USER when the container does not override it; an
+    // empty one means root.
+    let user = config
+        .get("User")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    s.user = Some(Val::new(
+        if user.is_empty() { "root".into() } else { user },
+        at("Config.User"),
+    ));
+    for d in host
+        .get("Devices")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(p) = d.get("PathOnHost").and_then(Value::as_str) {
+            s.devices
+                .push(Val::new(p.to_string(), at("HostConfig.Devices")));
+        }
+    }
+    if let Some(bindings) = host.get("PortBindings").and_then(Value::as_object) {
+        for (container_port, list) in bindings {
+            for b in list.as_array().into_iter().flatten() {
+                let host_port = b
+                    .get("HostPort")
+                    .and_then(Value::as_str)
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                s.ports.push(Port {
+                    host_port,
+                    container_port: container_port
+                        .split('/')
+                        .next()
+                        .and_then(|p| p.parse().ok()),
+                    loc: at(&format!("HostConfig.PortBindings:{container_port}")),
+                });
+            }
+        }
+    }
+    (s, profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn inspect_maps_to_the_model() {
+        let c = json!({
+            "Id": "0123456789abcdef", "Name": "/web",
+            "Config": {"User": "", "Image": "nginx:1.27"},
+            "HostConfig": {"Privileged": true, "CapAdd": ["CAP_SYS_ADMIN"], "SecurityOpt": ["seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}", "no-new-privileges"],
+                "PidMode": "host", "Memory": 0, "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "80"}]}},
+            "Mounts": [{"Type": "bind", "Source": "/var/run/docker.sock", "Destination": "/var/run/docker.sock", "RW": true, "Propagation": "rprivate"}]
+        });
+        let (s, profile) = from_inspect(&c);
+        assert_eq!(s.name, "container web (0123456789ab)");
+        assert_eq!(s.cap_add[0].value, "SYS_ADMIN");
+        assert_eq!(s.user.as_ref().map(|u| u.value.as_str()), Some("root"));
+        assert_eq!(s.ports[0].host_port, 80);
+        assert!(s.no_new_privileges.as_ref().is_some_and(|v| v.value));
+        assert!(profile.is_some_and(|p| p.allows_by_default()));
+        assert_eq!(s.mounts[0].loc.file.as_ref(), "docker/containers/web");
+    }
+}

@@ -1,0 +1,225 @@
+//! `GET /info` → the daemon model, so the `DMN…` rules judge the running daemon. Settings the
+//! API does not show are listed as such rather than guessed.
+
+use crate::inputs::doc::Pos;
+use crate::model::Loc;
+use crate::model::daemon::{DaemonConfig, Setting, SettingValue};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Where live daemon findings point in reports.
+pub const LOCATION: &str = "docker/daemon";
+
+/// Settings that `/info` does not reveal; rules about them stay silent for a live daemon unless
+/// `--daemon-config` or `--dockerd-args` supplies them.
+pub const NOT_VISIBLE: [&str; 8] = [
+    "icc",
+    "userland-proxy",
+    "no-new-privileges",
+    "default-ulimits",
+    "log-level",
+    "iptables",
+    "cgroup-parent",
+    "storage-opts",
+];
+
+/// Builds the daemon view from `/info` (and `/version`).
+pub fn from_info(info: &Value) -> DaemonConfig {
+    let file: Arc<str> = Arc::from(LOCATION);
+    let at = |field: &str| Loc::new(&file, Pos { line: 1, column: 1 }, field.to_string());
+    let mut cfg = DaemonConfig::empty(at(""));
+    let mut set = |key: &str, value: SettingValue, field: &str| {
+        cfg.api_settings.push(Setting {
+            key: key.into(),
+            value,
+            loc: at(field),
+            flag: None,
+        });
+    };
+    let security: Vec<String> = info
+        .get("SecurityOptions")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    for opt in &security {
+        let fields: Vec<(&str, &str)> =
+            opt.split(',').filter_map(|kv| kv.split_once('=')).collect();
+        let name = fields
+            .iter()
+            .find(|(k, _)| *k == "name")
+            .map(|(_, v)| *v)
+            .unwrap_or("");
+        match name {
+            "seccomp" => {
+                let profile = fields
+                    .iter()
+                    .find(|(k, _)| *k == "profile")
+                    .map(|(_, v)| *v)
+                    .unwrap_or("builtin");
+                // Docker < 23 says "default" for its built-in profile.
+                let profile = if profile == "default" {
+                    "builtin"
+                } else {
+                    profile
+                };
+                set(
+                    "seccomp-profile",
+                    SettingValue::Str(profile.into()),
+                    "SecurityOptions:seccomp",
+                );
+            }
+            "userns" => set(
+                "userns-remap",
+                SettingValue::Str("default".into()),
+                "SecurityOptions:userns",
+            ),
+            "rootless" => set(
+                "rootless",
+                SettingValue::Bool(true),
+                "SecurityOptions:rootless",
+            ),
+            "no-new-privileges" => set(
+                "no-new-privileges",
+                SettingValue::Bool(true),
+                "SecurityOptions:no-new-privileges",
+            ),
+            "selinux" => set(
+                "selinux-enabled",
+                SettingValue::Bool(true),
+                "SecurityOptions:selinux",
+            ),
+            _ => {}
+        }
+    }
+    if !security.iter().any(|s| s.contains("name=userns"))
+        && !security.iter().any(|s| s.contains("name=rootless"))
+    {
+        set(
+            "userns-remap",
+            SettingValue::Str(String::new()),
+            "SecurityOptions",
+        );
+    }
+    if !security.iter().any(|s| s.contains("name=rootless")) {
+        set("rootless", SettingValue::Bool(false), "SecurityOptions");
+    }
+    if let Some(b) = info.get("LiveRestoreEnabled").and_then(Value::as_bool) {
+        set("live-restore", SettingValue::Bool(b), "LiveRestoreEnabled");
+    }
+    if let Some(d) = info.get("LoggingDriver").and_then(Value::as_str) {
+        set("log-driver", SettingValue::Str(d.into()), "LoggingDriver");
+    }
+    if let Some(d) = info.get("Driver").and_then(Value::as_str) {
+        set("storage-driver", SettingValue::Str(d.into()), "Driver");
+    }
+    if let Some(b) = info.get("ExperimentalBuild").and_then(Value::as_bool) {
+        set("experimental", SettingValue::Bool(b), "ExperimentalBuild");
+    }
+    if let Some(b) = info.get("Debug").and_then(Value::as_bool) {
+        set("debug", SettingValue::Bool(b), "Debug");
+    }
+    let authz: Vec<String> = info
+        .pointer("/Plugins/Authorization")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    set(
+        "authorization-plugins",
+        SettingValue::List(authz),
+        "Plugins.Authorization",
+    );
+    // Insecure registries: CIDRs and index entries marked insecure; loopback is the default.
+    let mut insecure: Vec<String> = info
+        .pointer("/RegistryConfig/InsecureRegistryCIDRs")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(index) = info
+        .pointer("/RegistryConfig/IndexConfigs")
+        .and_then(Value::as_object)
+    {
+        for (name, cfg) in index {
+            if cfg.get("Secure").and_then(Value::as_bool) == Some(false) {
+                insecure.push(name.clone());
+            }
+        }
+    }
+    insecure.retain(|r| !r.starts_with("::1"));
+    set(
+        "insecure-registries",
+        SettingValue::List(insecure),
+        "RegistryConfig",
+    );
+    // "WARNING: API is accessible on http://0.0.0.0:2375 without encryption."
+    let mut hosts = Vec::new();
+    for w in info
+        .get("Warnings")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if let Some(rest) = w.split("API is accessible on ").nth(1) {
+            let addr = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.');
+            hosts.push(addr.replacen("http://", "tcp://", 1));
+        }
+    }
+    if !hosts.is_empty() {
+        set("hosts", SettingValue::List(hosts), "Warnings");
+    }
+    cfg.not_visible = NOT_VISIBLE.iter().map(|s| s.to_string()).collect();
+    cfg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn info_maps_to_settings() {
+        let info = json!({
+            "SecurityOptions": ["name=seccomp,profile=unconfined", "name=cgroupns"],
+            "LiveRestoreEnabled": false,
+            "LoggingDriver": "json-file",
+            "Driver": "overlay2",
+            "RegistryConfig": {"InsecureRegistryCIDRs": ["127.0.0.0/8", "10.0.0.0/8"], "IndexConfigs": {"docker.io": {"Secure": true}, "reg.local:5000": {"Secure": false}}},
+            "Warnings": ["WARNING: API is accessible on http://0.0.0.0:2375 without encryption."]
+        });
+        let cfg = from_info(&info);
+        assert_eq!(
+            cfg.str("seccomp-profile").map(|(s, _)| s),
+            Some("unconfined")
+        );
+        assert_eq!(cfg.bool("live-restore").map(|(b, _)| b), Some(false));
+        let insecure: Vec<String> = cfg
+            .list("insecure-registries")
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert_eq!(
+            insecure,
+            vec!["127.0.0.0/8", "10.0.0.0/8", "reg.local:5000"]
+        );
+        assert_eq!(cfg.list("hosts")[0].0, "tcp://0.0.0.0:2375");
+        assert!(!cfg.knows("icc"));
+        let old = from_info(&json!({"SecurityOptions": ["name=seccomp,profile=default"]}));
+        assert_eq!(old.str("seccomp-profile").map(|(s, _)| s), Some("builtin"));
+    }
+}

@@ -1,0 +1,410 @@
+//! The live Docker Engine API against a real dockerd (started by scripts/test.sh): images out of
+//! the daemon, the daemon's settings, and containers' runtime settings.
+
+use crate::support::{empty_config, services_required, stevedore};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command};
+
+fn docker_host() -> Option<String> {
+    match std::env::var("STEVEDORE_DOCKER_HOST") {
+        Ok(h) if !h.is_empty() => Some(h),
+        _ => {
+            assert!(
+                !services_required(),
+                "scripts/test.sh started the services but STEVEDORE_DOCKER_HOST is unset"
+            );
+            eprintln!("SKIPPED: no Docker daemon (run ./scripts/test.sh to start one)");
+            None
+        }
+    }
+}
+
+fn docker(host: &str, args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .arg("-H")
+        .arg(host)
+        .args(args)
+        .output()
+        .expect("docker");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A unique suffix, so reruns against one daemon never collide.
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// A tiny image (one root-owned setuid file, no USER) imported into the daemon.
+fn tiny_image(host: &str, dir: &Path, tag: &str) {
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_mode(0o4755);
+    h.set_size(4);
+    h.set_entry_type(tar::EntryType::Regular);
+    tar.append_data(&mut h, "bin/tool", &b"tool"[..]).unwrap();
+    let path = dir.join("tiny.tar");
+    std::fs::write(&path, tar.into_inner().unwrap()).unwrap();
+    docker(
+        host,
+        &[
+            "import",
+            "--change",
+            "CMD [\"/bin/tool\"]",
+            path.to_str().unwrap(),
+            tag,
+        ],
+    );
+}
+
+fn findings(run: &crate::support::Run) -> Vec<(String, String, String)> {
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn image_from_the_daemon_equals_its_saved_archive() {
+    let Some(host) = docker_host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let tag = format!("stevedore-test/tiny:{}", unique());
+    tiny_image(&host, dir.path(), &tag);
+    let saved = dir.path().join("saved.tar");
+    docker(&host, &["save", "-o", saved.to_str().unwrap(), &tag]);
+    let cfg = empty_config();
+    let scan = |reference: &str| {
+        let run = stevedore(&[
+            "image",
+            reference,
+            "-H",
+            &host,
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ]);
+        assert_eq!(run.code, 0, "{reference}: {}", run.stderr);
+        let report = run.json();
+        let findings: Vec<Value> = report["findings"].as_array().unwrap().clone();
+        (
+            findings,
+            report["target"]["repository"].clone(),
+            report["target"]["transport"].clone(),
+        )
+    };
+    let (from_daemon, repo_daemon, transport) = scan(&format!("docker-daemon:{tag}"));
+    let (from_archive, repo_archive, _) = scan(&format!("docker-archive:{}", saved.display()));
+    assert_eq!(transport, "docker-daemon");
+    assert_eq!(
+        from_daemon, from_archive,
+        "same findings, same fingerprints"
+    );
+    assert_eq!(repo_daemon, repo_archive);
+    assert!(from_daemon.iter().any(|f| f["rule_id"] == "FS001"));
+    // A bare reference asks the daemon.
+    let (bare, _, transport) = scan(&tag);
+    assert_eq!(transport, "docker-daemon");
+    assert_eq!(bare, from_archive);
+    docker(&host, &["rmi", &tag]);
+}
+
+#[test]
+fn containers_runtime_settings() {
+    let Some(host) = docker_host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let id = unique();
+    let tag = format!("stevedore-test/tiny:{id}");
+    tiny_image(&host, dir.path(), &tag);
+    let allow_all = dir.path().join("allow-all.json");
+    std::fs::write(&allow_all, r#"{"defaultAction": "SCMP_ACT_ALLOW"}"#).unwrap();
+    let socket = host.trim_start_matches("unix://").to_string();
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("priv", vec!["--privileged".into()]),
+        ("sysadmin", vec!["--cap-add".into(), "SYS_ADMIN".into()]),
+        (
+            "unconfined",
+            vec!["--security-opt".into(), "seccomp=unconfined".into()],
+        ),
+        (
+            "allowall",
+            vec![
+                "--security-opt".into(),
+                format!("seccomp={}", allow_all.display()),
+            ],
+        ),
+        (
+            "sock",
+            vec!["-v".into(), format!("{socket}:/var/run/docker.sock")],
+        ),
+        ("pidhost", vec!["--pid".into(), "host".into()]),
+        ("nethost", vec!["--network".into(), "host".into()]),
+        ("readonly", vec!["--read-only".into()]),
+        (
+            "good",
+            [
+                "--cap-drop",
+                "ALL",
+                "--security-opt",
+                "no-new-privileges",
+                "--read-only",
+                "--memory",
+                "64m",
+                "--cpus",
+                "0.5",
+                "--pids-limit",
+                "50",
+                "--user",
+                "1000:1000",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+    ];
+    let mut names = Vec::new();
+    for (name, flags) in &cases {
+        let full = format!("st-{name}-{id}");
+        let mut args = vec!["create", "--name", &full];
+        args.extend(flags.iter().map(String::as_str));
+        args.push(&tag);
+        docker(&host, &args);
+        names.push(full);
+    }
+    let cfg = empty_config();
+    let mut args = vec![
+        "containers",
+        "--all",
+        "-H",
+        &host,
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ];
+    args.extend(names.iter().map(String::as_str));
+    let found = findings(&stevedore(&args));
+    let of = |name: &str| -> Vec<String> {
+        let path = format!("docker/containers/st-{name}-{id}");
+        let mut rules: Vec<String> = found
+            .iter()
+            .filter(|f| f.1.starts_with(&path))
+            .map(|f| f.0.clone())
+            .collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+    // Every container lacks cap-drop ALL, no-new-privileges, limits and a user, except "good".
+    let baseline = ["CTR003", "CTR006", "CTR012", "CTR013"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = baseline
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    assert_eq!(of("priv"), with(&["CTR001", "CTR011"]));
+    assert_eq!(of("sysadmin"), with(&["CTR002", "CTR011"]));
+    assert_eq!(of("unconfined"), with(&["CTR004", "CTR011"]));
+    assert_eq!(
+        of("allowall"),
+        with(&["CTR011", "SCP001"]),
+        "the inline profile is linted"
+    );
+    assert_eq!(of("sock"), with(&["CTR010", "CTR011"]));
+    assert_eq!(of("pidhost"), with(&["CTR008", "CTR011"]));
+    assert_eq!(of("nethost"), with(&["CTR007", "CTR011"]));
+    assert_eq!(of("readonly"), with(&[]));
+    assert_eq!(of("good"), Vec::<String>::new(), "{found:#?}");
+    let cap = found.iter().find(|f| f.0 == "CTR002").unwrap();
+    assert!(
+        cap.2.starts_with(&format!("container st-sysadmin-{id} ("))
+            && cap.2.ends_with("adds capability SYS_ADMIN"),
+        "{cap:?}"
+    );
+    // --images: each distinct image is scanned too, its findings located at the image.
+    let good = format!("st-good-{id}");
+    let run = stevedore(&[
+        "containers",
+        &good,
+        "--images",
+        "-H",
+        &host,
+        "-f",
+        "sarif",
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sarif: Value = serde_json::from_str(&run.stdout).unwrap();
+    let fs001 = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "FS001")
+        .expect("FS001 from the image");
+    assert_eq!(
+        fs001["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "stevedore-test/tiny"
+    );
+    for n in &names {
+        docker(&host, &["rm", "-f", n]);
+    }
+    docker(&host, &["rmi", &tag]);
+}
+
+/// A second private dockerd, started with a daemon.json: the live DMN results follow it.
+struct Daemon {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(self.dir.path());
+    }
+}
+
+fn start_daemon(config: &str) -> (Daemon, String) {
+    let dir = tempfile::Builder::new()
+        .prefix("stevedore-dockerd")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let cfg = dir.path().join("daemon.json");
+    std::fs::write(&cfg, config).unwrap();
+    let sock = dir.path().join("d.sock");
+    let log = std::fs::File::create(dir.path().join("log")).unwrap();
+    let child = Command::new("dockerd")
+        .arg("--config-file")
+        .arg(&cfg)
+        .args([
+            "--iptables=false",
+            "--ip6tables=false",
+            "--bridge=none",
+            "--storage-driver=vfs",
+        ])
+        .arg("--data-root")
+        .arg(dir.path().join("data"))
+        .arg("--exec-root")
+        .arg(dir.path().join("exec"))
+        .arg("--pidfile")
+        .arg(dir.path().join("pid"))
+        .arg("-H")
+        .arg(format!("unix://{}", sock.display()))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start dockerd");
+    let host = format!("unix://{}", sock.display());
+    let daemon = Daemon { child, dir };
+    for _ in 0..150 {
+        let ok = Command::new("docker")
+            .args(["-H", &host, "version"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return (daemon, host);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!(
+        "dockerd did not start: {}",
+        std::fs::read_to_string(daemon.dir.path().join("log")).unwrap_or_default()
+    );
+}
+
+#[test]
+fn daemon_settings_follow_daemon_json() {
+    let Some(host) = docker_host() else { return };
+    let cfg = empty_config();
+    let rules = |host: &str, extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "daemon",
+            "-H",
+            host,
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ];
+        args.extend_from_slice(extra);
+        let mut r: Vec<String> = findings(&stevedore(&args))
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
+        r.sort();
+        r
+    };
+    let plain = rules(&host, &[]);
+    assert_eq!(
+        plain,
+        vec!["DMN003", "DMN004", "DMN010", "DMN014", "DMN018"]
+    );
+    let json = r#"{"live-restore": true, "no-new-privileges": true, "userland-proxy": false, "log-level": "info", "log-driver": "syslog"}"#;
+    let (_daemon, hardened) = start_daemon(json);
+    let live = rules(&hardened, &[]);
+    assert_eq!(
+        live,
+        vec!["DMN003", "DMN010", "DMN018"],
+        "live-restore and the log driver show through the API"
+    );
+    // With its daemon.json, the settings the API hides are judged too.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("daemon.json");
+    std::fs::write(&file, json).unwrap();
+    let merged = rules(&hardened, &["--daemon-config", file.to_str().unwrap()]);
+    assert_eq!(
+        merged,
+        vec!["DMN002", "DMN003", "DMN010", "DMN011", "DMN018"],
+        "icc and ulimits are at their defaults"
+    );
+}
+
+#[test]
+fn unreachable_daemon_is_one_clear_error() {
+    let run = stevedore(&[
+        "daemon",
+        "-H",
+        "unix:///nonexistent/docker.sock",
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot reach the Docker daemon at unix:///nonexistent/docker.sock (--host)"),
+        "{}",
+        run.stderr
+    );
+}
