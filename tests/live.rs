@@ -408,3 +408,90 @@ fn unreachable_daemon_is_one_clear_error() {
         run.stderr
     );
 }
+
+/// The daemon is found like the docker CLI finds it: DOCKER_HOST, else the current context.
+#[test]
+fn endpoint_from_docker_host_and_context() {
+    let Some(host) = docker_host() else { return };
+    let cfg = empty_config();
+    let run_with = |envs: &[(&str, &str)]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stevedore"));
+        cmd.args([
+            "daemon",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ])
+        .env_remove("DOCKER_HOST");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["target"]["endpoint"].as_str().unwrap().to_string()
+    };
+    assert_eq!(run_with(&[("DOCKER_HOST", &host)]), host);
+    // A context named "ci" in a private docker config directory.
+    let dir = tempfile::tempdir().unwrap();
+    let meta_dir = dir
+        .path()
+        .join("contexts/meta")
+        .join(crate::support::imagegen::sha256_hex(b"ci"));
+    std::fs::create_dir_all(&meta_dir).unwrap();
+    std::fs::write(
+        meta_dir.join("meta.json"),
+        serde_json::json!({"Name": "ci", "Endpoints": {"docker": {"Host": host}}}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        r#"{"currentContext": "ci"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        run_with(&[("DOCKER_CONFIG", dir.path().to_str().unwrap())]),
+        host
+    );
+}
+
+#[test]
+fn live_sarif_is_accepted() {
+    let Some(host) = docker_host() else { return };
+    let validator = crate::support::repo().join("../shared/tools/validate-sarif");
+    if !validator.exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("daemon.sarif");
+    let run = stevedore(&[
+        "daemon",
+        "-H",
+        &host,
+        "--fail-on",
+        "none",
+        "--config",
+        &empty_config(),
+        "-o",
+        &format!("sarif={}", file.display()),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = Command::new(&validator).arg(&file).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "docker/daemon"
+    );
+}
