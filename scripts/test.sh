@@ -17,6 +17,9 @@ dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
 [ -f /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json ] ||
   need_apt+=(golang-github-docker-docker-dev)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+command -v docker-registry >/dev/null 2>&1 || need_apt+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -32,7 +35,9 @@ fi
 work=$(mktemp -d /tmp/stevedore-test.XXXXXX)
 sock="$work/docker.sock"
 dockerd_pid=""
+registry_pids=()
 cleanup() {
+  for pid in "${registry_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
     kill "$dockerd_pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
@@ -71,6 +76,38 @@ if [ ! -x "$debian_root/usr/bin/dpkg" ]; then
     tail -n 20 "$work/debootstrap.log"; exit 1; }
 fi
 
+# Two CNCF distribution registries on loopback: an open one and one with htpasswd basic auth.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_registry() { # name port [auth]
+  local dir="$work/registry-$1"
+  mkdir -p "$dir"
+  {
+    echo "version: 0.1"
+    echo "log: {level: warn}"
+    echo "storage: {filesystem: {rootdirectory: $dir/data}}"
+    echo "http: {addr: 127.0.0.1:$2, secret: stevedore-test}"
+    if [ "${3:-}" = auth ]; then
+      htpasswd -Bbn stevedore test-password > "$dir/htpasswd"
+      echo "auth: {htpasswd: {realm: stevedore-test, path: $dir/htpasswd}}"
+    fi
+  } > "$dir/config.yml"
+  docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
+  registry_pids+=($!)
+  for _ in $(seq 1 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/v2/" || true)
+    case "$code" in 200|401) return 0 ;; esac
+    sleep 0.1
+  done
+  echo "registry $1 did not start:"; cat "$dir/log"; exit 1
+}
+registry_port=$(free_port)
+start_registry open "$registry_port"
+auth_registry_port=$(free_port)
+start_registry auth "$auth_registry_port" auth
+log "registries on 127.0.0.1:$registry_port and 127.0.0.1:$auth_registry_port (basic auth)"
+
+export STEVEDORE_TEST_REGISTRY="127.0.0.1:$registry_port"
+export STEVEDORE_TEST_AUTH_REGISTRY="127.0.0.1:$auth_registry_port"
 export STEVEDORE_TEST_SERVICES=1
 export STEVEDORE_DOCKER_HOST="unix://$sock"
 export STEVEDORE_DEBIAN_ROOT="$PWD/$debian_root"

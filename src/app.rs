@@ -57,6 +57,16 @@ fn image_command(args: ImageArgs) -> Result<u8> {
             limits: limits.clone(),
             docker_host: args.live.host.clone(),
             timeout: std::time::Duration::from_secs(args.live.timeout),
+            registry: source::registry::RegistryOptions {
+                plain_http: args.plain_http,
+                insecure: args.insecure_registry.clone(),
+                creds: args
+                    .creds
+                    .as_deref()
+                    .map(source::credentials::parse_creds)
+                    .transpose()?,
+                timeout: std::time::Duration::from_secs(args.live.timeout),
+            },
         },
     )?;
     let bar = progress_bar(&resolved, args.report.no_progress);

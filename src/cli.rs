@@ -124,6 +124,21 @@ pub struct ImageArgs {
     pub as_of: Option<String>,
     #[command(flatten)]
     pub live: LiveArgs,
+    /// Registry credentials USER:PASSWORD (else STEVEDORE_REGISTRY_USERNAME/_PASSWORD, the docker
+    /// config or REGISTRY_AUTH_FILE, and its credential helpers).
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "STEVEDORE_REGISTRY_CREDS",
+        hide_env_values = true
+    )]
+    pub creds: Option<String>,
+    /// Talk plain HTTP to every registry.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Talk plain HTTP to this registry (HOST[:PORT]); repeatable. Loopback too must be named.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub insecure_registry: Vec<String>,
     /// Skip the OS and package inventory (for measuring its cost; the OS rules then say nothing).
     #[arg(long, hide = true)]
     pub no_inventory: bool,

@@ -11,4 +11,5 @@ mod hostile;
 mod image_checks;
 mod live;
 mod real_docker;
+mod registry;
 mod snapshots;

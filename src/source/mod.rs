@@ -6,10 +6,12 @@
 
 mod archive;
 mod blobs;
+pub mod credentials;
 mod docker_archive;
 mod docker_daemon;
 mod oci_layout;
 mod platform;
+pub mod registry;
 
 pub use blobs::{BlobSpec, BlobStore, DirStore, parse_json, read_verified as blobs_read_verified};
 pub use platform::Platform;
@@ -29,6 +31,8 @@ pub enum Transport {
     OciArchive,
     #[serde(rename = "docker-daemon")]
     DockerDaemon,
+    #[serde(rename = "docker")]
+    Registry,
 }
 
 impl Transport {
@@ -38,6 +42,7 @@ impl Transport {
             Transport::OciLayout => "oci",
             Transport::OciArchive => "oci-archive",
             Transport::DockerDaemon => "docker-daemon",
+            Transport::Registry => "docker",
         }
     }
 }
@@ -66,10 +71,11 @@ pub struct OpenOptions {
     /// The Docker daemon to ask for `docker-daemon:` and bare references (`--host`).
     pub docker_host: Option<String>,
     pub timeout: std::time::Duration,
+    pub registry: registry::RegistryOptions,
 }
 
-const TRANSPORT_HELP: &str = "use docker-daemon:NAME, docker-archive:PATH, oci:DIR[:REF] or \
-oci-archive:PATH[:REF] (for an image only in a registry, pull it or `docker save` it first)";
+const TRANSPORT_HELP: &str = "transports: docker://REGISTRY/REPO:TAG, docker-daemon:NAME, \
+docker-archive:PATH, oci:DIR[:REF], oci-archive:PATH[:REF]";
 
 /// Locates an image from what the user typed.
 pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
@@ -91,8 +97,11 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
         let conn = crate::live::Connection::open(endpoint, options.timeout)?;
         return docker_daemon::open(name, &conn, &platform, &options.limits);
     }
+    if let Some(reference) = input.strip_prefix("docker://") {
+        return registry::open(reference, &platform, &options.limits, &options.registry);
+    }
     if let Some((scheme, _)) = input.split_once(':') {
-        if matches!(scheme, "docker" | "containers-storage" | "dir") {
+        if matches!(scheme, "containers-storage" | "dir") {
             return Err(Error::usage(format!(
                 "`{input}`: the {scheme} transport is not supported yet; {TRANSPORT_HELP}"
             )));
@@ -102,12 +111,18 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
     if path.exists() {
         return open_detected(path, &platform, &options.limits);
     }
-    // A bare reference: the local daemon first, as docker does.
-    let endpoint = crate::live::resolve_endpoint(options.docker_host.as_deref())?;
-    match crate::live::Connection::open(endpoint, options.timeout) {
-        Ok(conn) => docker_daemon::open(input, &conn, &platform, &options.limits),
+    // A bare reference: the local daemon first, as docker does, then the registry.
+    let from_daemon = crate::live::resolve_endpoint(options.docker_host.as_deref())
+        .and_then(|endpoint| crate::live::Connection::open(endpoint, options.timeout))
+        .and_then(|conn| docker_daemon::open(input, &conn, &platform, &options.limits));
+    let daemon_error = match from_daemon {
+        Ok(resolved) => return Ok(resolved),
+        Err(e) => e.one_line(),
+    };
+    match registry::open(input, &platform, &options.limits, &options.registry) {
+        Ok(resolved) => Ok(resolved),
         Err(e) => Err(Error::usage(format!(
-            "`{input}` is not a file or directory, and the local daemon could not be asked ({}); {TRANSPORT_HELP}",
+            "`{input}` is not a file or directory; the local daemon: {daemon_error}; the registry: {}; {TRANSPORT_HELP}",
             e.one_line()
         ))),
     }
@@ -186,12 +201,12 @@ mod tests {
 
     #[test]
     fn unsupported_transport_is_named() {
-        let err = open("docker://nginx", &OpenOptions::default())
+        let err = open("containers-storage:nginx", &OpenOptions::default())
             .err()
             .unwrap()
             .to_string();
         assert!(
-            err.contains("docker transport is not supported yet"),
+            err.contains("containers-storage transport is not supported yet"),
             "{err}"
         );
     }

@@ -1,0 +1,263 @@
+//! Images straight from a real registry (Debian's docker-registry, started by scripts/test.sh),
+//! pushed with skopeo: the same findings as the archive they came from.
+
+use crate::support::imagegen::{self, Format};
+use crate::support::{build_fixture, empty_config, fixture, services_required, stevedore};
+use serde_json::{Value, json};
+use std::process::Command;
+
+fn registry(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(r) if !r.is_empty() => Some(r),
+        _ => {
+            assert!(
+                !services_required(),
+                "scripts/test.sh started the registries but {var} is unset"
+            );
+            eprintln!("SKIPPED: no registry (run ./scripts/test.sh)");
+            None
+        }
+    }
+}
+
+fn skopeo(args: &[&str]) {
+    let out = Command::new("skopeo")
+        .args([
+            "--insecure-policy",
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+        ])
+        .args(args)
+        .output()
+        .expect("skopeo");
+    assert!(
+        out.status.success(),
+        "skopeo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn scan(reference: &str, extra: &[&str]) -> (i32, Value, String) {
+    let cfg = empty_config();
+    let mut args = vec![
+        "image",
+        reference,
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ];
+    args.extend_from_slice(extra);
+    let run = stevedore(&args);
+    let json = if run.code == 0 {
+        run.json()
+    } else {
+        Value::Null
+    };
+    (run.code, json, run.stderr)
+}
+
+fn essence(report: &Value) -> Vec<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| json!([f["rule_id"], f["message"], f["location"], f["fingerprint"]]))
+        .collect()
+}
+
+#[test]
+fn pushed_images_scan_like_their_archives() {
+    let Some(reg) = registry("STEVEDORE_TEST_REGISTRY") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let insecure = ["--insecure-registry", reg.as_str()];
+    for name in ["demo", "fs-smells", "debian-full"] {
+        let archive = build_fixture(name, Format::DockerArchive, dir.path());
+        let (code, from_archive, err) = scan(&archive, &[]);
+        assert_eq!(code, 0, "{err}");
+        // gzip: skopeo compresses the archive's layers; zstd: an OCI layout with zstd layers (from
+        // the fixture generator) pushed as it is.
+        let zstd_layout = build_fixture(name, Format::OciDirZstd, dir.path());
+        for (tag, compression, source) in [
+            ("gzip", "gzip", archive.clone()),
+            ("zstd", "zstd", zstd_layout),
+        ] {
+            let dest = format!("docker://{reg}/fixtures/{name}-{tag}:1");
+            skopeo(&[&source, &dest]);
+            let (code, from_registry, err) = scan(&dest, &insecure);
+            assert_eq!(code, 0, "{dest}: {err}");
+            assert_eq!(essence(&from_registry), essence(&from_archive), "{dest}");
+            assert_eq!(from_registry["target"]["transport"], "docker");
+            assert!(
+                from_registry["target"]["manifest_digest"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("sha256:"))
+            );
+            let layers = from_registry["target"]["layers"].as_array().unwrap();
+            assert!(
+                layers.iter().all(|l| l["compression"] == compression),
+                "{layers:?}"
+            );
+            // By digest, too.
+            let by_digest = format!(
+                "docker://{reg}/fixtures/{name}-{tag}@{}",
+                from_registry["target"]["manifest_digest"].as_str().unwrap()
+            );
+            let (code, again, err) = scan(&by_digest, &insecure);
+            assert_eq!(code, 0, "{err}");
+            assert_eq!(essence(&again), essence(&from_archive));
+        }
+    }
+    // Plain HTTP must be asked for, even on loopback.
+    let (code, _, err) = scan(&format!("docker://{reg}/fixtures/demo-gzip:1"), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // A bare reference that no daemon has goes to the registry.
+    let (code, report, err) = scan(
+        &format!("{reg}/fixtures/demo-gzip:1"),
+        &[
+            "--insecure-registry",
+            &reg,
+            "-H",
+            "unix:///nonexistent.sock",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(report["target"]["transport"], "docker");
+}
+
+#[test]
+fn multi_platform_index_from_the_registry() {
+    let Some(reg) = registry("STEVEDORE_TEST_REGISTRY") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Two platforms of one description, the arm64 one running as root.
+    let desc = imagegen::load(&fixture("images/clean.yaml"));
+    let mut blobs = Vec::new();
+    let mut manifests = Vec::new();
+    for (arch, user) in [("amd64", "10001"), ("arm64", "")] {
+        let mut d = desc.clone();
+        d.architecture = arch.into();
+        d.config.insert(
+            "User".into(),
+            imagegen::serde_yaml_value::Any::Str(user.into()),
+        );
+        let built = imagegen::build(&d);
+        let (manifest, b) = imagegen::oci_manifest(&built, "gzip", None);
+        let bytes = serde_json::to_vec(&manifest).unwrap();
+        let hex = imagegen::sha256_hex(&bytes);
+        manifests.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{hex}"),
+            "size": bytes.len(), "platform": {"os": "linux", "architecture": arch}}));
+        blobs.extend(b);
+        blobs.push((hex, bytes));
+    }
+    let nested = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
+    let nested_bytes = serde_json::to_vec(&nested).unwrap();
+    let nested_hex = imagegen::sha256_hex(&nested_bytes);
+    blobs.push((nested_hex.clone(), nested_bytes.clone()));
+    let index = json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": format!("sha256:{nested_hex}"),
+        "size": nested_bytes.len(), "annotations": {"org.opencontainers.image.ref.name": "multi"}}]});
+    let layout = dir.path().join("multi");
+    for (name, data) in imagegen::layout_members(&index, blobs) {
+        let p = layout.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+    let dest = format!("docker://{reg}/fixtures/multi:1");
+    skopeo(&["--all", &format!("oci:{}:multi", layout.display()), &dest]);
+    let insecure = ["--insecure-registry", reg.as_str(), "--select", "IMG001"];
+    let arm = scan(
+        &dest,
+        &[&insecure[..], &["--platform", "linux/arm64"]].concat(),
+    )
+    .1;
+    assert_eq!(arm["target"]["platform"]["architecture"], "arm64");
+    assert_eq!(arm["findings"].as_array().unwrap().len(), 1);
+    let amd = scan(
+        &dest,
+        &[&insecure[..], &["--platform", "linux/amd64"]].concat(),
+    )
+    .1;
+    assert!(amd["findings"].as_array().unwrap().is_empty());
+    let (code, _, err) = scan(
+        &dest,
+        &[&insecure[..], &["--platform", "linux/s390x"]].concat(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("linux/amd64, linux/arm64"), "{err}");
+}
+
+#[test]
+fn basic_auth_registry() {
+    let Some(reg) = registry("STEVEDORE_TEST_AUTH_REGISTRY") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let archive = build_fixture("demo", Format::DockerArchive, dir.path());
+    let dest = format!("docker://{reg}/fixtures/demo:1");
+    skopeo(&["--dest-creds", "stevedore:test-password", &archive, &dest]);
+    let insecure = ["--insecure-registry", reg.as_str()];
+    let (code, _, err) = scan(&dest, &insecure);
+    assert_eq!(code, 2, "no credentials: a clean error");
+    assert_eq!(err.lines().count(), 1);
+    assert!(err.contains("Not authorized"), "{err}");
+    let (code, report, err) = scan(
+        &dest,
+        &[&insecure[..], &["--creds", "stevedore:test-password"]].concat(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 7);
+    let raw = serde_json::to_string(&report).unwrap();
+    assert!(
+        !raw.contains("test-password"),
+        "credentials never reach a report"
+    );
+    // The same from an auth file, as podman and skopeo write them.
+    let auth = dir.path().join("auth.json");
+    let token = base64_encode("stevedore:test-password");
+    std::fs::write(
+        &auth,
+        json!({"auths": {reg.clone(): {"auth": token}}}).to_string(),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stevedore"))
+        .args([
+            "image",
+            &dest,
+            "--insecure-registry",
+            &reg,
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &empty_config(),
+        ])
+        .env("REGISTRY_AUTH_FILE", &auth)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A wrong password fails cleanly and does not echo it.
+    let (code, _, err) = scan(
+        &dest,
+        &[&insecure[..], &["--creds", "stevedore:wrong-password"]].concat(),
+    );
+    assert_eq!(code, 2);
+    assert!(!err.contains("wrong-password"), "{err}");
+}
+
+fn base64_encode(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
