@@ -80,6 +80,7 @@ fn image_command(args: ImageArgs) -> Result<u8> {
         minimal_max_packages: policy.minimal_max_packages(),
         as_of: policy.as_of(args.as_of.as_deref())?,
         inventory: !args.no_inventory,
+        config_only: args.config_only,
     };
     let scanned = image::scan(resolved, &options);
     bar.finish_and_clear();
@@ -269,6 +270,7 @@ fn scan_daemon_image(
         minimal_max_packages: policy.minimal_max_packages(),
         as_of: policy.as_of(None)?,
         inventory: true,
+        config_only: false,
     };
     image::scan(resolved, &options)
 }

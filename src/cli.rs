@@ -139,6 +139,9 @@ pub struct ImageArgs {
     /// Talk plain HTTP to this registry (HOST[:PORT]); repeatable. Loopback too must be named.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub insecure_registry: Vec<String>,
+    /// Read only the manifest and config, no layer: the rules that need no files (fast verdicts).
+    #[arg(long)]
+    pub config_only: bool,
     /// Skip the OS and package inventory (for measuring its cost; the OS rules then say nothing).
     #[arg(long, hide = true)]
     pub no_inventory: bool,

@@ -445,6 +445,8 @@ pub struct ImageTarget {
     pub entries: usize,
     pub shadowed_files: usize,
     pub inventory: crate::image::inventory::Inventory,
+    /// Only manifest and config were read: file rules had nothing to judge.
+    pub config_only: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -475,6 +477,7 @@ impl ImageTarget {
             entries: image.fs.len(),
             shadowed_files: image.fs.shadowed().len(),
             inventory: image.inventory.clone(),
+            config_only: image.config_only,
         }
     }
 }

@@ -409,3 +409,58 @@ fn archive_with_two_images_needs_a_choice() {
         "stevedore-fixtures/clean"
     );
 }
+
+/// --config-only verifies manifest and config and reads no layer: config rules only.
+#[test]
+fn config_only_reads_no_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let reference = build_fixture("demo", Format::OciDirGzip, dir.path());
+    // Corrupt a layer blob: a full scan fails, a config-only scan never reads it.
+    let layout = dir.path().join(Format::OciDirGzip.file_name("demo"));
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let manifest_hex = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(layout.join("blobs/sha256").join(&manifest_hex)).unwrap(),
+    )
+    .unwrap();
+    let layer_hex = manifest["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
+    std::fs::write(layout.join("blobs/sha256").join(&layer_hex), b"garbage").unwrap();
+    assert_eq!(
+        stevedore(&["image", &reference, "--config", &empty_config()]).code,
+        2
+    );
+    let run = stevedore(&[
+        "image",
+        &reference,
+        "--config-only",
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &empty_config(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["target"]["config_only"], true);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        vec!["IMG001", "IMG002"],
+        "no file rule judged nothing"
+    );
+}

@@ -58,6 +58,8 @@ pub struct Image {
     pub fs: Fs,
     /// OS, packages, tools and base classification.
     pub inventory: inventory::Inventory,
+    /// Only the manifest and config were read (`--config-only`): file rules had nothing to see.
+    pub config_only: bool,
 }
 
 impl Image {

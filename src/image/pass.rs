@@ -28,6 +28,8 @@ pub struct ScanOptions<'a> {
     pub as_of: String,
     /// Build the OS and package inventory (off only to measure what it costs).
     pub inventory: bool,
+    /// Verify manifest and config only; read no layer (fast admission verdicts).
+    pub config_only: bool,
 }
 
 /// Reads and verifies the whole image. Nothing is reported on content that failed verification:
@@ -46,7 +48,8 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         threads: options.threads,
         minimal_max_packages: options.minimal_max_packages,
         as_of: options.as_of.clone(),
-        inventory: options.inventory,
+        inventory: options.inventory && !options.config_only,
+        config_only: options.config_only,
     };
     let limits = &options.limits;
     let store = resolved.store.as_ref();
@@ -85,11 +88,41 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         ));
     }
 
-    let scans = read_all_layers(&resolved, &diff_ids, options)?;
-
-    let history = config.layer_history(scans.len());
+    // --config-only: manifest and config are verified; layers are described, not read.
+    let scans = if options.config_only {
+        Vec::new()
+    } else {
+        read_all_layers(&resolved, &diff_ids, options)?
+    };
+    let history = config.layer_history(resolved.layers.len());
     let mut fs = Fs::default();
-    let mut layers = Vec::with_capacity(scans.len());
+    let mut layers = Vec::with_capacity(resolved.layers.len());
+    if options.config_only {
+        for (index, spec) in resolved.layers.iter().enumerate() {
+            let compression = spec
+                .media_type
+                .as_deref()
+                .and_then(|m| {
+                    super::compression::Compression::from_media_type(m)
+                        .ok()
+                        .flatten()
+                })
+                .unwrap_or(super::compression::Compression::None);
+            layers.push(Layer {
+                index,
+                digest: spec
+                    .digest
+                    .clone()
+                    .unwrap_or_else(|| diff_ids[index].clone()),
+                diff_id: diff_ids[index].clone(),
+                media_type: spec.media_type.clone(),
+                compression,
+                size: spec.size.unwrap_or(0),
+                uncompressed_size: 0,
+                history: history[index],
+            });
+        }
+    }
     for (index, scan) in scans.into_iter().enumerate() {
         layers.push(Layer {
             index,
@@ -103,7 +136,9 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         });
         fs.apply_layer(index, scan.records);
     }
-    read_link_targets(&resolved, &diff_ids, options, &mut fs)?;
+    if !options.config_only {
+        read_link_targets(&resolved, &diff_ids, options, &mut fs)?;
+    }
     let platform = Platform {
         os: if config.os.is_empty() {
             "linux".into()
@@ -132,6 +167,7 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         },
         layers,
         fs,
+        config_only: options.config_only,
     })
 }
 
@@ -159,6 +195,7 @@ fn read_link_targets(
             minimal_max_packages: options.minimal_max_packages,
             as_of: options.as_of.clone(),
             inventory: false,
+            config_only: false,
         };
         let budget = Budget::new(options.limits.max_image_bytes);
         let scan = read_one(resolved, layer, &diff_ids[layer], &followup, &budget)?;

@@ -132,7 +132,11 @@ fn image_header(out: &mut String, t: &ImageTarget) {
         t.repository,
         t.platform,
         plural(t.layers.len(), "layer"),
-        plural(t.entries, "path"),
+        if t.config_only {
+            "config only: layers not read".to_string()
+        } else {
+            plural(t.entries, "path")
+        },
         short(&t.config_digest)
     );
 }
