@@ -78,7 +78,7 @@ fi
 
 # Two CNCF distribution registries on loopback: an open one and one with htpasswd basic auth.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-start_registry() { # name port [auth]
+start_registry() { # name port [auth|notify:PORT]
   local dir="$work/registry-$1"
   mkdir -p "$dir"
   {
@@ -90,6 +90,11 @@ start_registry() { # name port [auth]
       htpasswd -Bbn stevedore test-password > "$dir/htpasswd"
       echo "auth: {htpasswd: {realm: stevedore-test, path: $dir/htpasswd}}"
     fi
+    case "${3:-}" in notify:*)
+      # Push events go to the stevedore serve a test starts on this port.
+      echo "notifications: {endpoints: [{name: stevedore, url: 'http://127.0.0.1:${3#notify:}/api/v1/registry-events',"
+      echo "  headers: {Authorization: ['Bearer $STEVEDORE_TEST_API_KEY']}, timeout: 2s, threshold: 1, backoff: 1s}]}" ;;
+    esac
   } > "$dir/config.yml"
   docker-registry serve "$dir/config.yml" > "$dir/log" 2>&1 &
   registry_pids+=($!)
@@ -104,7 +109,13 @@ registry_port=$(free_port)
 start_registry open "$registry_port"
 auth_registry_port=$(free_port)
 start_registry auth "$auth_registry_port" auth
-log "registries on 127.0.0.1:$registry_port and 127.0.0.1:$auth_registry_port (basic auth)"
+export STEVEDORE_TEST_API_KEY="stevedore-test-api-key-0123456789"
+serve_port=$(free_port)
+notify_registry_port=$(free_port)
+start_registry notify "$notify_registry_port" "notify:$serve_port"
+log "registries on 127.0.0.1:$registry_port, :$auth_registry_port (basic auth), :$notify_registry_port (events to :$serve_port)"
+export STEVEDORE_TEST_NOTIFY_REGISTRY="127.0.0.1:$notify_registry_port"
+export STEVEDORE_TEST_SERVE_PORT="$serve_port"
 
 export STEVEDORE_TEST_REGISTRY="127.0.0.1:$registry_port"
 export STEVEDORE_TEST_AUTH_REGISTRY="127.0.0.1:$auth_registry_port"

@@ -2,6 +2,7 @@
 
 use crate::cli::{
     Command, ConfigArgs, ContainersArgs, DaemonArgs, ImageArgs, LiveArgs, ReportArgs, RulesArgs,
+    ServeArgs,
 };
 use crate::config::ProjectConfig;
 use crate::engine::{CliPolicy, ImageTarget, Policy, Report, Target};
@@ -22,6 +23,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Config(args) => config_command(*args),
         Command::Daemon(args) => daemon_command(*args),
         Command::Containers(args) => containers_command(*args),
+        Command::Serve(args) => serve_command(*args),
         Command::Rules(args) => rules_command(args),
     }
 }
@@ -346,6 +348,60 @@ fn containers_command(args: ContainersArgs) -> Result<u8> {
         fail_on: policy.fail_on(),
     };
     finish(report, &args.report, &outputs)
+}
+
+fn serve_command(args: ServeArgs) -> Result<u8> {
+    let api_key = std::fs::read_to_string(&args.api_key_file)
+        .map_err(|e| Error::io(&args.api_key_file, e))?
+        .trim()
+        .to_string();
+    if api_key.len() < 16 {
+        return Err(Error::usage(format!(
+            "{}: the API key must be at least 16 characters",
+            args.api_key_file.display()
+        )));
+    }
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let config = ProjectConfig::discover(args.config.as_deref(), &cwd)?;
+    let cli = CliPolicy {
+        trust_image_labels: args.trust_image_ignores,
+        ..Default::default()
+    };
+    let policy = Policy::new(&cli, config)?;
+    let serve = crate::serve::ServeConfig {
+        listen: args.listen,
+        api_key,
+        state_dir: args.state_dir,
+        workers: args.workers,
+        queue: args.queue,
+        scan_timeout: std::time::Duration::from_secs(args.scan_timeout),
+        body_limit: usize::try_from(args.body_limit).unwrap_or(usize::MAX),
+        allow_registry: args.allow_registry,
+        registry: source::registry::RegistryOptions {
+            plain_http: args.plain_http,
+            insecure: args.insecure_registry,
+            creds: args
+                .creds
+                .as_deref()
+                .map(source::credentials::parse_creds)
+                .transpose()?,
+            timeout: std::time::Duration::from_secs(args.scan_timeout),
+        },
+        deny_on: args.deny_on,
+        fail_open: args.fail_open,
+        admission_full_scan: args.admission_full_scan,
+        admission_deadline: std::time::Duration::from_secs(args.admission_deadline),
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| crate::serve::TlsFiles {
+                cert,
+                key,
+                client_ca: args.client_ca,
+            }),
+    };
+    crate::serve::run(serve, policy)?;
+    Ok(EXIT_OK)
 }
 
 /// Where each rendering goes; `None` is standard output.

@@ -31,6 +31,8 @@ pub enum Command {
     Daemon(Box<DaemonArgs>),
     /// Audit containers' runtime settings through the Docker API (the CTR rules).
     Containers(Box<ContainersArgs>),
+    /// Serve the Harbor scanner API, registry push events and Kubernetes admission.
+    Serve(Box<ServeArgs>),
     /// List the rules, or explain one (`stevedore rules IMG001`).
     Rules(RulesArgs),
 }
@@ -45,6 +47,75 @@ pub struct LiveArgs {
     /// Seconds to wait for the daemon on each call.
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (keep to loopback unless behind TLS and a network policy).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// File holding the API key clients send as `Authorization: Bearer KEY` or
+    /// `X-ScannerAdapter-API-Key: KEY`.
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: PathBuf,
+    /// Where scan results are kept (SQLite).
+    #[arg(long, default_value = "stevedore-state")]
+    pub state_dir: PathBuf,
+    /// Scans run at once.
+    #[arg(long, default_value_t = 2)]
+    pub workers: usize,
+    /// Scans waiting at most; beyond, requests get 503 with Retry-After.
+    #[arg(long, default_value_t = 64)]
+    pub queue: usize,
+    /// Seconds one scan may take.
+    #[arg(long, default_value_t = 300)]
+    pub scan_timeout: u64,
+    /// Largest request body accepted.
+    #[arg(long, default_value = "1MiB", value_parser = parse_size)]
+    pub body_limit: u64,
+    /// Registries (HOST[:PORT]) the server may pull from; repeatable. Nothing else is contacted.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub allow_registry: Vec<String>,
+    /// Talk plain HTTP to this registry; repeatable.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub insecure_registry: Vec<String>,
+    /// Talk plain HTTP to every registry.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Registry credentials USER:PASSWORD for pulls (Harbor sends its own per request).
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "STEVEDORE_REGISTRY_CREDS",
+        hide_env_values = true
+    )]
+    pub creds: Option<String>,
+    /// Admission denies at or above this severity.
+    #[arg(long, default_value = "high", value_parser = parse_severity)]
+    pub deny_on: Severity,
+    /// Allow admission when stevedore cannot judge (default: deny).
+    #[arg(long)]
+    pub fail_open: bool,
+    /// Let images' own `stevedore.ignore` labels suppress rules (they cannot by default).
+    #[arg(long)]
+    pub trust_image_ignores: bool,
+    /// Admission scans layers too (default: manifest and config only, unless a full result is stored).
+    #[arg(long)]
+    pub admission_full_scan: bool,
+    /// Seconds admission may spend on an image.
+    #[arg(long, default_value_t = 10)]
+    pub admission_deadline: u64,
+    /// TLS certificate (PEM); with --tls-key, serve HTTPS.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// CA whose client certificates are accepted instead of the API key (mTLS).
+    #[arg(long, requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
+    /// Project config (rule selection, severities, accepted paths).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +279,10 @@ fn parse_platform(s: &str) -> Result<Platform, String> {
 
 fn parse_size(s: &str) -> Result<u64, String> {
     crate::limits::parse_size(s)
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {

@@ -20,6 +20,7 @@ pub mod model;
 pub mod reference;
 pub mod report;
 pub mod secrets;
+pub mod serve;
 pub mod source;
 
 pub use error::{Error, Result};

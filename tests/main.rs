@@ -12,4 +12,5 @@ mod image_checks;
 mod live;
 mod real_docker;
 mod registry;
+mod serve;
 mod snapshots;
