@@ -24,7 +24,7 @@ if [ ! -x /usr/bin/time ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 fi
 
-cargo build --release --quiet --bin stevedore --example bench_image --example inflate_floor
+cargo build --release --quiet --bin stevedore --example bench_image --example inflate_floor --example admission_load
 bin=target/release
 img=target/bench/synthetic-${size}m-${layers}l
 if [ ! -f "$img/index.json" ]; then
@@ -87,6 +87,28 @@ else
   table="$table
 
 (Run scripts/test.sh once to build the Debian root the inventory measurement uses.)"
+fi
+# Admission under load: 200 concurrent AdmissionReviews for an image whose result is stored.
+if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
+  lt=$(mktemp -d)
+  port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+  rport=$(port); sport=$(port)
+  printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s/data}}\nhttp: {addr: 127.0.0.1:%s, secret: bench}\n' "$lt" "$rport" > "$lt/registry.yml"
+  docker-registry serve "$lt/registry.yml" >/dev/null 2>&1 & rpid=$!
+  echo "bench-api-key-0123456789abcdef" > "$lt/key"
+  "$bin/stevedore" serve --listen "127.0.0.1:$sport" --api-key-file "$lt/key" --state-dir "$lt/state" \
+    --allow-registry "127.0.0.1:$rport" --insecure-registry "127.0.0.1:$rport" --admission-full-scan >/dev/null 2>&1 & spid=$!
+  sleep 1
+  skopeo --insecure-policy copy --quiet --dest-tls-verify=false docker-archive:fixtures/demo.tar "docker://127.0.0.1:$rport/bench/demo:1"
+  digest=$(skopeo inspect --tls-verify=false "docker://127.0.0.1:$rport/bench/demo:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')
+  image="127.0.0.1:$rport/bench/demo@$digest"
+  "$bin/examples/admission_load" "$sport" "$(cat "$lt/key")" "$image" 1 1 >/dev/null   # first review scans and stores
+  load=$("$bin/examples/admission_load" "$sport" "$(cat "$lt/key")" "$image" 200 200)
+  kill "$spid" "$rpid" 2>/dev/null || true
+  rm -rf "$lt"
+  table="$table
+
+Admission under load (\`stevedore serve\`, stored result, loopback): $load."
 fi
 echo "$table"
 
