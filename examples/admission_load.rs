@@ -19,7 +19,12 @@ fn main() {
     let key = args[2].clone();
     let image = args[3].clone();
     let total: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(200);
-    let concurrency: usize = args.get(5).and_then(|s| s.parse().ok()).unwrap_or(200).min(total).max(1);
+    let concurrency: usize = args
+        .get(5)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200)
+        .min(total)
+        .max(1);
     let body = format!(
         r#"{{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{{"uid":"load","kind":{{"kind":"Pod"}},"object":{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p"}},"spec":{{"containers":[{{"name":"c","image":"{image}"}}]}}}}}}}}"#
     );
@@ -33,7 +38,12 @@ fn main() {
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (next, latencies, errors, request) = (next.clone(), latencies.clone(), errors.clone(), request.clone());
+            let (next, latencies, errors, request) = (
+                next.clone(),
+                latencies.clone(),
+                errors.clone(),
+                request.clone(),
+            );
             std::thread::spawn(move || {
                 while next.fetch_add(1, Ordering::Relaxed) < total {
                     let t = Instant::now();
@@ -45,7 +55,10 @@ fn main() {
                         Ok(out.starts_with(b"HTTP/1.1 200"))
                     });
                     match ok {
-                        Ok(true) => latencies.lock().map(|mut l| l.push(t.elapsed())).unwrap_or(()),
+                        Ok(true) => latencies
+                            .lock()
+                            .map(|mut l| l.push(t.elapsed()))
+                            .unwrap_or(()),
                         _ => {
                             errors.fetch_add(1, Ordering::Relaxed);
                         }
@@ -60,7 +73,10 @@ fn main() {
     let wall = started.elapsed();
     let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
     l.sort();
-    let pct = |p: f64| l.get(((l.len() as f64 * p).ceil() as usize).saturating_sub(1)).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let pct = |p: f64| {
+        l.get(((l.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
     println!(
         "{} requests, {} concurrent: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {:.0} req/s, {} errors",
         total,
