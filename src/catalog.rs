@@ -311,12 +311,7 @@ impl Sink {
         subject: Subject,
         evidence: Vec<(&'static str, String)>,
     ) {
-        self.findings.push(RawFinding {
-            message: message.into(),
-            subject,
-            evidence,
-            severity: None,
-        });
+        self.push(None, message.into(), subject, evidence);
     }
 
     /// Reports a finding whose facts set its severity (see [`RawFinding::severity`]).
@@ -327,11 +322,21 @@ impl Sink {
         subject: Subject,
         evidence: Vec<(&'static str, String)>,
     ) {
+        self.push(Some(severity), message.into(), subject, evidence);
+    }
+
+    fn push(
+        &mut self,
+        severity: Option<Severity>,
+        message: String,
+        subject: Subject,
+        evidence: Vec<(&'static str, String)>,
+    ) {
         self.findings.push(RawFinding {
-            message: message.into(),
+            message,
             subject,
             evidence,
-            severity: Some(severity),
+            severity,
         });
     }
 

@@ -15,20 +15,15 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
-    if !cfg.knows("icc") {
-        return; // not visible through a live daemon's API
-    }
-    match cfg.bool("icc") {
-        Some((false, _)) => {}
-        Some((_, loc)) => sink.report(
-            "icc is true: containers on the default bridge can all reach each other",
-            Subject::at(loc),
-            vec![],
-        ),
-        None => sink.report(
-            "icc is not set, so inter-container communication on the default bridge is on",
-            Subject::at(&cfg.loc_of("icc")),
-            vec![],
-        ),
+    let Some(s) = cfg.effective_bool("icc", true) else {
+        return;
+    };
+    if s.on {
+        let message = if s.explicit {
+            "icc is true: containers on the default bridge can all reach each other"
+        } else {
+            "icc is not set, so inter-container communication on the default bridge is on"
+        };
+        sink.report(message, Subject::at(&s.loc), vec![]);
     }
 }

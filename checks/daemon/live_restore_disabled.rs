@@ -15,16 +15,15 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
-    if !cfg.knows("live-restore") {
-        return; // not visible through a live daemon's API
-    }
-    match cfg.bool("live-restore") {
-        Some((true, _)) => {}
-        Some((_, loc)) => sink.report("live-restore is false", Subject::at(loc), vec![]),
-        None => sink.report(
-            "live-restore is not set (off by default)",
-            Subject::at(&cfg.loc_of("live-restore")),
-            vec![],
-        ),
+    let Some(s) = cfg.effective_bool("live-restore", false) else {
+        return;
+    };
+    if !s.on {
+        let message = if s.explicit {
+            "live-restore is false"
+        } else {
+            "live-restore is not set (off by default)"
+        };
+        sink.report(message, Subject::at(&s.loc), vec![]);
     }
 }

@@ -15,16 +15,15 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
-    if !cfg.knows("no-new-privileges") {
-        return; // not visible through a live daemon's API
-    }
-    match cfg.bool("no-new-privileges") {
-        Some((true, _)) => {}
-        Some((_, loc)) => sink.report("no-new-privileges is false", Subject::at(loc), vec![]),
-        None => sink.report(
-            "no-new-privileges is not set: containers can gain privileges through setuid binaries",
-            Subject::at(&cfg.loc_of("no-new-privileges")),
-            vec![],
-        ),
+    let Some(s) = cfg.effective_bool("no-new-privileges", false) else {
+        return;
+    };
+    if !s.on {
+        let message = if s.explicit {
+            "no-new-privileges is false"
+        } else {
+            "no-new-privileges is not set: containers can gain privileges through setuid binaries"
+        };
+        sink.report(message, Subject::at(&s.loc), vec![]);
     }
 }

@@ -15,16 +15,15 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &DaemonConfig, sink: &mut Sink) {
-    if !cfg.knows("userland-proxy") {
-        return; // not visible through a live daemon's API
-    }
-    match cfg.bool("userland-proxy") {
-        Some((false, _)) => {}
-        Some((_, loc)) => sink.report("userland-proxy is true", Subject::at(loc), vec![]),
-        None => sink.report(
-            "userland-proxy is not set (on by default)",
-            Subject::at(&cfg.loc_of("userland-proxy")),
-            vec![],
-        ),
+    let Some(s) = cfg.effective_bool("userland-proxy", true) else {
+        return;
+    };
+    if s.on {
+        let message = if s.explicit {
+            "userland-proxy is true"
+        } else {
+            "userland-proxy is not set (on by default)"
+        };
+        sink.report(message, Subject::at(&s.loc), vec![]);
     }
 }

@@ -36,15 +36,7 @@ pub fn from_info(info: &Value) -> DaemonConfig {
             flag: None,
         });
     };
-    let security: Vec<String> = info
-        .get("SecurityOptions")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let security = strings_at(info, "/SecurityOptions");
     for opt in &security {
         let fields: Vec<(&str, &str)> =
             opt.split(',').filter_map(|kv| kv.split_once('=')).collect();
@@ -122,30 +114,14 @@ pub fn from_info(info: &Value) -> DaemonConfig {
     if let Some(b) = info.get("Debug").and_then(Value::as_bool) {
         set("debug", SettingValue::Bool(b), "Debug");
     }
-    let authz: Vec<String> = info
-        .pointer("/Plugins/Authorization")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let authz = strings_at(info, "/Plugins/Authorization");
     set(
         "authorization-plugins",
         SettingValue::List(authz),
         "Plugins.Authorization",
     );
     // Insecure registries: CIDRs and index entries marked insecure; loopback is the default.
-    let mut insecure: Vec<String> = info
-        .pointer("/RegistryConfig/InsecureRegistryCIDRs")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut insecure = strings_at(info, "/RegistryConfig/InsecureRegistryCIDRs");
     if let Some(index) = info
         .pointer("/RegistryConfig/IndexConfigs")
         .and_then(Value::as_object)
@@ -185,6 +161,18 @@ pub fn from_info(info: &Value) -> DaemonConfig {
     }
     cfg.not_visible = NOT_VISIBLE.iter().map(|s| s.to_string()).collect();
     cfg
+}
+
+/// The strings of the JSON array at `pointer`; anything else reads as empty.
+fn strings_at(info: &Value, pointer: &str) -> Vec<String> {
+    info.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

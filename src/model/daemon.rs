@@ -157,6 +157,27 @@ impl DaemonConfig {
         }
     }
 
+    /// A boolean setting as the daemon runs it: its value where set, else `default`, located at
+    /// the setting or at the top of the configuration. `None` when the source cannot show it
+    /// (a live daemon's API does not report every setting).
+    pub fn effective_bool(&self, key: &str, default: bool) -> Option<EffectiveBool> {
+        if !self.knows(key) {
+            return None;
+        }
+        Some(match self.bool(key) {
+            Some((on, loc)) => EffectiveBool {
+                on,
+                explicit: true,
+                loc: loc.clone(),
+            },
+            None => EffectiveBool {
+                on: default,
+                explicit: false,
+                loc: self.loc_of(key),
+            },
+        })
+    }
+
     pub fn str(&self, key: &str) -> Option<(&str, &Loc)> {
         let s = self.get(key)?;
         match &s.value {
@@ -212,6 +233,14 @@ impl DaemonConfig {
         self.get(key)
             .map_or_else(|| self.root.with_field(key), |s| s.loc.clone())
     }
+}
+
+/// See [`DaemonConfig::effective_bool`].
+pub struct EffectiveBool {
+    pub on: bool,
+    /// Set in the configuration, rather than left to dockerd's default.
+    pub explicit: bool,
+    pub loc: Loc,
 }
 
 fn from_node(n: &Node) -> SettingValue {

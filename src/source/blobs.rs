@@ -18,6 +18,19 @@ pub struct BlobSpec {
     pub media_type: Option<String>,
 }
 
+impl BlobSpec {
+    /// A file the format names but gives no digest for (`manifest.json`, `index.json`): the root
+    /// the rest of the image is verified from.
+    pub fn root(locator: &str) -> BlobSpec {
+        BlobSpec {
+            locator: locator.into(),
+            digest: None,
+            size: None,
+            media_type: None,
+        }
+    }
+}
+
 /// Opens blobs by locator. Every `open` gives an independent reader, so layers can be read in
 /// parallel.
 pub trait BlobStore: Send + Sync {

@@ -53,12 +53,7 @@ pub fn from_store(
     limits: &Limits,
 ) -> Result<Resolved> {
     let display = store.describe();
-    let spec = BlobSpec {
-        locator: "manifest.json".into(),
-        digest: None,
-        size: None,
-        media_type: None,
-    };
+    let spec = BlobSpec::root("manifest.json");
     let bytes = read_verified(&store, &spec, "manifest.json", limits.max_json_bytes)?;
     let entries: Vec<Entry> = parse_json(&bytes, &format!("{display}: manifest.json"))?;
     let entry = pick(&entries, selector.as_deref(), &display)?;

@@ -133,12 +133,7 @@ pub fn plan(
     limits: &Limits,
 ) -> Result<Plan> {
     let display = store.describe();
-    let index_spec = BlobSpec {
-        locator: "index.json".into(),
-        digest: None,
-        size: None,
-        media_type: None,
-    };
+    let index_spec = BlobSpec::root("index.json");
     let bytes = read_verified(store, &index_spec, "index", limits.max_json_bytes)?;
     let index: ImageIndex = parse_json(&bytes, &format!("{display}: index.json"))?;
 
