@@ -39,6 +39,11 @@ fn policy(args: &ReportArgs) -> Result<Policy> {
         accept_keys: args.accept_key.clone(),
         accept_files: args.accept_file.clone(),
         trust_image_labels: !args.ignore_image_labels,
+        baseline: args
+            .baseline
+            .as_deref()
+            .map(crate::baseline::Baseline::load)
+            .transpose()?,
     };
     Policy::new(&cli, config)
 }

@@ -250,6 +250,10 @@ pub struct ReportArgs {
     /// Accept an in-image path (glob) for every rule; repeatable.
     #[arg(long, value_name = "PATH")]
     pub accept_file: Vec<String>,
+    /// Report and fail only on findings not in this earlier JSON report (matched by rule and
+    /// fingerprint); the others are listed as suppressed.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
     /// Do not let an image's own `stevedore.ignore` label suppress rules.
     #[arg(long)]
     pub ignore_image_labels: bool,

@@ -29,6 +29,8 @@ pub struct CliPolicy {
     /// Whether an image's own `stevedore.ignore` label may suppress rules. True for the CLI
     /// (the user chose the image); a registry-facing server must not trust it by default.
     pub trust_image_labels: bool,
+    /// `--baseline`: findings of an earlier report, suppressed.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 /// Everything one scan produced for the rules to read.
@@ -141,6 +143,7 @@ pub struct Policy {
     accept_keys: Vec<String>,
     accept_files: Vec<globset::GlobMatcher>,
     trust_image_labels: bool,
+    baseline: Option<crate::baseline::Baseline>,
 }
 
 /// A path glob where `*` stays within one path component and `**` crosses them.
@@ -214,6 +217,7 @@ impl Policy {
             accept_keys: cli.accept_keys.clone(),
             accept_files,
             trust_image_labels: cli.trust_image_labels,
+            baseline: cli.baseline.clone(),
         })
     }
 
@@ -325,6 +329,10 @@ impl Policy {
                         if finding.suppression.is_none() {
                             finding.suppression = inline.suppression(check, &finding.subject);
                         }
+                        // The baseline comes last: a reason written down wins over "seen before".
+                        if finding.suppression.is_none() {
+                            finding.suppression = self.in_baseline(check, &finding.fingerprint);
+                        }
                         out.push(finding);
                     }
                 }
@@ -355,6 +363,16 @@ impl Policy {
             suppression,
             image: None,
         }
+    }
+
+    fn in_baseline(&self, check: &Check, fingerprint: &str) -> Option<Suppression> {
+        let baseline = self.baseline.as_ref()?;
+        baseline
+            .contains(check.id, fingerprint)
+            .then(|| Suppression {
+                kind: "external",
+                justification: format!("already in the baseline {}", baseline.name),
+            })
     }
 
     fn suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {

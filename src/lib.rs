@@ -5,6 +5,7 @@
 //! policy, and [`report`] renders the result. See `DESIGN.md` in the shared folder for the map.
 
 pub mod app;
+pub mod baseline;
 pub mod catalog;
 #[path = "../checks/mod.rs"]
 pub mod checks;

@@ -3,6 +3,7 @@
 mod support;
 
 mod base_os;
+mod baseline;
 mod cli;
 mod config_files;
 mod docs;
