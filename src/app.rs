@@ -1,8 +1,8 @@
 //! The commands, from parsed arguments to an exit code. `main` only maps errors to exit 2.
 
 use crate::cli::{
-    Command, ConfigArgs, ContainersArgs, DaemonArgs, ImageArgs, LiveArgs, ReportArgs, RulesArgs,
-    ServeArgs,
+    Command, ConfigArgs, ContainersArgs, DaemonArgs, HookCommand, HookPrePushArgs, ImageArgs,
+    LiveArgs, ReportArgs, RulesArgs, ServeArgs,
 };
 use crate::config::ProjectConfig;
 use crate::engine::{CliPolicy, ImageTarget, Policy, Report, Target};
@@ -25,7 +25,86 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Containers(args) => containers_command(*args),
         Command::Serve(args) => serve_command(*args),
         Command::Rules(args) => rules_command(args),
+        Command::Hook(command) => hook_command(command),
     }
+}
+
+fn hook_command(command: HookCommand) -> Result<u8> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    match command {
+        HookCommand::Install(args) => {
+            let path = crate::hook::install(&cwd, args.fail_on, args.force)?;
+            println!(
+                "installed {} (skip it once with `git push --no-verify`)",
+                path.display()
+            );
+        }
+        HookCommand::Uninstall => match crate::hook::uninstall(&cwd)? {
+            Some(path) => println!("removed {}", path.display()),
+            None => println!("no pre-push hook to remove"),
+        },
+        HookCommand::PrePush(args) => return pre_push(&cwd, *args),
+    }
+    Ok(EXIT_OK)
+}
+
+/// Lints, per pushed ref, the configuration files its new commits change, as committed.
+fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
+    let refs = crate::hook::parse_push_lines(std::io::stdin().lock())?;
+    // The scan runs inside a private copy of the pushed files: paths the user gave are
+    // resolved against the repository first.
+    let mut report = args.report;
+    report.config = report.config.map(|p| repo.join(p));
+    report.baseline = report.baseline.map(|p| repo.join(p));
+    report.output = report
+        .output
+        .iter()
+        .map(|o| match o.split_once('=') {
+            Some((format, file)) => format!("{format}={}", repo.join(file).display()),
+            None => repo.join(o).display().to_string(),
+        })
+        .collect();
+    let mut worst = EXIT_OK;
+    for pushed in refs {
+        let Some(changed) = crate::hook::changed_files(repo, &pushed)? else {
+            continue; // a deleted ref pushes no content
+        };
+        let files: Vec<String> = changed
+            .into_iter()
+            .filter(|f| crate::hook::may_be_config(f))
+            .collect();
+        if files.is_empty() {
+            eprintln!(
+                "stevedore: {}: no configuration files changed",
+                pushed.remote_ref
+            );
+            continue;
+        }
+        let dir = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
+        crate::hook::materialise(repo, &pushed.local_sha, &files, dir.path())?;
+        eprintln!(
+            "stevedore: linting {} file(s) pushed to {}",
+            files.len(),
+            pushed.remote_ref
+        );
+        std::env::set_current_dir(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
+        let code = config_command(ConfigArgs {
+            paths: files,
+            kind: None,
+            dockerd_args: None,
+            target: None,
+            max_file_size: 8 << 20,
+            report: report.clone(),
+        });
+        std::env::set_current_dir(repo).map_err(|e| Error::io(repo, e))?;
+        worst = worst.max(code?);
+    }
+    if worst == EXIT_FINDINGS {
+        eprintln!(
+            "stevedore: push blocked by the findings above (push once without the check: git push --no-verify)"
+        );
+    }
+    Ok(worst)
 }
 
 fn policy(args: &ReportArgs) -> Result<Policy> {

@@ -35,6 +35,41 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// List the rules, or explain one (`stevedore rules IMG001`).
     Rules(RulesArgs),
+    /// Install or remove the git pre-push hook that lints the configuration files being pushed.
+    #[command(subcommand)]
+    Hook(HookCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HookCommand {
+    /// Write the pre-push hook into this repository's hooks directory (core.hooksPath honoured).
+    Install(HookInstallArgs),
+    /// Remove a pre-push hook this command installed.
+    Uninstall,
+    /// What the installed hook runs: reads git's pre-push lines on standard input and lints the
+    /// configuration files changed by the commits being pushed.
+    PrePush(Box<HookPrePushArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct HookInstallArgs {
+    /// Block the push at or above this level (critical, high, medium, low, info, none).
+    /// Default: the project config's, else medium.
+    #[arg(long, value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
+    /// Replace a pre-push hook that stevedore did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HookPrePushArgs {
+    /// The remote's name, as git passes it.
+    pub remote: Option<String>,
+    /// The remote's URL, as git passes it.
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// How to reach a Docker daemon.
@@ -222,7 +257,7 @@ pub struct ImageArgs {
 }
 
 /// Options shared by every scanning command.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Format written to standard output (or to a plain --output FILE).
     #[arg(short, long, value_enum, default_value = "text")]

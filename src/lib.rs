@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod hook;
 pub mod image;
 pub mod inputs;
 pub mod limits;

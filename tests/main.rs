@@ -8,6 +8,7 @@ mod cli;
 mod config_files;
 mod docs;
 mod formats;
+mod hook;
 mod hostile;
 mod image_checks;
 mod live;
