@@ -130,6 +130,17 @@ fn policy(args: &ReportArgs) -> Result<Policy> {
 fn image_command(args: ImageArgs) -> Result<u8> {
     let policy = policy(&args.report)?;
     let outputs = parse_outputs(&args.report)?;
+    // Read before the scan: a wrong path should not cost a pull.
+    let dockerfile = match &args.dockerfile {
+        Some(path) => {
+            let display = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let text =
+                String::from_utf8(bytes).map_err(|_| Error::input(&display, "not UTF-8 text"))?;
+            Some((display, text))
+        }
+        None => None,
+    };
     let limits = Limits {
         max_image_bytes: args.max_image_size,
         max_json_bytes: args.max_json_size,
@@ -182,6 +193,19 @@ fn image_command(args: ImageArgs) -> Result<u8> {
         findings: policy.check_image(&scanned),
         fail_on: policy.fail_on(),
     };
+    let mut report = report;
+    if let Some((display, text)) = &dockerfile {
+        let map =
+            crate::locate::DockerfileMap::new(&scanned, display, text, args.target.as_deref())?;
+        for finding in &mut report.findings {
+            if let Some((source, note)) = map.locate(&finding.subject) {
+                if let Some(note) = note {
+                    finding.message = format!("{} ({note})", finding.message);
+                }
+                finding.source = Some(source);
+            }
+        }
+    }
     let render = RenderOptions {
         sarif_category: args.report.sarif_category.clone(),
     };

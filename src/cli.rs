@@ -248,6 +248,13 @@ pub struct ImageArgs {
     /// Read only the manifest and config, no layer: the rules that need no files (fast verdicts).
     #[arg(long)]
     pub config_only: bool,
+    /// The Dockerfile the image was built from: each finding points at the instruction that
+    /// caused it (SARIF then annotates that line).
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
+    /// With --dockerfile: the stage that was built (`docker build --target`); default the last.
+    #[arg(long, value_name = "STAGE", requires = "dockerfile")]
+    pub target: Option<String>,
     /// Skip the OS and package inventory (for measuring its cost; the OS rules then say nothing).
     #[arg(long, hide = true)]
     pub no_inventory: bool,

@@ -133,6 +133,8 @@ pub struct Finding {
     /// The image (repository path) an image finding belongs to, where one report covers several
     /// images (`stevedore containers --images`); `None`: the report's own target.
     pub image: Option<String>,
+    /// The Dockerfile line that caused an image finding (`stevedore image --dockerfile`).
+    pub source: Option<crate::locate::SourceLine>,
 }
 
 pub struct Policy {
@@ -362,6 +364,7 @@ impl Policy {
             fingerprint,
             suppression,
             image: None,
+            source: None,
         }
     }
 

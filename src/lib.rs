@@ -18,6 +18,7 @@ pub mod image;
 pub mod inputs;
 pub mod limits;
 pub mod live;
+pub mod locate;
 pub mod model;
 pub mod reference;
 pub mod report;

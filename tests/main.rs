@@ -6,6 +6,7 @@ mod base_os;
 mod baseline;
 mod cli;
 mod config_files;
+mod dockerfile_map;
 mod docs;
 mod formats;
 mod hook;

@@ -241,6 +241,43 @@ fn docker_build_with_planted_problems() {
         "USER 1000 is not root: {found:#?}"
     );
 
+    // The classic builder's history mapped to the Dockerfile's lines.
+    let mapped = crate::support::stevedore(&[
+        "image",
+        &format!("docker-archive:{}", saved.display()),
+        "--dockerfile",
+        ctx.join("Dockerfile").to_str().unwrap(),
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &crate::support::empty_config(),
+    ]);
+    assert_eq!(mapped.code, 0, "{}", mapped.stderr);
+    let report = mapped.json();
+    let line = |rule: &str, needle: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == rule && f["message"].as_str().unwrap().contains(needle))
+            .map(|f| f["source"]["line"].as_i64().unwrap())
+            .unwrap_or_else(|| panic!("no {rule} {needle}: {report:#}"))
+    };
+    assert_eq!(line("FS003", "/root/.ssh/id_ed25519"), 2, "COPY id_ed25519");
+    assert_eq!(line("FS001", "/usr/local/bin/tool"), 5, "RUN chmod");
+    assert_eq!(
+        line("FS002", "/usr/bin/captool"),
+        1,
+        "the imported base: FROM"
+    );
+    assert_eq!(
+        line("IMG002", ""),
+        6,
+        "no HEALTHCHECK: the last instruction"
+    );
+
     // The same through skopeo's OCI layout.
     let layout = dir.path().join("layout");
     run(Command::new("skopeo")

@@ -88,6 +88,27 @@ fn sarif_passes_the_github_validator() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         files.push(file);
     }
+    // Findings on Dockerfile lines.
+    let mapped = dir.path().join("mapped.sarif");
+    let image = crate::support::build_fixture(
+        "buildkit-built",
+        crate::support::imagegen::Format::OciDirGzip,
+        dir.path(),
+    );
+    let run = stevedore(&[
+        "image",
+        &image,
+        "--dockerfile",
+        "fixtures/images/buildkit-built.Dockerfile",
+        "--fail-on",
+        "none",
+        "--config",
+        &empty_config(),
+        "-o",
+        &format!("sarif={}", mapped.display()),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    files.push(mapped);
     let out = Command::new(&validator)
         .args(&files)
         .output()
@@ -206,4 +227,38 @@ fn config_json_report() {
 #[test]
 fn config_sarif_report() {
     insta::assert_snapshot!(config_output("sarif", &["fixtures/configs/daemon-bad"]));
+}
+
+/// Image findings placed on Dockerfile lines (`--dockerfile`), in every format.
+fn mapped_output(format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let image = crate::support::build_fixture(
+        "buildkit-built",
+        crate::support::imagegen::Format::OciDirGzip,
+        dir.path(),
+    );
+    let cfg = empty_config();
+    let run = stevedore(&[
+        "image",
+        &image,
+        "--dockerfile",
+        "fixtures/images/buildkit-built.Dockerfile",
+        "--config",
+        &cfg,
+        "-f",
+        format,
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout
+        .replace(stevedore::VERSION, "[VERSION]")
+        .replace(&dir.path().display().to_string(), "[DIR]")
+}
+
+#[test]
+fn dockerfile_mapped_reports() {
+    insta::assert_snapshot!("dockerfile_mapped_text", mapped_output("text"));
+    insta::assert_snapshot!("dockerfile_mapped_json", mapped_output("json"));
+    insta::assert_snapshot!("dockerfile_mapped_sarif", mapped_output("sarif"));
 }

@@ -35,7 +35,7 @@ fn finding(f: &Finding) -> Value {
         .iter()
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect();
-    json!({
+    let mut out = json!({
         "rule_id": f.check.id,
         "rule_name": f.check.name,
         "title": f.check.title,
@@ -47,5 +47,10 @@ fn finding(f: &Finding) -> Value {
         "fingerprint": f.fingerprint,
         "suppression": f.suppression,
         "image": f.image,
-    })
+    });
+    // Only with --dockerfile, so reports without one keep their shape.
+    if let (Some(source), Some(map)) = (&f.source, out.as_object_mut()) {
+        map.insert("source".into(), json!(source));
+    }
+    out
 }

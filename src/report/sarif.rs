@@ -170,17 +170,24 @@ fn percent_escape(path: &str) -> String {
 }
 
 fn result(report: &Report, f: &Finding) -> SarifResult {
-    let (uri, region) = match &f.subject {
-        Subject::File {
-            path, line, column, ..
-        } => (
+    let (uri, region) = match (&f.source, &f.subject) {
+        (Some(source), _) => (
+            uri_of(&source.path),
+            Region::builder().start_line(i64::from(source.line)).build(),
+        ),
+        (
+            None,
+            Subject::File {
+                path, line, column, ..
+            },
+        ) => (
             uri_of(path),
             Region::builder()
                 .start_line(i64::from(*line))
                 .start_column(i64::from(*column))
                 .build(),
         ),
-        _ => (
+        (None, _) => (
             f.image
                 .clone()
                 .unwrap_or_else(|| report.target.default_uri().to_string()),

@@ -56,6 +56,9 @@ pub fn render(report: &Report) -> String {
             {
                 let _ = write!(out, " {DIM}[{path}:{line}:{column}]{DIM:#}");
             }
+            if let Some(source) = &f.source {
+                let _ = write!(out, " {DIM}[{}:{}]{DIM:#}", source.path, source.line);
+            }
             if let Some(image) = &f.image {
                 let _ = write!(out, " {DIM}[image {image}]{DIM:#}");
             }
