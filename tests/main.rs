@@ -2,6 +2,7 @@
 
 mod support;
 
+mod action;
 mod base_os;
 mod baseline;
 mod cli;

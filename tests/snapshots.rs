@@ -24,6 +24,11 @@ fn json_report() {
 }
 
 #[test]
+fn markdown_report() {
+    insta::assert_snapshot!(demo_output("markdown", &[]));
+}
+
+#[test]
 fn sarif_report() {
     insta::assert_snapshot!(demo_output(
         "sarif",
@@ -261,4 +266,5 @@ fn dockerfile_mapped_reports() {
     insta::assert_snapshot!("dockerfile_mapped_text", mapped_output("text"));
     insta::assert_snapshot!("dockerfile_mapped_json", mapped_output("json"));
     insta::assert_snapshot!("dockerfile_mapped_sarif", mapped_output("sarif"));
+    insta::assert_snapshot!("dockerfile_mapped_markdown", mapped_output("markdown"));
 }

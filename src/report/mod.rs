@@ -1,6 +1,7 @@
 //! HOW it is said. Reporters render a [`Report`]; they decide nothing.
 
 pub mod json;
+pub mod markdown;
 pub mod rules;
 pub mod sarif;
 pub mod text;
@@ -12,6 +13,8 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// A summary for a CI run page (GitHub's `$GITHUB_STEP_SUMMARY`).
+    Markdown,
 }
 
 impl std::str::FromStr for Format {
@@ -21,7 +24,10 @@ impl std::str::FromStr for Format {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
-            _ => Err(format!("`{s}` is not an output format (text, json, sarif)")),
+            "markdown" => Ok(Format::Markdown),
+            _ => Err(format!(
+                "`{s}` is not an output format (text, json, sarif, markdown)"
+            )),
         }
     }
 }
@@ -39,6 +45,7 @@ pub fn render(report: &Report, format: Format, options: &RenderOptions) -> Strin
         Format::Text => text::render(report),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, options),
+        Format::Markdown => markdown::render(report),
     }
 }
 
