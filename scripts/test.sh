@@ -32,6 +32,12 @@ if ! python3 -c 'import jsonschema' 2>/dev/null; then
   log "installing jsonschema (for validate-sarif)"
   python3 -m pip install -q jsonschema
 fi
+# pre-commit runs .pre-commit-hooks.yaml for real when it can be installed.
+have_pre_commit=1
+if ! python3 -c 'import pre_commit' 2>/dev/null; then
+  log "installing pre-commit"
+  python3 -m pip install -q pre-commit || have_pre_commit=0
+fi
 
 # A private dockerd: own data root, exec root and socket, so it never touches a system daemon.
 work=$(mktemp -d /tmp/stevedore-test.XXXXXX)
@@ -135,6 +141,13 @@ log "cargo test"
 set +e
 cargo test --locked --lib --bins --tests 2>&1 | tee "$work/test.log"
 status=${PIPESTATUS[0]}
+if [ "$have_pre_commit" = 1 ]; then
+  log "pre-commit try-repo (builds stevedore the way pre-commit does)"
+  ./scripts/test-pre-commit.sh 2>&1 | tee -a "$work/test.log"
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+else
+  echo "SKIPPED: pre-commit could not be installed; .pre-commit-hooks.yaml not run"
+fi
 set -e
 sum() { grep -oE "[0-9]+ $1" "$work/test.log" | awk '{n += $1} END {print n + 0}'; }
 grep -q '^test result' "$work/test.log" || { echo "no test ran"; exit 1; }
