@@ -408,3 +408,215 @@ fn scans_leave_no_files_behind() {
         "no temp file survives"
     );
 }
+
+/// A symlink chain 10,000 deep ending at a setuid file, whiteouts of `..` and of the root, an
+/// opaque marker at the top, and a 64 KiB name: a correct report, quickly.
+#[test]
+fn deep_chains_whiteout_tricks_and_huge_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..10_000).map(|i| format!("c/{i}")).collect();
+    let targets: Vec<String> = (1..=10_000)
+        .map(|i| {
+            if i == 10_000 {
+                "/bin/real".to_string()
+            } else {
+                format!("/c/{i}")
+            }
+        })
+        .collect();
+    let mut l0: Vec<imagegen::RawEntry> = vec![
+        (b"bin/real", Regular, 0o4755, b"x", None),
+        (b"etc/passwd", Symlink, 0o777, b"", Some(b"/c/0")),
+        (b"keep/file", Regular, 0o2755, b"x", None),
+    ];
+    for (n, t) in names.iter().zip(&targets) {
+        l0.push((n.as_bytes(), Symlink, 0o777, b"", Some(t.as_bytes())));
+    }
+    let huge = format!("{}/s", "n".repeat(64 * 1024));
+    let l1 = raw_tar(&[
+        (b".wh...", Regular, 0o644, b"", None),
+        (b".wh.", Regular, 0o644, b"", None),
+        (b"keep/.wh...", Regular, 0o644, b"", None),
+        (huge.as_bytes(), Regular, 0o4755, b"x", None),
+    ]);
+    let l2 = raw_tar(&[(b".wh..wh..opq", Regular, 0o644, b"", None)]);
+    let lower = raw_tar(&l0);
+    let started = std::time::Instant::now();
+    // Whiteouts of `..` and of the root name nothing inside the image: nothing is hidden.
+    let built = imagegen::from_layers(vec![lower.clone(), l1.clone()], json!({"User": "1000"}));
+    for format in [
+        Format::DockerArchive,
+        Format::OciDirGzip,
+        Format::OciArchive,
+    ] {
+        let run = scan(&write(&built, format, dir.path()), &[]);
+        assert_eq!(run.code, 0, "{format:?}: {}", run.stderr);
+        let got = paths(&run);
+        assert!(got.iter().any(|p| p == "/bin/real"), "{got:?}");
+        assert!(got.iter().any(|p| p == "/keep/file"), "{got:?}");
+        assert!(got.iter().any(|p| p.len() > 64 * 1024), "the huge name");
+    }
+    // An opaque marker at the top empties the final view: no setuid file is reachable, and
+    // every lower entry is counted as shadowed (it still ships).
+    let built = imagegen::from_layers(vec![lower, l1, l2], json!({"User": "1000"}));
+    let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(paths(&run), Vec::<String>::new());
+    let shadowed = run.json()["target"]["shadowed_files"].as_u64().unwrap();
+    assert!(shadowed >= 10_000, "{shadowed}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// A manifest naming a blob that is not there: an error naming the blob.
+#[test]
+fn missing_blob_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let built = imagegen::from_layers(
+        vec![raw_tar(&[(b"a", Regular, 0o644, b"a", None)])],
+        json!({}),
+    );
+    let reference = write(&built, Format::OciDirPlain, dir.path());
+    let layout = dir.path().join("hostile.oci-plain");
+    let layer = imagegen::sha256_hex(&built.layers[0]);
+    let blob = layout.join("blobs/sha256").join(&layer);
+    assert!(blob.exists(), "{}", blob.display());
+    std::fs::remove_file(&blob).unwrap();
+    assert_error(&scan(&reference, &[]), &layer[..12]);
+}
+
+/// 10,000 layers: refused by the default limit with a clear error, scanned when allowed.
+#[test]
+fn ten_thousand_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let layers: Vec<Vec<u8>> = (0..10_000)
+        .map(|i| raw_tar(&[(format!("l/{i}").as_bytes(), Regular, 0o644, b"", None)]))
+        .collect();
+    let built = imagegen::from_layers(layers, json!({"User": "1000"}));
+    let reference = write(&built, Format::OciDirPlain, dir.path());
+    assert_error(&scan(&reference, &[]), "layers");
+    let started = std::time::Instant::now();
+    let run = scan(&reference, &["--max-layers", "10000"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.json()["target"]["layers"].as_array().unwrap().len(),
+        10_000
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Broken and hostile files of every configuration kind: one line naming the file and the
+/// problem, exit 2, the other files still reported. YAML alias bombs are refused, not expanded.
+#[test]
+fn broken_configuration_files_of_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bomb = String::from(
+        "x-a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(",");
+        bomb.push_str(&format!("x-a{i}: &a{i} [{refs}]\n"));
+    }
+    let cases: [(&str, String, &str); 10] = [
+        (
+            "daemon.json",
+            format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000)),
+            "nesting depth",
+        ),
+        (
+            "daemon.json",
+            "{\"hosts\": [\"tcp://0.0.0.0:2375\"".into(),
+            "invalid JSON",
+        ),
+        (
+            "seccomp.json",
+            "{\"defaultAction\": 7, \"syscalls\": {}}".into(),
+            "defaultAction must be a string",
+        ),
+        (
+            "profile.json",
+            "{\"defaultAction\": \"SCMP_ACT_ERRNO\",\n \"syscalls\": [{\"names\": 5}]}".into(),
+            "line 2: names must be a list",
+        ),
+        (
+            "compose.yaml",
+            "services:\n  app: [\n".into(),
+            "invalid YAML",
+        ),
+        (
+            "compose.yaml",
+            format!("{bomb}services:\n  app:\n    image: busybox\n    command: *a9\n"),
+            "billion-laughs",
+        ),
+        (
+            "pod.yaml",
+            format!(
+                "{bomb}apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - {{name: c, image: busybox, args: *a9}}\n"
+            ),
+            "billion-laughs",
+        ),
+        (
+            "deploy.yaml",
+            "apiVersion: v1\nkind: Pod\n\tspec: {}\n".into(),
+            "invalid YAML",
+        ),
+        (
+            "Dockerfile",
+            "RUN echo no base\n".into(),
+            "no FROM instruction",
+        ),
+        (
+            "weird.yml",
+            format!("{}a: 1\n", "- ".repeat(100_000)),
+            "invalid YAML",
+        ),
+    ];
+    for (i, (name, text, needle)) in cases.iter().enumerate() {
+        let case = dir.path().join(format!("case{i}"));
+        std::fs::create_dir_all(&case).unwrap();
+        std::fs::write(case.join(name), text).unwrap();
+        // A good neighbour, still reported.
+        std::fs::write(
+            case.join("other-compose.yaml"),
+            "services:\n  ok:\n    image: busybox:1.36\n    privileged: true\n",
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let run = stevedore(&[
+            "config",
+            case.to_str().unwrap(),
+            "-f",
+            "json",
+            "--config",
+            &empty_config(),
+        ]);
+        assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+        assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(name) && run.stderr.contains(needle),
+            "{name}: `{needle}` not in {}",
+            run.stderr
+        );
+        let report = run.json();
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule_id"] == "CTR001"),
+            "{name}: the neighbour is still linted"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{name}"
+        );
+    }
+}

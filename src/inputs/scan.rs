@@ -335,6 +335,9 @@ fn classify(
         ))),
         Some(Kind::Seccomp) => {
             let doc = json::parse(&input.text).map_err(Skip::Error)?;
+            if let Some(problem) = SeccompProfile::shape_problem(&doc) {
+                return Err(Skip::Error(problem));
+            }
             SeccompProfile::from_doc(&input.display, &doc)
                 .map(|p| Some((Kind::Seccomp, Parsed::Seccomp(p))))
                 .ok_or_else(|| {
@@ -369,14 +372,21 @@ fn classify(
             let Ok(doc) = json::parse(&input.text) else {
                 return Ok(None);
             };
-            Ok(SeccompProfile::from_doc(&input.display, &doc)
-                .map(|p| (Kind::Seccomp, Parsed::Seccomp(p))))
+            let Some(profile) = SeccompProfile::from_doc(&input.display, &doc) else {
+                return Ok(None);
+            };
+            match SeccompProfile::shape_problem(&doc) {
+                Some(problem) => Err(Skip::Error(problem)),
+                None => Ok(Some((Kind::Seccomp, Parsed::Seccomp(profile)))),
+            }
         }
         None if by_extension_yaml => {
             let docs = match yaml::parse(&input.text) {
                 Ok(d) => d,
                 Err(_) if looks_templated(&input.text) => return Err(Skip::Template),
-                Err(_) => return Ok(None),
+                // Not skipped: a manifest that breaks the parser (an alias bomb, say) must not
+                // slip past the linter as "not recognised".
+                Err(e) => return Err(Skip::Error(e)),
             };
             if docs
                 .iter()

@@ -5,7 +5,37 @@ use super::doc::{Key, Node, Pos, Value};
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
 
 /// Parses every document of a YAML stream; the error is one line with its position.
+/// Collections nested deeper than this are refused before any tree is built: building,
+/// converting and dropping a tree recurse, and 100,000 levels of `- - - …` would overflow the
+/// stack. Real manifests stay far below it.
+const MAX_DEPTH: usize = 256;
+
+/// Walks the parser's events (iterative, no tree) to check the nesting depth.
+fn check_depth(text: &str) -> Result<(), String> {
+    use saphyr_parser::{Event, Parser};
+    let mut depth = 0usize;
+    for event in Parser::new_from_str(text) {
+        let (event, span) =
+            event.map_err(|e| format!("line {}: invalid YAML: {}", e.marker().line(), e.info()))?;
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(format!(
+                        "line {}: invalid YAML: nested deeper than {MAX_DEPTH} levels",
+                        span.start.line()
+                    ));
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 pub fn parse(text: &str) -> Result<Vec<Node>, String> {
+    check_depth(text)?;
     let docs = MarkedYamlOwned::load_from_str(text).map_err(|e| {
         let m = e.marker();
         format!("line {}: invalid YAML: {}", m.line(), e.info())

@@ -36,6 +36,18 @@ pub struct ArgFilter {
 impl SeccompProfile {
     /// Reads a profile from a parsed JSON document. `None` when it is not one (no
     /// `defaultAction` and no `syscalls`).
+    /// What makes a profile-shaped document one Docker would refuse to load (it unmarshals the
+    /// profile into typed fields), with the line; `None` when the shape is right.
+    pub fn shape_problem(doc: &Node) -> Option<String> {
+        let wrong = |n: &Node, what: &str| Some(format!("line {}: {what}", n.pos.line));
+        if let Some(d) = doc.get("defaultAction") {
+            if d.as_str().is_none() {
+                return wrong(d, "defaultAction must be a string such as SCMP_ACT_ERRNO");
+            }
+        }
+        doc.get("syscalls").and_then(syscalls_problem)
+    }
+
     pub fn from_doc(file: &Arc<str>, doc: &Node) -> Option<SeccompProfile> {
         if doc.get("defaultAction").is_none() && doc.get("syscalls").is_none() {
             return None;
@@ -126,4 +138,34 @@ impl SeccompProfile {
 /// Actions that let the syscall run.
 pub fn is_allow(action: &str) -> bool {
     matches!(action, "SCMP_ACT_ALLOW" | "SCMP_ACT_LOG")
+}
+
+/// See [`SeccompProfile::shape_problem`]: the `syscalls` list.
+fn syscalls_problem(syscalls: &Node) -> Option<String> {
+    use crate::inputs::doc::Value;
+    let wrong = |n: &Node, what: &str| Some(format!("line {}: {what}", n.pos.line));
+    if matches!(syscalls.value, Value::Null) {
+        return None;
+    }
+    if !matches!(syscalls.value, Value::Seq(_)) {
+        return wrong(syscalls, "syscalls must be a list of rules");
+    }
+    for rule in syscalls.as_seq() {
+        if !rule.is_map() {
+            return wrong(rule, "each syscalls entry must be an object");
+        }
+        if let Some(names) = rule.get("names") {
+            let ok = matches!(&names.value, Value::Seq(items) if items.iter().all(|n| n.as_str().is_some()))
+                || matches!(names.value, Value::Null);
+            if !ok {
+                return wrong(names, "names must be a list of syscall names");
+            }
+        }
+        if let Some(action) = rule.get("action") {
+            if action.as_str().is_none() {
+                return wrong(action, "action must be a string such as SCMP_ACT_ALLOW");
+            }
+        }
+    }
+    None
 }
