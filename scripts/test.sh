@@ -22,6 +22,8 @@ command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 # The pre-push hook tests drive real git repositories.
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# GNU time measures the peak RSS of the decompression-bomb scans.
+[ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

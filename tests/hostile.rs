@@ -620,3 +620,195 @@ fn broken_configuration_files_of_every_kind() {
         );
     }
 }
+
+/// Writes through to `inner` while hashing what passes.
+struct Hashing<W> {
+    inner: W,
+    hash: sha2::Sha256,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An OCI layout whose one layer is a tar holding `size` zero bytes, compressed by `kind`
+/// (`gzip` or `zstd`) and streamed to disk: a decompression bomb, with correct digests.
+fn bomb_layout(dir: &Path, kind: &str, size: u64) -> String {
+    use sha2::Digest;
+    use std::io::Write;
+    let layout = dir.join(format!("bomb-{kind}"));
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let tmp = blobs.join("partial");
+    let file = Hashing {
+        inner: std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap()),
+        hash: sha2::Sha256::new(),
+    };
+    let (file, diff_id) = {
+        let mut enc: Box<dyn Write> = match kind {
+            "gzip" => Box::new(flate2::write::GzEncoder::new(
+                file,
+                flate2::Compression::best(),
+            )),
+            _ => Box::new(zstd::Encoder::new(file, 19).unwrap().auto_finish()),
+        };
+        // The tar stream is hashed (diff_id) before compression.
+        let mut plain = Hashing {
+            inner: &mut enc,
+            hash: sha2::Sha256::new(),
+        };
+        let mut h = tar::Header::new_gnu();
+        h.set_path("zeros").unwrap();
+        h.set_size(size);
+        h.set_mode(0o644);
+        h.set_cksum();
+        plain.write_all(h.as_bytes()).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        let mut left = size;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            plain.write_all(&zeros[..n]).unwrap();
+            left -= n as u64;
+        }
+        let pad = ((512 - size % 512) % 512) as usize + 1024;
+        plain.write_all(&vec![0u8; pad]).unwrap();
+        let diff_id = hex(&plain.hash.finalize());
+        drop(enc);
+        (tmp.clone(), diff_id)
+    };
+    let bytes = std::fs::read(&file).unwrap();
+    let digest = hex(&sha2::Sha256::digest(&bytes));
+    std::fs::rename(&file, blobs.join(&digest)).unwrap();
+    let config = serde_json::to_vec(&json!({
+        "architecture": std::env::consts::ARCH.replace("x86_64", "amd64").replace("aarch64", "arm64"),
+        "os": "linux",
+        "config": {"User": "1000"},
+        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{diff_id}")]},
+    }))
+    .unwrap();
+    let config_hex = imagegen::sha256_hex(&config);
+    std::fs::write(blobs.join(&config_hex), &config).unwrap();
+    let media = format!("application/vnd.oci.image.layer.v1.tar+{kind}");
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_hex}"), "size": config.len()},
+        "layers": [{"mediaType": media, "digest": format!("sha256:{digest}"), "size": bytes.len()}],
+    }))
+    .unwrap();
+    let manifest_hex = imagegen::sha256_hex(&manifest);
+    std::fs::write(blobs.join(&manifest_hex), &manifest).unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{manifest_hex}"), "size": manifest.len()}]})).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    format!("oci:{}", layout.display())
+}
+
+/// Peak RSS in KiB of one stevedore run, by GNU time.
+fn scan_measured(args: &[&str]) -> (std::process::Output, u64, std::time::Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("rss");
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&report)
+        .arg(env!("CARGO_BIN_EXE_stevedore"))
+        .args(args)
+        .output()
+        .expect("GNU time (scripts/test.sh installs it)");
+    let elapsed = started.elapsed();
+    let kib = std::fs::read_to_string(&report)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    (out, kib, elapsed)
+}
+
+/// Decompression bombs scanned in full: a gzip layer of ~2 MiB that inflates to 2 GiB (deflate
+/// tops out near 1000:1) and a zstd layer of a few hundred KiB that inflates to 10 GiB. Each is a
+/// correct report in bounded memory and time; with a size limit, a one-line error.
+#[test]
+fn decompression_bombs_stream_in_bounded_memory() {
+    if !Path::new("/usr/bin/time").exists() {
+        assert!(
+            !crate::support::services_required(),
+            "scripts/test.sh installs GNU time"
+        );
+        eprintln!("SKIPPED: /usr/bin/time not found");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (kind, size) in [("gzip", 2u64 << 30), ("zstd", 10u64 << 30)] {
+        let reference = bomb_layout(dir.path(), kind, size);
+        let blob_bytes: u64 =
+            std::fs::read_dir(dir.path().join(format!("bomb-{kind}/blobs/sha256")))
+                .unwrap()
+                .map(|e| e.unwrap().metadata().unwrap().len())
+                .max()
+                .unwrap();
+        assert!(
+            size / blob_bytes >= 900,
+            "{kind}: ratio {}",
+            size / blob_bytes
+        );
+        let cfg = empty_config();
+        let (out, kib, elapsed) = scan_measured(&[
+            "image",
+            &reference,
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{kind}: {stderr}");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["target"]["layers"][0]["uncompressed_size"]
+                .as_u64()
+                .map(|s| s >= size),
+            Some(true),
+            "{kind}: {report:#}"
+        );
+        assert!(kib < 96 * 1024, "{kind}: peak RSS {kib} KiB");
+        assert!(
+            elapsed < std::time::Duration::from_secs(180),
+            "{kind}: {elapsed:?}"
+        );
+        eprintln!("{kind} bomb: {size} bytes from {blob_bytes}, {elapsed:?}, peak RSS {kib} KiB");
+
+        let (out, kib, _) = scan_measured(&["image", &reference, "--max-image-size", "1GiB"]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("--max-image-size"), "{stderr}");
+        assert!(kib < 96 * 1024, "{kind}: peak RSS {kib} KiB");
+    }
+}
