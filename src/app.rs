@@ -154,16 +154,9 @@ fn image_command(args: ImageArgs) -> Result<u8> {
             limits: limits.clone(),
             docker_host: args.live.host.clone(),
             timeout: std::time::Duration::from_secs(args.live.timeout),
-            registry: source::registry::RegistryOptions {
-                plain_http: args.plain_http,
-                insecure: args.insecure_registry.clone(),
-                creds: args
-                    .creds
-                    .as_deref()
-                    .map(source::credentials::parse_creds)
-                    .transpose()?,
-                timeout: std::time::Duration::from_secs(args.live.timeout),
-            },
+            registry: args
+                .registry
+                .options(std::time::Duration::from_secs(args.live.timeout))?,
         },
     )?;
     let bar = progress_bar(&resolved, args.report.no_progress);
@@ -485,16 +478,9 @@ fn serve_command(args: ServeArgs) -> Result<u8> {
         scan_timeout: std::time::Duration::from_secs(args.scan_timeout),
         body_limit: usize::try_from(args.body_limit).unwrap_or(usize::MAX),
         allow_registry: args.allow_registry,
-        registry: source::registry::RegistryOptions {
-            plain_http: args.plain_http,
-            insecure: args.insecure_registry,
-            creds: args
-                .creds
-                .as_deref()
-                .map(source::credentials::parse_creds)
-                .transpose()?,
-            timeout: std::time::Duration::from_secs(args.scan_timeout),
-        },
+        registry: args
+            .registry
+            .options(std::time::Duration::from_secs(args.scan_timeout))?,
         deny_on: args.deny_on,
         fail_open: args.fail_open,
         admission_full_scan: args.admission_full_scan,

@@ -72,6 +72,45 @@ pub struct HookPrePushArgs {
     pub report: ReportArgs,
 }
 
+/// How to reach registries; shared by `image` and `serve`.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// Registry credentials USER:PASSWORD (else STEVEDORE_REGISTRY_USERNAME/_PASSWORD, the docker
+    /// config or REGISTRY_AUTH_FILE, and its credential helpers; Harbor scan requests bring their
+    /// own).
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "STEVEDORE_REGISTRY_CREDS",
+        hide_env_values = true
+    )]
+    pub creds: Option<String>,
+    /// Talk plain HTTP to every registry.
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Talk plain HTTP to this registry (HOST[:PORT]); repeatable. Loopback too must be named.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub insecure_registry: Vec<String>,
+}
+
+impl RegistryArgs {
+    pub fn options(
+        &self,
+        timeout: std::time::Duration,
+    ) -> crate::error::Result<crate::source::registry::RegistryOptions> {
+        Ok(crate::source::registry::RegistryOptions {
+            plain_http: self.plain_http,
+            insecure: self.insecure_registry.clone(),
+            creds: self
+                .creds
+                .as_deref()
+                .map(crate::source::credentials::parse_creds)
+                .transpose()?,
+            timeout,
+        })
+    }
+}
+
 /// How to reach a Docker daemon.
 #[derive(Debug, Args)]
 pub struct LiveArgs {
@@ -111,20 +150,8 @@ pub struct ServeArgs {
     /// Registries (HOST[:PORT]) the server may pull from; repeatable. Nothing else is contacted.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub allow_registry: Vec<String>,
-    /// Talk plain HTTP to this registry; repeatable.
-    #[arg(long, value_name = "HOST[:PORT]")]
-    pub insecure_registry: Vec<String>,
-    /// Talk plain HTTP to every registry.
-    #[arg(long)]
-    pub plain_http: bool,
-    /// Registry credentials USER:PASSWORD for pulls (Harbor sends its own per request).
-    #[arg(
-        long,
-        value_name = "USER:PASSWORD",
-        env = "STEVEDORE_REGISTRY_CREDS",
-        hide_env_values = true
-    )]
-    pub creds: Option<String>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Admission denies at or above this severity.
     #[arg(long, default_value = "high", value_parser = parse_severity)]
     pub deny_on: Severity,
@@ -230,21 +257,8 @@ pub struct ImageArgs {
     pub as_of: Option<String>,
     #[command(flatten)]
     pub live: LiveArgs,
-    /// Registry credentials USER:PASSWORD (else STEVEDORE_REGISTRY_USERNAME/_PASSWORD, the docker
-    /// config or REGISTRY_AUTH_FILE, and its credential helpers).
-    #[arg(
-        long,
-        value_name = "USER:PASSWORD",
-        env = "STEVEDORE_REGISTRY_CREDS",
-        hide_env_values = true
-    )]
-    pub creds: Option<String>,
-    /// Talk plain HTTP to every registry.
-    #[arg(long)]
-    pub plain_http: bool,
-    /// Talk plain HTTP to this registry (HOST[:PORT]); repeatable. Loopback too must be named.
-    #[arg(long, value_name = "HOST[:PORT]")]
-    pub insecure_registry: Vec<String>,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Read only the manifest and config, no layer: the rules that need no files (fast verdicts).
     #[arg(long)]
     pub config_only: bool,
