@@ -14,6 +14,8 @@ cargo +nightly fuzz build -O >/dev/null 2>&1
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
+  # Structured targets start from committed seeds (a fuzzer would not find the format alone).
+  [ -d "seeds/$t" ] && cp -n "seeds/$t"/* "corpus/$t/" 2>/dev/null
   log=$(mktemp)
   cargo +nightly fuzz run -O "$t" "corpus/$t" -- -max_total_time="$seconds" -rss_limit_mb=1024 \
     -max_len=65536 -print_final_stats=1 >"$log" 2>&1

@@ -354,6 +354,63 @@ fn huge_and_negative_sizes_are_errors() {
         let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
         assert_error(&run, "layer 0");
     }
+    // The same sizes in a PAX `size` record, which overrides the header's size field.
+    for size in [
+        "99999999999999999999999999",
+        "1099511627776",
+        "-5",
+        "0x10",
+        "",
+    ] {
+        let records = pax_record("size", size);
+        let layer = raw_tar(&[
+            (b"PaxHeaders/victim", tar::EntryType::XHeader, 0o644, &records, None),
+            (b"victim", Regular, 0o644, b"abc", None),
+        ]);
+        let built = imagegen::from_layers(vec![layer], json!({}));
+        let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
+        eprintln!("PAX size {size:?}: {}", run.stderr.trim());
+        assert_error(&run, "layer 0");
+    }
+}
+
+/// One PAX record: `<length> <key>=<value>\n`, the length counting itself.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while len.to_string().len() + body.len() != len {
+        len = len.to_string().len() + body.len();
+    }
+    format!("{len}{body}").into_bytes()
+}
+
+/// Legitimate PAX records (a long path, an xattr) are read as before: the extension guard only
+/// refuses oversized ones.
+#[test]
+fn ordinary_pax_records_are_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!("opt/{}/tool", "d".repeat(300));
+    let mut records = pax_record("path", &long);
+    records.extend(pax_record("SCHILY.xattr.user.note", &"n".repeat(60_000)));
+    let layer = raw_tar(&[
+        (b"PaxHeaders/x", tar::EntryType::XHeader, 0o644, &records, None),
+        (b"short-name", Regular, 0o4755, b"#!/bin/sh\n", None),
+    ]);
+    let built = imagegen::from_layers(vec![layer], json!({"User": "1000"}));
+    let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let setuid: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "FS001")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        setuid.iter().any(|m| m.contains(&format!("/{long}"))),
+        "{setuid:?}"
+    );
 }
 
 /// Nothing is written outside a private temp dir: a compressed archive is spooled into an
@@ -646,9 +703,16 @@ fn hex(digest: &[u8]) -> String {
 /// An OCI layout whose one layer is a tar holding `size` zero bytes, compressed by `kind`
 /// (`gzip` or `zstd`) and streamed to disk: a decompression bomb, with correct digests.
 fn bomb_layout(dir: &Path, kind: &str, size: u64) -> String {
+    bomb_layout_as(dir, kind, size, tar::EntryType::Regular)
+}
+
+/// Like [`bomb_layout`], with the zeros carried by an entry of type `entry`: a PAX extended
+/// header (`x`) or a GNU long name (`L`) claiming gigabytes makes a tar reader that buffers
+/// extension records whole allocate that much.
+fn bomb_layout_as(dir: &Path, kind: &str, size: u64, entry: tar::EntryType) -> String {
     use sha2::Digest;
     use std::io::Write;
-    let layout = dir.join(format!("bomb-{kind}"));
+    let layout = dir.join(format!("bomb-{kind}-{}", entry.as_byte() as char));
     let blobs = layout.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
     let tmp = blobs.join("partial");
@@ -671,6 +735,7 @@ fn bomb_layout(dir: &Path, kind: &str, size: u64) -> String {
         };
         let mut h = tar::Header::new_gnu();
         h.set_path("zeros").unwrap();
+        h.set_entry_type(entry);
         h.set_size(size);
         h.set_mode(0o644);
         h.set_cksum();
@@ -682,8 +747,18 @@ fn bomb_layout(dir: &Path, kind: &str, size: u64) -> String {
             plain.write_all(&zeros[..n]).unwrap();
             left -= n as u64;
         }
-        let pad = ((512 - size % 512) % 512) as usize + 1024;
+        let pad = ((512 - size % 512) % 512) as usize;
         plain.write_all(&vec![0u8; pad]).unwrap();
+        if entry != tar::EntryType::Regular {
+            // The entry the extension applies to.
+            let mut h = tar::Header::new_gnu();
+            h.set_path("after").unwrap();
+            h.set_size(0);
+            h.set_mode(0o644);
+            h.set_cksum();
+            plain.write_all(h.as_bytes()).unwrap();
+        }
+        plain.write_all(&[0u8; 1024]).unwrap();
         let diff_id = hex(&plain.hash.finalize());
         drop(enc);
         (tmp.clone(), diff_id)
@@ -766,7 +841,7 @@ fn decompression_bombs_stream_in_bounded_memory() {
     for (kind, size) in [("gzip", 2u64 << 30), ("zstd", 10u64 << 30)] {
         let reference = bomb_layout(dir.path(), kind, size);
         let blob_bytes: u64 =
-            std::fs::read_dir(dir.path().join(format!("bomb-{kind}/blobs/sha256")))
+            std::fs::read_dir(dir.path().join(format!("bomb-{kind}-0/blobs/sha256")))
                 .unwrap()
                 .map(|e| e.unwrap().metadata().unwrap().len())
                 .max()
@@ -810,5 +885,39 @@ fn decompression_bombs_stream_in_bounded_memory() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(stderr.contains("--max-image-size"), "{stderr}");
         assert!(kib < 96 * 1024, "{kind}: peak RSS {kib} KiB");
+    }
+}
+
+/// A PAX extended header or GNU long name claiming 1 GiB (a 1 MiB gzip blob): the tar reader
+/// buffers extension records whole, so these must be refused before they fill memory.
+#[test]
+fn huge_tar_extension_headers_are_refused_in_bounded_memory() {
+    if !Path::new("/usr/bin/time").exists() {
+        assert!(
+            !crate::support::services_required(),
+            "scripts/test.sh installs GNU time"
+        );
+        eprintln!("SKIPPED: /usr/bin/time not found");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for entry in [
+        tar::EntryType::XHeader,
+        tar::EntryType::GNULongName,
+        tar::EntryType::GNULongLink,
+    ] {
+        let reference = bomb_layout_as(dir.path(), "gzip", 1 << 30, entry);
+        let (out, kib, elapsed) = scan_measured(&["image", &reference, "-f", "json"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let kind = entry.as_byte() as char;
+        assert!(kib < 64 * 1024, "{kind}: peak RSS {kib} KiB ({stderr})");
+        assert_eq!(out.status.code(), Some(2), "{kind}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{kind}: {stderr}");
+        assert!(
+            stderr.contains("layer 0") && stderr.contains("extension header"),
+            "{kind}: {stderr}"
+        );
+        assert!(elapsed < std::time::Duration::from_secs(60), "{kind}");
+        eprintln!("{kind}: {elapsed:?}, peak RSS {kib} KiB: {}", stderr.trim());
     }
 }

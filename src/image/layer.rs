@@ -2,10 +2,12 @@
 //! the diff_id, and turn tar entries into [`LayerRecord`]s. Nothing is written to disk.
 
 use super::compression::{self, Compression, Decoder};
-use super::digest::{Digest, HashingReader};
+use super::digest::{Digest, Hashing, HashingReader, clip};
 use super::fs::{Content, Entry, Kind, LayerRecord, clean_path, escape_non_utf8};
 use super::wants::{DATABASE_CAP, Decision, WantSet};
+use std::cell::Cell;
 use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -110,20 +112,31 @@ pub fn read_layer<R: Read>(
     max_file_bytes: u64,
     budget: &Budget,
     tick: &(dyn Fn(u64) + Sync),
+    hashing: Hashing,
 ) -> Result<LayerScan, LayerError> {
-    let blob = HashingReader::new(Progress { inner: raw, tick });
+    let blob = HashingReader::with(Progress { inner: raw, tick }, hashing);
     let mut buffered = BufReader::with_capacity(READ_BUFFER, blob);
     let head = buffered.fill_buf().map_err(classify)?.to_vec();
     let compression = compression::detect(input.media_type, &head).map_err(LayerError::Invalid)?;
     let decoder = Decoder::new(compression, buffered).map_err(classify)?;
-    let tar_stream = HashingReader::new(Budgeted {
-        inner: decoder,
-        budget,
+    let tar_stream = HashingReader::with(
+        Budgeted {
+            inner: decoder,
+            budget,
+        },
+        hashing,
+    );
+    // The tar walk reads 512-byte headers and small chunks: buffer so the inflater and the
+    // hasher work on large blocks.
+    let watch = Rc::new(HeaderWatch::default());
+    let mut archive = tar::Archive::new(HeaderGuard {
+        inner: BufReader::with_capacity(READ_BUFFER, tar_stream),
+        watch: Rc::clone(&watch),
     });
-    let mut archive = tar::Archive::new(tar_stream);
     let mut records = Vec::new();
     let parsed = read_entries(
         &mut archive,
+        &watch,
         input.index,
         wants,
         max_file_bytes,
@@ -133,10 +146,17 @@ pub fn read_layer<R: Read>(
     // Drain and verify: first the uncompressed stream, then what is left of the blob. When the
     // tar itself was bad, a tampered blob is the likelier story: say so if the digest disagrees.
     let drained = match parsed {
-        Ok(()) => archive.into_inner().finish().map_err(classify),
+        Ok(()) => archive
+            .into_inner()
+            .inner
+            .into_inner()
+            .finish()
+            .map_err(classify),
         Err(e) => {
             if let Some(expected) = input.digest {
                 let blob = archive
+                    .into_inner()
+                    .inner
                     .into_inner()
                     .into_inner()
                     .inner
@@ -191,48 +211,171 @@ pub fn read_layer<R: Read>(
     })
 }
 
+/// Most a tar reader may consume between two entries: headers plus the PAX records and GNU long
+/// names it buffers whole. Real ones are a few KiB (xattrs are capped at 64 KiB each).
+const MAX_HEADER_BYTES: u64 = 4 << 20;
+
+/// The tar reader reads PAX records and GNU long names whole into memory before it hands over
+/// the entry they describe, so a header claiming gigabytes would be buffered in full. The guard
+/// counts what the reader consumes between handing over one entry and the next (each entry's
+/// own data is drained while the count is paused) and stops the stream past [`MAX_HEADER_BYTES`].
+struct HeaderGuard<R> {
+    inner: R,
+    watch: Rc<HeaderWatch>,
+}
+
+#[derive(Default)]
+struct HeaderWatch {
+    since_entry: Cell<u64>,
+    paused: Cell<bool>,
+    tripped: Cell<bool>,
+}
+
+impl HeaderWatch {
+    /// An entry was handed over: its data does not count.
+    fn pause(&self) {
+        self.paused.set(true);
+    }
+    /// The entry's data is drained: count again from zero.
+    fn resume(&self) {
+        self.since_entry.set(0);
+        self.paused.set(false);
+    }
+    /// The tar reader wraps read errors in its own; say what actually happened.
+    fn explain(&self, e: io::Error) -> LayerError {
+        if self.tripped.get() {
+            LayerError::Invalid(format!(
+                "a tar extension header (PAX record or GNU long name) is larger than {} MiB",
+                MAX_HEADER_BYTES >> 20
+            ))
+        } else {
+            classify(e)
+        }
+    }
+}
+
+impl<R: Read> Read for HeaderGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let watch = &self.watch;
+        if !watch.paused.get() {
+            let left = MAX_HEADER_BYTES.saturating_sub(watch.since_entry.get());
+            if left == 0 {
+                watch.tripped.set(true);
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "tar extension header too large",
+                ));
+            }
+            // Never hand over more than the budget, so the check above sees every byte.
+            let cap = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = self.inner.read(&mut buf[..cap])?;
+            watch.since_entry.set(watch.since_entry.get() + n as u64);
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
 fn read_entries<R: Read>(
     archive: &mut tar::Archive<R>,
+    watch: &HeaderWatch,
     layer: usize,
     wants: &WantSet,
     max_file_bytes: u64,
     records: &mut Vec<LayerRecord>,
 ) -> Result<(), LayerError> {
-    for item in archive.entries().map_err(classify)? {
-        let mut entry = item.map_err(classify)?;
-        let Some(record) = to_record(&mut entry, layer).map_err(classify)? else {
-            continue;
-        };
-        let record = match record {
-            LayerRecord::Entry(mut e) => {
-                let decision = wants.decide(&e);
-                if !matches!(decision, Decision::Skip) {
-                    let cap = match decision {
-                        Decision::KeepDatabase => DATABASE_CAP.max(max_file_bytes),
-                        _ => max_file_bytes,
-                    };
-                    // Grow as bytes arrive: a header may claim more than the stream holds.
-                    let mut bytes = Vec::with_capacity(e.size.min(cap).min(1 << 20) as usize);
-                    (&mut entry)
-                        .take(cap)
-                        .read_to_end(&mut bytes)
-                        .map_err(classify)?;
-                    let keep = match decision {
-                        Decision::Sniff => wants.keep_sniffed(&e, &bytes),
-                        _ => true,
-                    };
-                    if keep {
-                        e.content = Some(Arc::new(Content {
-                            truncated: e.size > cap,
-                            bytes,
-                        }));
-                    }
+    let mut entries = archive.entries().map_err(classify)?;
+    while let Some(item) = entries.next() {
+        watch.pause();
+        let mut entry = item.map_err(|e| watch.explain(e))?;
+        let (record, read) = entry_record(&mut entry, layer, wants, max_file_bytes)?;
+        let drained = io::copy(&mut entry, &mut io::sink()).map_err(classify)?;
+        // The tar reader ends an entry quietly at the end of the stream; a layer that stops
+        // inside an entry is cut short, whatever its size field or PAX `size` record claimed.
+        if read + drained < entry.size() {
+            return Err(LayerError::Invalid(format!(
+                "entry `{}` is cut short: it claims {} bytes, the stream ends after {}",
+                clip(&escape_non_utf8(&entry.path_bytes())),
+                entry.size(),
+                read + drained
+            )));
+        }
+        records.extend(record);
+        watch.resume();
+    }
+    Ok(())
+}
+
+/// One entry as a record, with its content read when a check wants it; also how many bytes of
+/// content were read.
+fn entry_record<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    layer: usize,
+    wants: &WantSet,
+    max_file_bytes: u64,
+) -> Result<(Option<LayerRecord>, u64), LayerError> {
+    let Some(record) = to_record(entry, layer).map_err(classify)? else {
+        return Ok((None, 0));
+    };
+    let mut read = 0;
+    let record = match record {
+        LayerRecord::Entry(mut e) => {
+            let decision = wants.decide(&e);
+            if !matches!(decision, Decision::Skip) {
+                let cap = match decision {
+                    Decision::KeepDatabase => DATABASE_CAP.max(max_file_bytes),
+                    _ => max_file_bytes,
+                };
+                // Grow as bytes arrive: a header may claim more than the stream holds.
+                let mut bytes = Vec::with_capacity(e.size.min(cap).min(1 << 20) as usize);
+                entry.take(cap).read_to_end(&mut bytes).map_err(classify)?;
+                read = bytes.len() as u64;
+                let keep = match decision {
+                    Decision::Sniff => wants.keep_sniffed(&e, &bytes),
+                    _ => true,
+                };
+                if keep {
+                    e.content = Some(Arc::new(Content {
+                        truncated: e.size > cap,
+                        bytes,
+                    }));
                 }
-                LayerRecord::Entry(e)
             }
-            other => other,
-        };
-        records.push(record);
+            LayerRecord::Entry(e)
+        }
+        other => other,
+    };
+    Ok((Some(record), read))
+}
+
+/// Go's archive/tar (so Docker and containerd) refuses a PAX `size` record that is not a byte
+/// count; the tar crate ignores it and trusts the header's size field. Two readings of one entry
+/// are where content hides, and a layer the runtime cannot unpack must not pass as clean: refuse.
+fn check_pax_size<R: Read>(entry: &mut tar::Entry<'_, R>) -> io::Result<()> {
+    if entry.header().entry_type().is_pax_global_extensions() {
+        return Ok(()); // its records describe the archive; reading them here would buffer them
+    }
+    let path = clip(&escape_non_utf8(&entry.path_bytes()));
+    let Some(pax) = entry.pax_extensions()? else {
+        return Ok(());
+    };
+    for ext in pax {
+        let ext = ext?;
+        if ext.key_bytes() == b"size" {
+            let value = ext.value_bytes();
+            let valid = !value.is_empty()
+                && value.iter().all(u8::is_ascii_digit)
+                && ext.value().is_ok_and(|v| v.parse::<u64>().is_ok());
+            if !valid {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the PAX size record of `{path}` is not a byte count: `{}`",
+                        clip(&escape_non_utf8(value))
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -246,6 +389,7 @@ fn to_record<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     layer: usize,
 ) -> io::Result<Option<LayerRecord>> {
+    check_pax_size(entry)?;
     let Some(path) = clean_path(&entry.path_bytes()) else {
         return Ok(None);
     };

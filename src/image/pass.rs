@@ -1,7 +1,7 @@
 //! The streaming pass: config, then every layer (in parallel, each read once), then the merge.
 
 use super::config::ImageConfig;
-use super::digest::Digest;
+use super::digest::{Digest, Hashing};
 use super::fs::Fs;
 use super::layer::{Budget, LayerError, LayerInput, LayerScan, read_layer};
 use super::wants::WantSet;
@@ -198,7 +198,14 @@ fn read_link_targets(
             config_only: false,
         };
         let budget = Budget::new(options.limits.max_image_bytes);
-        let scan = read_one(resolved, layer, &diff_ids[layer], &followup, &budget)?;
+        let scan = read_one(
+            resolved,
+            layer,
+            &diff_ids[layer],
+            &followup,
+            &budget,
+            Hashing::Inline,
+        )?;
         for record in scan.records {
             if let super::fs::LayerRecord::Entry(e) = record {
                 if let Some(content) = e.content {
@@ -211,18 +218,25 @@ fn read_link_targets(
 }
 
 /// Reads layers on a few threads; each thread takes the next unread layer. Results come back in
-/// layer order. The first error stops the other workers at their next layer.
+/// layer order. The first error stops the other workers at their next layer. With at least twice
+/// as many cores as layer workers (one big base layer on two cores), each worker's hashing moves
+/// to helper threads so the spare cores work too.
 fn read_all_layers(
     resolved: &Resolved,
     diff_ids: &[Digest],
     options: &ScanOptions<'_>,
 ) -> Result<Vec<LayerScan>> {
     let count = resolved.layers.len();
-    let threads = match options.threads {
+    let cores = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
-    }
-    .clamp(1, count.max(1));
+    };
+    let threads = cores.clamp(1, count.max(1));
+    let hashing = if cores >= 2 * threads {
+        Hashing::Offloaded
+    } else {
+        Hashing::Inline
+    };
     let budget = Budget::new(options.limits.max_image_bytes);
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<Result<LayerScan>>>> =
@@ -240,7 +254,7 @@ fn read_all_layers(
                     if i >= count {
                         break;
                     }
-                    let result = read_one(resolved, i, &diff_ids[i], options, &budget);
+                    let result = read_one(resolved, i, &diff_ids[i], options, &budget, hashing);
                     if result.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -285,6 +299,7 @@ fn read_one(
     diff_id: &Digest,
     options: &ScanOptions<'_>,
     budget: &Budget,
+    hashing: Hashing,
 ) -> Result<LayerScan> {
     let spec = &resolved.layers[index];
     let store = resolved.store.as_ref();
@@ -310,6 +325,7 @@ fn read_one(
         options.limits.max_file_bytes,
         budget,
         options.progress,
+        hashing,
     )
     .map_err(|e| match e {
         LayerError::Invalid(problem) => Error::input(name, problem),
