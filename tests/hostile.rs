@@ -364,7 +364,13 @@ fn huge_and_negative_sizes_are_errors() {
     ] {
         let records = pax_record("size", size);
         let layer = raw_tar(&[
-            (b"PaxHeaders/victim", tar::EntryType::XHeader, 0o644, &records, None),
+            (
+                b"PaxHeaders/victim",
+                tar::EntryType::XHeader,
+                0o644,
+                &records,
+                None,
+            ),
             (b"victim", Regular, 0o644, b"abc", None),
         ]);
         let built = imagegen::from_layers(vec![layer], json!({}));
@@ -393,7 +399,13 @@ fn ordinary_pax_records_are_honoured() {
     let mut records = pax_record("path", &long);
     records.extend(pax_record("SCHILY.xattr.user.note", &"n".repeat(60_000)));
     let layer = raw_tar(&[
-        (b"PaxHeaders/x", tar::EntryType::XHeader, 0o644, &records, None),
+        (
+            b"PaxHeaders/x",
+            tar::EntryType::XHeader,
+            0o644,
+            &records,
+            None,
+        ),
         (b"short-name", Regular, 0o4755, b"#!/bin/sh\n", None),
     ]);
     let built = imagegen::from_layers(vec![layer], json!({"User": "1000"}));

@@ -284,8 +284,7 @@ fn read_entries<R: Read>(
     max_file_bytes: u64,
     records: &mut Vec<LayerRecord>,
 ) -> Result<(), LayerError> {
-    let mut entries = archive.entries().map_err(classify)?;
-    while let Some(item) = entries.next() {
+    for item in archive.entries().map_err(classify)? {
         watch.pause();
         let mut entry = item.map_err(|e| watch.explain(e))?;
         let (record, read) = entry_record(&mut entry, layer, wants, max_file_bytes)?;
