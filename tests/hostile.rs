@@ -2,12 +2,17 @@
 //! report, never a panic. (Issue "Prove it" extends this into the full corpus.)
 
 use crate::support::imagegen::{self, Format, raw_tar};
-use crate::support::{Run, empty_config, stevedore};
+use crate::support::{Run, empty_config, stevedore_measured};
 use serde_json::json;
 use std::path::Path;
 use tar::EntryType::{Directory, Link, Regular, Symlink};
 
 fn scan(reference: &str, extra: &[&str]) -> Run {
+    scan_within(reference, extra, 64 * 1024)
+}
+
+/// [`scan`] with its own peak-RSS bound in KiB.
+fn scan_within(reference: &str, extra: &[&str], max_kib: u64) -> Run {
     let cfg = empty_config();
     let mut args = vec![
         "image",
@@ -20,9 +25,22 @@ fn scan(reference: &str, extra: &[&str]) -> Run {
         "none",
     ];
     args.extend_from_slice(extra);
-    let run = stevedore(&args);
+    let (run, kib, elapsed) = stevedore_measured(&args);
     assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+    assert_bounded(reference, kib, max_kib, elapsed);
     run
+}
+
+/// Every hostile case runs in bounded memory (64 MiB unless a case says otherwise) and time
+/// (debug build; the bombs, which need more time, have their own bounds).
+fn assert_bounded(what: &str, kib: Option<u64>, max_kib: u64, elapsed: std::time::Duration) {
+    if let Some(kib) = kib {
+        assert!(kib < max_kib, "{what}: peak RSS {kib} KiB");
+    }
+    assert!(
+        elapsed < std::time::Duration::from_secs(60),
+        "{what}: {elapsed:?}"
+    );
 }
 
 fn write(built: &imagegen::Built, format: Format, dir: &Path) -> String {
@@ -568,7 +586,9 @@ fn ten_thousand_layers() {
     let reference = write(&built, Format::OciDirPlain, dir.path());
     assert_error(&scan(&reference, &[]), "layers");
     let started = std::time::Instant::now();
-    let run = scan(&reference, &["--max-layers", "10000"]);
+    // The model and the JSON report grow with the layer count (release: about 58 MB with JSON,
+    // 28 MB with text for 10,000 layers).
+    let run = scan_within(&reference, &["--max-layers", "10000"], 128 * 1024);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.json()["target"]["layers"].as_array().unwrap().len(),
@@ -658,7 +678,7 @@ fn broken_configuration_files_of_every_kind() {
         )
         .unwrap();
         let started = std::time::Instant::now();
-        let run = stevedore(&[
+        let (run, kib, elapsed) = stevedore_measured(&[
             "config",
             case.to_str().unwrap(),
             "-f",
@@ -666,6 +686,7 @@ fn broken_configuration_files_of_every_kind() {
             "--config",
             &empty_config(),
         ]);
+        assert_bounded(name, kib, 64 * 1024, elapsed);
         assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
         assert_eq!(run.code, 2, "{name}: {}{}", run.stdout, run.stderr);
         assert_eq!(run.stderr.lines().count(), 1, "{name}: {}", run.stderr);
@@ -810,30 +831,15 @@ fn bomb_layout_as(dir: &Path, kind: &str, size: u64, entry: tar::EntryType) -> S
     format!("oci:{}", layout.display())
 }
 
-/// Peak RSS in KiB of one stevedore run, by GNU time.
-fn scan_measured(args: &[&str]) -> (std::process::Output, u64, std::time::Duration) {
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("rss");
-    let started = std::time::Instant::now();
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%M")
-        .arg("-o")
-        .arg(&report)
-        .arg(env!("CARGO_BIN_EXE_stevedore"))
-        .args(args)
-        .output()
-        .expect("GNU time (scripts/test.sh installs it)");
-    let elapsed = started.elapsed();
-    let kib = std::fs::read_to_string(&report)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    (out, kib, elapsed)
+/// One stevedore run under GNU time: the run, peak RSS in KiB, wall time. Callers check that
+/// /usr/bin/time exists first.
+fn scan_measured(args: &[&str]) -> (Run, u64, std::time::Duration) {
+    let (run, kib, elapsed) = stevedore_measured(args);
+    (
+        run,
+        kib.expect("GNU time (scripts/test.sh installs it)"),
+        elapsed,
+    )
 }
 
 /// Decompression bombs scanned in full: a gzip layer of ~2 MiB that inflates to 2 GiB (deflate
@@ -874,9 +880,9 @@ fn decompression_bombs_stream_in_bounded_memory() {
             "--config",
             &cfg,
         ]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{kind}: {stderr}");
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let stderr = out.stderr.clone();
+        assert!(out.code == 0, "{kind}: {stderr}");
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(
             report["target"]["layers"][0]["uncompressed_size"]
                 .as_u64()
@@ -892,8 +898,8 @@ fn decompression_bombs_stream_in_bounded_memory() {
         eprintln!("{kind} bomb: {size} bytes from {blob_bytes}, {elapsed:?}, peak RSS {kib} KiB");
 
         let (out, kib, _) = scan_measured(&["image", &reference, "--max-image-size", "1GiB"]);
-        assert_eq!(out.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(Some(out.code), Some(2));
+        let stderr = out.stderr.clone();
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(stderr.contains("--max-image-size"), "{stderr}");
         assert!(kib < 96 * 1024, "{kind}: peak RSS {kib} KiB");
@@ -920,10 +926,10 @@ fn huge_tar_extension_headers_are_refused_in_bounded_memory() {
     ] {
         let reference = bomb_layout_as(dir.path(), "gzip", 1 << 30, entry);
         let (out, kib, elapsed) = scan_measured(&["image", &reference, "-f", "json"]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = out.stderr.clone();
         let kind = entry.as_byte() as char;
         assert!(kib < 64 * 1024, "{kind}: peak RSS {kib} KiB ({stderr})");
-        assert_eq!(out.status.code(), Some(2), "{kind}: {stderr}");
+        assert_eq!(Some(out.code), Some(2), "{kind}: {stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{kind}: {stderr}");
         assert!(
             stderr.contains("layer 0") && stderr.contains("extension header"),
@@ -931,5 +937,130 @@ fn huge_tar_extension_headers_are_refused_in_bounded_memory() {
         );
         assert!(elapsed < std::time::Duration::from_secs(60), "{kind}");
         eprintln!("{kind}: {elapsed:?}, peak RSS {kib} KiB: {}", stderr.trim());
+    }
+}
+
+/// A sparse file of `len` zero bytes (no disk used) and the sha256 of its content.
+fn sparse_zeros(path: &Path, len: u64) -> String {
+    use sha2::Digest;
+    std::fs::File::create(path).unwrap().set_len(len).unwrap();
+    let mut hash = sha2::Sha256::new();
+    let zeros = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(zeros.len() as u64) as usize;
+        hash.update(&zeros[..n]);
+        left -= n as u64;
+    }
+    hex(&hash.finalize())
+}
+
+/// An OCI layout whose config blob is 1 GiB (with its true digest), described by a descriptor
+/// that gives `declared` as its size.
+fn layout_with_gigabyte_config(dir: &Path, name: &str, declared: u64) -> String {
+    let layout = dir.join(name);
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let tmp = blobs.join("partial");
+    let config_hex = sparse_zeros(&tmp, 1 << 30);
+    std::fs::rename(&tmp, blobs.join(&config_hex)).unwrap();
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_hex}"), "size": declared},
+        "layers": [],
+    }))
+    .unwrap();
+    let manifest_hex = imagegen::sha256_hex(&manifest);
+    std::fs::write(blobs.join(&manifest_hex), &manifest).unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{manifest_hex}"), "size": manifest.len()}]})).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    format!("oci:{}", layout.display())
+}
+
+/// A 1 GiB config (and a 1 GiB index.json, and a 1 GiB config inside a docker-archive) is
+/// refused by size before it is read: a one-line error, small RSS, well under a second or two.
+#[test]
+fn gigabyte_config_is_refused_without_reading_it() {
+    if !Path::new("/usr/bin/time").exists() {
+        assert!(
+            !crate::support::services_required(),
+            "scripts/test.sh installs GNU time"
+        );
+        eprintln!("SKIPPED: /usr/bin/time not found");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let honest = layout_with_gigabyte_config(dir.path(), "honest", 1 << 30);
+    let lying = layout_with_gigabyte_config(dir.path(), "lying", 600);
+
+    let index_layout = dir.path().join("big-index");
+    std::fs::create_dir_all(&index_layout).unwrap();
+    std::fs::write(
+        index_layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    sparse_zeros(&index_layout.join("index.json"), 1 << 30);
+
+    // docker-archive: a tar whose config member claims (and holds, sparsely) 1 GiB.
+    let archive = dir.path().join("big-config.tar");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&archive).unwrap();
+        let manifest = br#"[{"Config":"config.json","RepoTags":["big:1"],"Layers":[]}]"#;
+        let mut h = tar::Header::new_gnu();
+        h.set_path("manifest.json").unwrap();
+        h.set_size(manifest.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        file.write_all(h.as_bytes()).unwrap();
+        file.write_all(manifest).unwrap();
+        file.write_all(&vec![0u8; 512 - manifest.len() % 512])
+            .unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_path("config.json").unwrap();
+        h.set_size(1 << 30);
+        h.set_mode(0o644);
+        h.set_cksum();
+        file.write_all(h.as_bytes()).unwrap();
+        let end = file.metadata().unwrap().len() + (1 << 30) + 1024;
+        file.set_len(end).unwrap();
+    }
+    let archive_ref = format!("docker-archive:{}", archive.display());
+
+    for (name, reference, needle) in [
+        ("honest descriptor", honest.as_str(), "--max-json-size"),
+        (
+            "lying descriptor",
+            lying.as_str(),
+            "descriptor says 600 bytes, blob is larger",
+        ),
+        (
+            "1 GiB index.json",
+            &format!("oci:{}", index_layout.display()),
+            "--max-json-size",
+        ),
+        ("docker-archive", archive_ref.as_str(), "--max-json-size"),
+    ] {
+        let (out, kib, elapsed) = scan_measured(&["image", reference, "-f", "json"]);
+        let stderr = out.stderr.clone();
+        eprintln!("{name}: {elapsed:?}, peak RSS {kib} KiB: {}", stderr.trim());
+        assert_eq!(Some(out.code), Some(2), "{name}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}: {stderr}");
+        assert!(stderr.contains(needle), "{name}: {stderr}");
+        assert!(kib < 64 * 1024, "{name}: peak RSS {kib} KiB");
+        assert!(
+            elapsed < std::time::Duration::from_secs(10),
+            "{name}: {elapsed:?}"
+        );
     }
 }

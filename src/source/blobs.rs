@@ -67,10 +67,18 @@ pub fn read_verified(
     }
     let mut reader = store.open(&spec.locator)?;
     let mut bytes = Vec::new();
+    // Read one byte past what is expected: enough to tell "larger" without reading it all.
+    let expected = spec.size.unwrap_or(max_bytes);
     (&mut reader)
-        .take(max_bytes + 1)
+        .take(expected + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::input(&name, e.to_string()))?;
+    if let Some(size) = spec.size.filter(|&s| bytes.len() as u64 > s) {
+        return Err(Error::input(
+            name,
+            format!("size mismatch: descriptor says {size} bytes, blob is larger"),
+        ));
+    }
     if bytes.len() as u64 > max_bytes {
         return Err(Error::Limit {
             what: name,

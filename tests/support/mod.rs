@@ -58,6 +58,43 @@ pub fn stevedore(args: &[&str]) -> Run {
     stevedore_in(&repo(), args)
 }
 
+/// Runs `stevedore ARGS` under GNU time: the run, its peak RSS in KiB (`None` without
+/// /usr/bin/time, which only a bare `cargo test` lacks: scripts/test.sh installs it) and its wall
+/// time.
+pub fn stevedore_measured(args: &[&str]) -> (Run, Option<u64>, std::time::Duration) {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        assert!(!services_required(), "scripts/test.sh installs GNU time");
+        let started = std::time::Instant::now();
+        let run = stevedore(args);
+        return (run, None, started.elapsed());
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let stats = dir.path().join("rss");
+    let started = std::time::Instant::now();
+    let out = Command::new(time)
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&stats)
+        .arg(env!("CARGO_BIN_EXE_stevedore"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run stevedore under GNU time");
+    let elapsed = started.elapsed();
+    let kib = std::fs::read_to_string(&stats)
+        .ok()
+        .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok()));
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (run, kib, elapsed)
+}
+
 /// Writes fixture `name` (from `fixtures/images/NAME.yaml`) in `format` under `dir`; returns the
 /// reference to scan.
 pub fn build_fixture(name: &str, format: imagegen::Format, dir: &Path) -> String {
