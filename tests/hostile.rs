@@ -399,7 +399,7 @@ fn huge_and_negative_sizes_are_errors() {
 }
 
 /// One PAX record: `<length> <key>=<value>\n`, the length counting itself.
-fn pax_record(key: &str, value: &str) -> Vec<u8> {
+pub(crate) fn pax_record(key: &str, value: &str) -> Vec<u8> {
     let body = format!(" {key}={value}\n");
     let mut len = body.len() + 1;
     while len.to_string().len() + body.len() != len {
@@ -742,7 +742,7 @@ fn bomb_layout(dir: &Path, kind: &str, size: u64) -> String {
 /// Like [`bomb_layout`], with the zeros carried by an entry of type `entry`: a PAX extended
 /// header (`x`) or a GNU long name (`L`) claiming gigabytes makes a tar reader that buffers
 /// extension records whole allocate that much.
-fn bomb_layout_as(dir: &Path, kind: &str, size: u64, entry: tar::EntryType) -> String {
+pub(crate) fn bomb_layout_as(dir: &Path, kind: &str, size: u64, entry: tar::EntryType) -> String {
     use sha2::Digest;
     use std::io::Write;
     let layout = dir.join(format!("bomb-{kind}-{}", entry.as_byte() as char));

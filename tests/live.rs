@@ -495,3 +495,96 @@ fn live_sarif_is_accepted() {
         "docker/daemon"
     );
 }
+
+/// Hostile but loadable layers (symlink loops and a 2,000-deep chain, links pointing out of the
+/// root, a non-UTF-8 name, a file that becomes a directory, a whiteout; Docker refuses duplicate
+/// entries and links to missing files, which the archive tests cover) loaded
+/// into the daemon and read back through the Engine API: the same findings as the archive, in
+/// bounded memory.
+#[test]
+fn hostile_layers_through_the_daemon() {
+    use crate::support::imagegen::{self, Format, raw_tar};
+    use tar::EntryType::{Directory, Regular, Symlink};
+    let Some(host) = docker_host() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let chain: Vec<(Vec<u8>, Vec<u8>)> = (0..2000)
+        .map(|i| {
+            let target = if i == 1999 {
+                b"/bin/tool".to_vec()
+            } else {
+                format!("/chain/c{}", i + 1).into_bytes()
+            };
+            (format!("chain/c{i}").into_bytes(), target)
+        })
+        .collect();
+    let mut l0: Vec<imagegen::RawEntry<'_>> = vec![
+        (b"bin", Directory, 0o755, b"", None),
+        (b"bin/tool", Regular, 0o4755, b"tool", None),
+        (b"loop-a", Symlink, 0o777, b"", Some(b"loop-b")),
+        (b"loop-b", Symlink, 0o777, b"", Some(b"loop-a")),
+        (b"etc", Directory, 0o755, b"", None),
+        (b"etc/passwd", Symlink, 0o777, b"", Some(b"/loop-a")),
+        (
+            b"link-out",
+            Symlink,
+            0o777,
+            b"",
+            Some(b"../../../../etc/shadow"),
+        ),
+        (b"gone", Regular, 0o4755, b"first", None),
+        (b"bad\xff\xfename", Regular, 0o4755, b"x", None),
+        (b"x", Regular, 0o4755, b"file", None),
+        (b"chain", Directory, 0o755, b"", None),
+    ];
+    for (name, target) in &chain {
+        l0.push((name, Symlink, 0o777, b"", Some(target)));
+    }
+    let l1 = raw_tar(&[
+        (b"x", Directory, 0o755, b"", None),
+        (b"x/y", Regular, 0o2755, b"y", None),
+        (b".wh.gone", Regular, 0o644, b"", None),
+    ]);
+    let mut built = imagegen::from_layers(vec![raw_tar(&l0), l1], serde_json::json!({}));
+    let tag = format!("stevedore-test/hostile:{}", unique());
+    built.repo_tags = vec![tag.clone()];
+    let archive = imagegen::write(&built, Format::DockerArchive, dir.path(), "hostile");
+    docker(&host, &["load", "-q", "-i", archive.to_str().unwrap()]);
+
+    let cfg = empty_config();
+    let scan = |reference: &str| {
+        let (run, kib, elapsed) = crate::support::stevedore_measured(&[
+            "image",
+            reference,
+            "-H",
+            &host,
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ]);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        if let Some(kib) = kib {
+            assert!(kib < 64 * 1024, "{reference}: peak RSS {kib} KiB");
+        }
+        assert!(elapsed.as_secs() < 60, "{reference}: {elapsed:?}");
+        let mut f = findings(&run);
+        f.sort();
+        f
+    };
+    let from_daemon = scan(&format!("docker-daemon:{tag}"));
+    let from_archive = scan(&format!("docker-archive:{}", archive.display()));
+    assert_eq!(from_daemon, from_archive);
+    let setuid: Vec<&str> = from_daemon
+        .iter()
+        .filter(|f| f.0 == "FS001")
+        .map(|f| f.1.as_str())
+        .collect();
+    assert_eq!(
+        setuid,
+        ["/bad\\xff\\xfename", "/bin/tool", "/x/y"],
+        "{from_daemon:?}"
+    );
+    docker(&host, &["rmi", &tag]);
+}

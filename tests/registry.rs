@@ -261,3 +261,177 @@ fn base64_encode(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// An OCI layout holding one gzip layer given as its blob bytes, with the diff_id the config
+/// claims; digests of the blobs themselves are right (a registry checks those on push).
+fn layout_with_blob(dir: &std::path::Path, name: &str, blob: &[u8], diff_id: &str) -> String {
+    let layout = dir.join(name);
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = imagegen::sha256_hex(bytes);
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        json!({"digest": format!("sha256:{hex}"), "size": bytes.len()})
+    };
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux", "config": {"User": "1000"},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }))
+    .unwrap();
+    let mut config_desc = put(&config);
+    config_desc["mediaType"] = json!("application/vnd.oci.image.config.v1+json");
+    let mut layer_desc = put(blob);
+    layer_desc["mediaType"] = json!("application/vnd.oci.image.layer.v1.tar+gzip");
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config_desc,
+        "layers": [layer_desc],
+    }))
+    .unwrap();
+    let mut manifest_desc = put(&manifest);
+    manifest_desc["mediaType"] = json!("application/vnd.oci.image.manifest.v1+json");
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [manifest_desc]})).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    format!("oci:{}", layout.display())
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
+}
+
+/// The hostile corpus through the registry source: pushed byte for byte (skopeo
+/// --preserve-digests), each case is the same report or the same one-line error as from the
+/// layout, in bounded memory and time.
+#[test]
+fn hostile_images_through_the_registry() {
+    use crate::support::imagegen::raw_tar;
+    use tar::EntryType::{Link, Regular, Symlink};
+    let Some(reg) = registry("STEVEDORE_TEST_REGISTRY") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let diff = |tar: &[u8]| format!("sha256:{}", imagegen::sha256_hex(tar));
+
+    let escaping = raw_tar(&[
+        (b"../../../../tmp/evil", Regular, 0o4755, b"x", None),
+        (b"/abs/suid", Regular, 0o4755, b"x", None),
+        (
+            b"link-out",
+            Symlink,
+            0o777,
+            b"",
+            Some(b"../../../../etc/shadow"),
+        ),
+        (b"hard-out", Link, 0o4755, b"", Some(b"../../../etc/shadow")),
+    ]);
+    let plain = raw_tar(&[(b"big", Regular, 0o644, &vec![7u8; 200_000], None)]);
+    let plain_gz = gzip(&plain);
+    let cut_short = raw_tar(&[
+        (
+            b"PaxHeaders/victim",
+            tar::EntryType::XHeader,
+            0o644,
+            &crate::hostile::pax_record("size", "1099511627776"),
+            None,
+        ),
+        (b"victim", Regular, 0o644, b"abc", None),
+    ]);
+    let cases: Vec<(&str, String, Option<&str>)> = vec![
+        (
+            "escaping",
+            layout_with_blob(dir.path(), "escaping", &gzip(&escaping), &diff(&escaping)),
+            None,
+        ),
+        (
+            "wrong-diff-id",
+            layout_with_blob(
+                dir.path(),
+                "wrong-diff-id",
+                &plain_gz,
+                &format!("sha256:{}", "0".repeat(64)),
+            ),
+            Some("diff_id mismatch"),
+        ),
+        (
+            "truncated-gzip",
+            layout_with_blob(
+                dir.path(),
+                "truncated-gzip",
+                &plain_gz[..plain_gz.len() / 2],
+                &diff(&plain),
+            ),
+            Some("layer 0"),
+        ),
+        (
+            "cut-short",
+            layout_with_blob(
+                dir.path(),
+                "cut-short",
+                &gzip(&cut_short),
+                &diff(&cut_short),
+            ),
+            Some("cut short"),
+        ),
+        (
+            "pax-bomb",
+            crate::hostile::bomb_layout_as(dir.path(), "gzip", 1 << 30, tar::EntryType::XHeader),
+            Some("extension header"),
+        ),
+        (
+            "gzip-bomb",
+            crate::hostile::bomb_layout_as(dir.path(), "gzip", 2 << 30, Regular),
+            None,
+        ),
+    ];
+    let cfg = empty_config();
+    for (name, layout, error) in cases {
+        let dest = format!("docker://{reg}/hostile/{name}:1");
+        skopeo(&["--preserve-digests", &layout, &dest]);
+        let mut results = Vec::new();
+        for reference in [layout.as_str(), dest.as_str()] {
+            let (run, kib, elapsed) = crate::support::stevedore_measured(&[
+                "image",
+                reference,
+                "-f",
+                "json",
+                "--fail-on",
+                "none",
+                "--config",
+                &cfg,
+                "--insecure-registry",
+                &reg,
+            ]);
+            assert!(!run.stderr.contains("panicked"), "{name}: {}", run.stderr);
+            if let Some(kib) = kib {
+                assert!(kib < 64 * 1024, "{reference}: peak RSS {kib} KiB");
+            }
+            assert!(elapsed.as_secs() < 120, "{reference}: {elapsed:?}");
+            match error {
+                Some(needle) => {
+                    assert_eq!(run.code, 2, "{reference}: {}", run.stderr);
+                    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+                    assert!(run.stderr.contains(needle), "{reference}: {}", run.stderr);
+                    results.push(Value::Null);
+                }
+                None => {
+                    assert_eq!(run.code, 0, "{reference}: {}", run.stderr);
+                    results.push(json!(essence(&run.json())));
+                }
+            }
+        }
+        assert_eq!(results[0], results[1], "{name}: registry and layout differ");
+    }
+    assert!(!std::path::Path::new("/tmp/evil").exists());
+}
