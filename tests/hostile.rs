@@ -806,29 +806,11 @@ pub(crate) fn bomb_layout_as(dir: &Path, kind: &str, size: u64, entry: tar::Entr
         "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{diff_id}")]},
     }))
     .unwrap();
-    let config_hex = imagegen::sha256_hex(&config);
-    std::fs::write(blobs.join(&config_hex), &config).unwrap();
+    let config = imagegen::put_blob(&layout, &config);
     let media = format!("application/vnd.oci.image.layer.v1.tar+{kind}");
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_hex}"), "size": config.len()},
-        "layers": [{"mediaType": media, "digest": format!("sha256:{digest}"), "size": bytes.len()}],
-    }))
-    .unwrap();
-    let manifest_hex = imagegen::sha256_hex(&manifest);
-    std::fs::write(blobs.join(&manifest_hex), &manifest).unwrap();
-    std::fs::write(
-        layout.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{manifest_hex}"), "size": manifest.len()}]})).unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        layout.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .unwrap();
-    format!("oci:{}", layout.display())
+    let layer =
+        json!({"mediaType": media, "digest": format!("sha256:{digest}"), "size": bytes.len()});
+    imagegen::finish_layout(&layout, config, vec![layer])
 }
 
 /// One stevedore run under GNU time: the run, peak RSS in KiB, wall time. Callers check that
@@ -964,26 +946,8 @@ fn layout_with_gigabyte_config(dir: &Path, name: &str, declared: u64) -> String 
     let tmp = blobs.join("partial");
     let config_hex = sparse_zeros(&tmp, 1 << 30);
     std::fs::rename(&tmp, blobs.join(&config_hex)).unwrap();
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_hex}"), "size": declared},
-        "layers": [],
-    }))
-    .unwrap();
-    let manifest_hex = imagegen::sha256_hex(&manifest);
-    std::fs::write(blobs.join(&manifest_hex), &manifest).unwrap();
-    std::fs::write(
-        layout.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{manifest_hex}"), "size": manifest.len()}]})).unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        layout.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .unwrap();
-    format!("oci:{}", layout.display())
+    let config = json!({"digest": format!("sha256:{config_hex}"), "size": declared});
+    imagegen::finish_layout(&layout, config, Vec::new())
 }
 
 /// A 1 GiB config (and a 1 GiB index.json, and a 1 GiB config inside a docker-archive) is
@@ -1063,4 +1027,20 @@ fn gigabyte_config_is_refused_without_reading_it() {
             "{name}: {elapsed:?}"
         );
     }
+}
+
+/// History text is input too: a `RUN |N …` build-arg count of billions (found by fuzzing the
+/// Dockerfile parser, which shares the history parser) must not loop that many times.
+#[test]
+fn huge_build_arg_count_in_history_is_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut built = imagegen::from_layers(
+        vec![raw_tar(&[(b"a", Regular, 0o644, b"a", None)])],
+        json!({"User": "1000"}),
+    );
+    let mut cfg: serde_json::Value = serde_json::from_slice(&built.config).unwrap();
+    cfg["history"][0]["created_by"] = json!("|99999999999 SECRET_TOKEN=x /bin/sh -c true");
+    built.config = serde_json::to_vec(&cfg).unwrap();
+    let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }

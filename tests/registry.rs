@@ -266,42 +266,15 @@ fn base64_encode(text: &str) -> String {
 /// claims; digests of the blobs themselves are right (a registry checks those on push).
 fn layout_with_blob(dir: &std::path::Path, name: &str, blob: &[u8], diff_id: &str) -> String {
     let layout = dir.join(name);
-    let blobs = layout.join("blobs/sha256");
-    std::fs::create_dir_all(&blobs).unwrap();
-    let put = |bytes: &[u8]| {
-        let hex = imagegen::sha256_hex(bytes);
-        std::fs::write(blobs.join(&hex), bytes).unwrap();
-        json!({"digest": format!("sha256:{hex}"), "size": bytes.len()})
-    };
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux", "config": {"User": "1000"},
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},
     }))
     .unwrap();
-    let mut config_desc = put(&config);
-    config_desc["mediaType"] = json!("application/vnd.oci.image.config.v1+json");
-    let mut layer_desc = put(blob);
-    layer_desc["mediaType"] = json!("application/vnd.oci.image.layer.v1.tar+gzip");
-    let manifest = serde_json::to_vec(&json!({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": config_desc,
-        "layers": [layer_desc],
-    }))
-    .unwrap();
-    let mut manifest_desc = put(&manifest);
-    manifest_desc["mediaType"] = json!("application/vnd.oci.image.manifest.v1+json");
-    std::fs::write(
-        layout.join("index.json"),
-        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [manifest_desc]})).unwrap(),
-    )
-    .unwrap();
-    std::fs::write(
-        layout.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .unwrap();
-    format!("oci:{}", layout.display())
+    let config = imagegen::put_blob(&layout, &config);
+    let mut layer = imagegen::put_blob(&layout, blob);
+    layer["mediaType"] = json!("application/vnd.oci.image.layer.v1.tar+gzip");
+    imagegen::finish_layout(&layout, config, vec![layer])
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

@@ -8,7 +8,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = stevedore::inputs::yaml::parse(text);
+    if let Ok(docs) = stevedore::inputs::yaml::parse(text) {
+        // Kubernetes manifests: every document's pod specs, containers and security contexts.
+        let file: Arc<str> = Arc::from("deploy.yaml");
+        for doc in &docs {
+            let _ = stevedore::inputs::kubernetes::containers(&file, doc);
+        }
+    }
     let display: Arc<str> = Arc::from("compose.yaml");
     let mut files = stevedore::inputs::compose::Files { names: Vec::new() };
     let env = BTreeMap::from([("TAG".to_string(), "1".to_string())]);

@@ -107,9 +107,13 @@ fn strip_build_args(s: &str) -> &str {
         return s;
     };
     let (count, mut rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    // The count comes from the image (or a Dockerfile): never loop past the words there are.
     let n: usize = count.parse().unwrap_or(0);
     for _ in 0..n {
         rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
         rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r);
     }
     let rest = rest.trim_start();
@@ -159,6 +163,24 @@ pub fn program_and_subcommand(command: &str) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `dockerfile` fuzz target: a build-arg count of 33 billion looped that many
+    /// times (the same text in an image's history hung a scan).
+    #[test]
+    fn huge_build_arg_count_ends_with_the_words() {
+        let started = std::time::Instant::now();
+        assert_eq!(strip_build_args("|33333333333 '\x08"), "");
+        assert_eq!(
+            strip_build_args("|18446744073709551615 A=1 /bin/sh -c id"),
+            ""
+        );
+        assert_eq!(strip_build_args("|1 A=1 /bin/sh -c id"), "id");
+        let text = "FROM\x0b \nRUN |33333333333 '\x08";
+        let parsed = crate::inputs::dockerfile::parse(text);
+        let file: std::sync::Arc<str> = std::sync::Arc::from("Dockerfile");
+        let _ = crate::model::recipe::BuildRecipe::from_dockerfile(&file, &parsed, None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
 
     fn step(s: &str) -> (String, String) {
         let st = Step::parse(s);

@@ -548,3 +548,48 @@ pub fn raw_tar(entries: &[RawEntry<'_>]) -> Vec<u8> {
     }
     b.into_inner().expect("tar")
 }
+
+/// Writes `bytes` under `layout`'s blobs by their digest; returns the descriptor (without a
+/// media type).
+pub fn put_blob(layout: &Path, bytes: &[u8]) -> Value {
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).expect("blobs dir");
+    let hex = sha256_hex(bytes);
+    std::fs::write(blobs.join(&hex), bytes).expect("write blob");
+    json!({"digest": format!("sha256:{hex}"), "size": bytes.len()})
+}
+
+/// Completes a hand-made OCI layout whose config and layer blobs are already in place: writes
+/// the manifest blob, index.json and oci-layout; returns the `oci:` reference. Descriptors are
+/// taken as given, so a test can make them lie.
+pub fn finish_layout(layout: &Path, config: Value, layers: Vec<Value>) -> String {
+    let with_type = |mut desc: Value, media: &str| {
+        if desc.get("mediaType").is_none() {
+            desc["mediaType"] = json!(media);
+        }
+        desc
+    };
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": with_type(config, "application/vnd.oci.image.config.v1+json"),
+        "layers": layers,
+    }))
+    .expect("manifest");
+    let manifest_desc = with_type(
+        put_blob(layout, &manifest),
+        "application/vnd.oci.image.manifest.v1+json",
+    );
+    std::fs::write(
+        layout.join("index.json"),
+        serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": [manifest_desc]}))
+            .expect("index"),
+    )
+    .expect("write index.json");
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .expect("write oci-layout");
+    format!("oci:{}", layout.display())
+}
