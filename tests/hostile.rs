@@ -1044,3 +1044,48 @@ fn huge_build_arg_count_in_history_is_harmless() {
     let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// A GNU sparse entry of 512 stored bytes that claims 1 TiB of holes: skipping it must cost the
+/// stored bytes, not a terabyte of synthesized zeros; reading it (a wanted path) stops at
+/// --max-file-size.
+#[test]
+fn sparse_entry_claiming_a_terabyte_is_cheap() {
+    let dir = tempfile::tempdir().unwrap();
+    let sparse = |name: &str| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::GNUSparse);
+        h.set_path(name).unwrap();
+        h.set_mode(0o644);
+        h.set_size(512);
+        h.set_mtime(0);
+        let gnu = h.as_gnu_mut().unwrap();
+        // Sizes past the octal field's 8 GiB use GNU base-256: 0x80, then big-endian bytes.
+        let base256 = |v: u64| {
+            let mut field = [0u8; 12];
+            field[0] = 0x80;
+            field[4..].copy_from_slice(&v.to_be_bytes());
+            field
+        };
+        let real: u64 = 1 << 40;
+        gnu.sparse[0].offset = base256(real - 512);
+        gnu.sparse[0].numbytes = *b"00000001000\0";
+        gnu.realsize = base256(real);
+        h.set_cksum();
+        h
+    };
+    let mut b = tar::Builder::new(Vec::new());
+    for name in ["opt/holes", "etc/passwd"] {
+        let h = sparse(name);
+        b.append(&h, &[b'x'; 512][..]).unwrap();
+    }
+    let layer = b.into_inner().unwrap();
+    let built = imagegen::from_layers(vec![layer], json!({"User": "1000"}));
+    let started = std::time::Instant::now();
+    let run = scan(&write(&built, Format::OciDirGzip, dir.path()), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -5,7 +5,7 @@ use super::compression::{self, Compression, Decoder};
 use super::digest::{Digest, Hashing, HashingReader, clip};
 use super::fs::{Content, Entry, Kind, LayerRecord, clean_path, escape_non_utf8};
 use super::wants::{DATABASE_CAP, Decision, WantSet};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -211,14 +211,18 @@ pub fn read_layer<R: Read>(
     })
 }
 
-/// Most a tar reader may consume between two entries: headers plus the PAX records and GNU long
-/// names it buffers whole. Real ones are a few KiB (xattrs are capped at 64 KiB each).
+/// Most a tar reader may consume between two entries beyond the previous entry's data: headers
+/// plus the PAX records and GNU long names it buffers whole. Real ones are a few KiB (xattrs are
+/// capped at 64 KiB each).
 const MAX_HEADER_BYTES: u64 = 4 << 20;
 
 /// The tar reader reads PAX records and GNU long names whole into memory before it hands over
 /// the entry they describe, so a header claiming gigabytes would be buffered in full. The guard
-/// counts what the reader consumes between handing over one entry and the next (each entry's
-/// own data is drained while the count is paused) and stops the stream past [`MAX_HEADER_BYTES`].
+/// watches what the reader consumes from the stream: while an entry is ours, its data is free;
+/// once we are done with it, the rest of its stored data (and padding) is allowed for the
+/// reader's skip, and anything past that, up to the next entry, counts against
+/// [`MAX_HEADER_BYTES`]. The data is skipped as stored, never read through the entry: a sparse
+/// entry can claim a terabyte of holes.
 struct HeaderGuard<R> {
     inner: R,
     watch: Rc<HeaderWatch>,
@@ -226,53 +230,86 @@ struct HeaderGuard<R> {
 
 #[derive(Default)]
 struct HeaderWatch {
-    since_entry: Cell<u64>,
+    /// An entry is ours: reads are its data.
     paused: Cell<bool>,
+    /// Stored bytes of the current entry read while it was ours.
+    data_read: Cell<u64>,
+    /// Stored bytes of the previous entry the reader may still skip.
+    allowance: Cell<u64>,
+    /// Header bytes since the previous entry's data.
+    header_bytes: Cell<u64>,
     tripped: Cell<bool>,
+    /// The previous entry, for a cut-short message: its name and stored size.
+    last: RefCell<(String, u64)>,
 }
 
 impl HeaderWatch {
-    /// An entry was handed over: its data does not count.
+    /// An entry was handed over: reads are its data until [`HeaderWatch::done_with`].
     fn pause(&self) {
         self.paused.set(true);
+        self.data_read.set(0);
     }
-    /// The entry's data is drained: count again from zero.
-    fn resume(&self) {
-        self.since_entry.set(0);
+
+    /// We are done with an entry that stores `stored` bytes: the reader may skip the rest of
+    /// them, rounded up to the 512-byte block.
+    fn done_with(&self, name: String, stored: u64) {
+        let padded = stored.saturating_add(511) & !511;
+        self.allowance
+            .set(padded.saturating_sub(self.data_read.get()));
+        self.header_bytes.set(0);
         self.paused.set(false);
+        *self.last.borrow_mut() = (name, stored);
     }
+
     /// The tar reader wraps read errors in its own; say what actually happened.
     fn explain(&self, e: io::Error) -> LayerError {
         if self.tripped.get() {
-            LayerError::Invalid(format!(
+            return LayerError::Invalid(format!(
                 "a tar extension header (PAX record or GNU long name) is larger than {} MiB",
                 MAX_HEADER_BYTES >> 20
-            ))
-        } else {
-            classify(e)
+            ));
         }
+        // The stream ended while the reader was still skipping the previous entry's data.
+        if self.allowance.get() > 0 && e.to_string().contains("unexpected EOF") {
+            let (name, stored) = &*self.last.borrow();
+            return LayerError::Invalid(format!(
+                "entry `{name}` is cut short: it claims {stored} bytes, the stream ends before them"
+            ));
+        }
+        classify(e)
     }
 }
 
 impl<R: Read> Read for HeaderGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let watch = &self.watch;
-        if !watch.paused.get() {
-            let left = MAX_HEADER_BYTES.saturating_sub(watch.since_entry.get());
-            if left == 0 {
-                watch.tripped.set(true);
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "tar extension header too large",
-                ));
-            }
-            // Never hand over more than the budget, so the check above sees every byte.
-            let cap = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            let n = self.inner.read(&mut buf[..cap])?;
-            watch.since_entry.set(watch.since_entry.get() + n as u64);
+        if watch.paused.get() {
+            let n = self.inner.read(buf)?;
+            watch.data_read.set(watch.data_read.get() + n as u64);
             return Ok(n);
         }
-        self.inner.read(buf)
+        let allowance = watch.allowance.get();
+        if allowance > 0 {
+            let cap = buf
+                .len()
+                .min(usize::try_from(allowance).unwrap_or(usize::MAX));
+            let n = self.inner.read(&mut buf[..cap])?;
+            watch.allowance.set(allowance - n as u64);
+            return Ok(n);
+        }
+        let left = MAX_HEADER_BYTES.saturating_sub(watch.header_bytes.get());
+        if left == 0 {
+            watch.tripped.set(true);
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "tar extension header too large",
+            ));
+        }
+        // Never hand over more than the budget, so the check above sees every byte.
+        let cap = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..cap])?;
+        watch.header_bytes.set(watch.header_bytes.get() + n as u64);
+        Ok(n)
     }
 }
 
@@ -287,36 +324,30 @@ fn read_entries<R: Read>(
     for item in archive.entries().map_err(classify)? {
         watch.pause();
         let mut entry = item.map_err(|e| watch.explain(e))?;
-        let (record, read) = entry_record(&mut entry, layer, wants, max_file_bytes)?;
-        let drained = io::copy(&mut entry, &mut io::sink()).map_err(classify)?;
-        // The tar reader ends an entry quietly at the end of the stream; a layer that stops
-        // inside an entry is cut short, whatever its size field or PAX `size` record claimed.
-        if read + drained < entry.size() {
-            return Err(LayerError::Invalid(format!(
-                "entry `{}` is cut short: it claims {} bytes, the stream ends after {}",
-                clip(&escape_non_utf8(&entry.path_bytes())),
-                entry.size(),
-                read + drained
-            )));
-        }
+        let record = entry_record(&mut entry, layer, wants, max_file_bytes)?;
         records.extend(record);
-        watch.resume();
+        // What the archive stores for the entry: its size, except that a sparse entry's size is
+        // the file's with the holes, while the archive holds only the header's size field.
+        let stored = if entry.header().entry_type().is_gnu_sparse() {
+            entry.header().entry_size().map_err(classify)?
+        } else {
+            entry.size()
+        };
+        watch.done_with(clip(&escape_non_utf8(&entry.path_bytes())), stored);
     }
     Ok(())
 }
 
-/// One entry as a record, with its content read when a check wants it; also how many bytes of
-/// content were read.
+/// One entry as a record, with its content read when a check wants it.
 fn entry_record<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     layer: usize,
     wants: &WantSet,
     max_file_bytes: u64,
-) -> Result<(Option<LayerRecord>, u64), LayerError> {
+) -> Result<Option<LayerRecord>, LayerError> {
     let Some(record) = to_record(entry, layer).map_err(classify)? else {
-        return Ok((None, 0));
+        return Ok(None);
     };
-    let mut read = 0;
     let record = match record {
         LayerRecord::Entry(mut e) => {
             let decision = wants.decide(&e);
@@ -328,7 +359,6 @@ fn entry_record<R: Read>(
                 // Grow as bytes arrive: a header may claim more than the stream holds.
                 let mut bytes = Vec::with_capacity(e.size.min(cap).min(1 << 20) as usize);
                 entry.take(cap).read_to_end(&mut bytes).map_err(classify)?;
-                read = bytes.len() as u64;
                 let keep = match decision {
                     Decision::Sniff => wants.keep_sniffed(&e, &bytes),
                     _ => true,
@@ -344,7 +374,7 @@ fn entry_record<R: Read>(
         }
         other => other,
     };
-    Ok((Some(record), read))
+    Ok(Some(record))
 }
 
 /// Go's archive/tar (so Docker and containerd) refuses a PAX `size` record that is not a byte
