@@ -27,6 +27,8 @@ pub static CATALOG: &[&Check] = &[
     &container::host_devices::CHECK,
     &container::privileged_port::CHECK,
     &container::mount_propagation_shared::CHECK,
+    &container::restart_policy_unbounded::CHECK,
+    &container::port_all_interfaces::CHECK,
     &daemon::conflicting_daemon_option::CHECK,
     &daemon::tcp_socket_without_tls::CHECK,
     &daemon::icc_enabled::CHECK,

@@ -457,6 +457,26 @@ fn compose_merges_overrides_extends_include_and_env() {
             "service legacy runs as root",
         ),
         ("CTR015", format!("{dir}/compose.yaml:15"), "host port 80"),
+        (
+            "CTR017",
+            format!("{dir}/compose.yaml:7"),
+            "service web restarts unless-stopped without a bound",
+        ),
+        (
+            "CTR017",
+            format!("{dir}/compose.yaml:55"),
+            "service legacy restarts on failure up to 10 times (more than 5)",
+        ),
+        (
+            "CTR018",
+            format!("{dir}/compose.yaml:15"),
+            "service web publishes host port 80 on every host interface",
+        ),
+        (
+            "CTR018",
+            format!("{dir}/compose.yaml:52"),
+            "publishes container port 9000 (on an ephemeral host port) on every host interface",
+        ),
     ];
     for (rule, at, needle) in &expect {
         assert!(
@@ -464,6 +484,13 @@ fn compose_merges_overrides_extends_include_and_env() {
             "{rule} at {at} ({needle}) missing: {found:#?}"
         );
     }
+    // Ports bound to one address (127.0.0.1, [::1]) listen on that address only.
+    assert!(
+        !found
+            .iter()
+            .any(|(r, _, m)| r == "CTR018" && (m.contains("9100") || m.contains("8081"))),
+        "{found:#?}"
+    );
     // .env interpolation: METRICS_PORT=9100 is not a privileged port; /etc/localtime:ro is fine.
     assert!(
         !found
@@ -537,6 +564,7 @@ fn kubernetes_pod_templates_and_defaults() {
         ("CTR009", 26, "the host's /etc (writable) at /host/etc"),
         ("CTR016", 26, "Bidirectional"),
         ("CTR015", 21, "host port 80"),
+        ("CTR018", 21, "host port 80 on every host interface"),
         (
             "CTR004",
             13,
@@ -751,4 +779,73 @@ fn directories_honour_gitignore_and_skip_binaries() {
     ])
     .json();
     assert_eq!(findings(&explicit).len(), 1);
+}
+
+/// Restart policies and host addresses, each way they are written: only unbounded restarts and
+/// ports on every interface are findings; Kubernetes restart policies are not judged (the
+/// kubelet backs off).
+#[test]
+fn restart_policies_and_port_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        r#"services:
+  always: {image: a:1, restart: always}
+  bare-on-failure: {image: a:1, restart: on-failure}
+  five: {image: a:1, restart: "on-failure:5"}
+  never: {image: a:1, restart: "no"}
+  swarm-default: {image: a:1, deploy: {restart_policy: {}}}
+  swarm-five: {image: a:1, deploy: {restart_policy: {condition: on-failure, max_attempts: 5}}}
+  ports:
+    image: a:1
+    ports:
+      - "127.0.0.1::80"
+      - "0.0.0.0:8080:80"
+      - "3000"
+      - "[::]:8443:443"
+      - {target: 80, published: "9090", host_ip: 10.0.0.5}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  restartPolicy: Always\n  containers:\n  - name: c\n    image: a:1\n    ports:\n    - {containerPort: 80, hostPort: 8080, hostIP: 127.0.0.1}\n",
+    )
+    .unwrap();
+    let run = config(&[dir.path().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut got: Vec<(String, String)> = findings(&run.json())
+        .into_iter()
+        .filter(|(r, _, _)| r == "CTR017" || r == "CTR018")
+        .map(|(r, _, m)| (r, m))
+        .collect();
+    got.sort();
+    let want = [
+        ("CTR017", "service always restarts always without a bound"),
+        (
+            "CTR017",
+            "service bare-on-failure restarts on failure without a retry limit",
+        ),
+        (
+            "CTR017",
+            "service swarm-default restarts always without a bound",
+        ),
+        (
+            "CTR018",
+            "service ports publishes container port 3000 (on an ephemeral host port) on every host interface",
+        ),
+        (
+            "CTR018",
+            "service ports publishes host port 8080 on every host interface",
+        ),
+        (
+            "CTR018",
+            "service ports publishes host port 8443 on every host interface",
+        ),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(r, m)| (r.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(got, want);
 }

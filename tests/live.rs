@@ -160,6 +160,23 @@ fn containers_runtime_settings() {
         ("nethost", vec!["--network".into(), "host".into()]),
         ("readonly", vec!["--read-only".into()]),
         (
+            "restart",
+            [
+                "--restart",
+                "always",
+                "-p",
+                "8080:80",
+                "-p",
+                "127.0.0.1:8081:81",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+        (
+            "onfailure5",
+            ["--restart", "on-failure:5"].map(String::from).to_vec(),
+        ),
+        (
             "good",
             [
                 "--cap-drop",
@@ -239,6 +256,19 @@ fn containers_runtime_settings() {
     assert_eq!(of("pidhost"), with(&["CTR008", "CTR011"]));
     assert_eq!(of("nethost"), with(&["CTR007", "CTR011"]));
     assert_eq!(of("readonly"), with(&[]));
+    assert_eq!(of("restart"), with(&["CTR011", "CTR017", "CTR018"]));
+    assert_eq!(of("onfailure5"), with(&["CTR011"]));
+    let ports: Vec<&String> = found
+        .iter()
+        .filter(|f| f.0 == "CTR018")
+        .map(|f| &f.2)
+        .collect();
+    assert_eq!(
+        ports.len(),
+        1,
+        "127.0.0.1:8081 is bound to one address: {ports:?}"
+    );
+    assert!(ports[0].ends_with("publishes host port 8080 on every host interface"));
     assert_eq!(of("good"), Vec::<String>::new(), "{found:#?}");
     let cap = found.iter().find(|f| f.0 == "CTR002").unwrap();
     assert!(

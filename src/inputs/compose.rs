@@ -6,7 +6,7 @@ use super::doc::{Key, Node, Value};
 use super::yaml;
 use crate::model::Loc;
 use crate::model::container::{
-    ContainerSpec, Mount, Namespace, Platform, Port, SeccompMode, Val, capability_name,
+    ContainerSpec, Mount, Namespace, Platform, Port, Restart, SeccompMode, Val, capability_name,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -426,19 +426,54 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
         let loc = item_loc(p, "ports");
         let port = match p.scalar_text() {
             Some(text) => short_port(&text),
-            None => p
-                .get("published")
-                .and_then(Node::scalar_text)
-                .map(|h| (first_port(&h), p.get("target").and_then(Node::as_i64))),
+            // Long syntax: no `published` means an ephemeral host port, still published.
+            None => Some(ShortPort {
+                host_ip: p.get("host_ip").and_then(Node::scalar_text),
+                host: p
+                    .get("published")
+                    .and_then(Node::scalar_text)
+                    .and_then(|h| first_port(&h)),
+                container: p.get("target").and_then(Node::as_i64),
+            }),
         };
-        if let Some((Some(host), container)) = port {
+        if let Some(port) = port {
             s.ports.push(Port {
-                host_port: host,
-                container_port: container.and_then(|c| u16::try_from(c).ok()),
+                host_port: port.host.unwrap_or(0),
+                container_port: port.container.and_then(|c| u16::try_from(c).ok()),
+                host_ip: port.host_ip,
                 loc,
             });
         }
     }
+    // `restart:` is what `docker compose up` applies; swarm's `deploy.restart_policy` otherwise.
+    s.restart = match (
+        svc.get("restart").and_then(Node::scalar_text),
+        loc_of("restart"),
+    ) {
+        (Some(text), Some(loc)) => Some(Val::new(Restart::parse(&text), loc)),
+        _ => svc
+            .get("deploy")
+            .and_then(|d| d.entry("restart_policy"))
+            .map(|(key, rp)| {
+                let condition = rp
+                    .get("condition")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_else(|| "any".into());
+                let policy = match condition.as_str() {
+                    "any" => "always".to_string(),
+                    "none" => "no".to_string(),
+                    other => other.to_string(),
+                };
+                let max_retries = rp.get("max_attempts").and_then(Node::as_i64);
+                Val::new(
+                    Restart {
+                        policy,
+                        max_retries: max_retries.and_then(|n| u64::try_from(n).ok()),
+                    },
+                    files.loc(rp, key.pos, format!("{field}.deploy.restart_policy")),
+                )
+            }),
+    };
     s.ignores = seq_strings(svc, IGNORE_KEY)
         .into_iter()
         .map(|(_, r)| r)
@@ -451,8 +486,15 @@ fn first_port(text: &str) -> Option<u16> {
     text.split('-').next()?.trim().parse().ok()
 }
 
-/// `"127.0.0.1:8080:80/tcp"`, `"8080:80"`, `"80"` → (host port, container port).
-fn short_port(text: &str) -> Option<(Option<u16>, Option<i64>)> {
+/// A published port as compose writes it.
+struct ShortPort {
+    host_ip: Option<String>,
+    host: Option<u16>,
+    container: Option<i64>,
+}
+
+/// `"127.0.0.1:8080:80/tcp"`, `"[::1]:8080:80"`, `"8080:80"`, `"80"`.
+fn short_port(text: &str) -> Option<ShortPort> {
     let spec = text.split('/').next()?;
     let parts: Vec<&str> = match spec.rfind(']') {
         Some(end) => std::iter::once(&spec[..=end])
@@ -460,16 +502,17 @@ fn short_port(text: &str) -> Option<(Option<u16>, Option<i64>)> {
             .collect(),
         None => spec.split(':').collect(),
     };
-    let (host, container) = match parts.as_slice() {
-        [container] => (None, *container),
-        [host, container] => (Some(*host), *container),
-        [_, host, container] => (Some(*host), *container),
+    let (ip, host, container) = match parts.as_slice() {
+        [container] => (None, None, *container),
+        [host, container] => (None, Some(*host), *container),
+        [ip, host, container] => (Some(*ip), Some(*host), *container),
         _ => return None,
     };
-    Some((
-        host.and_then(first_port),
-        first_port(container).map(i64::from),
-    ))
+    Some(ShortPort {
+        host_ip: ip.map(str::to_string),
+        host: host.and_then(first_port),
+        container: first_port(container).map(i64::from),
+    })
 }
 
 /// A bind mount, short (`/src:/dst:ro,rshared`) or long syntax; named volumes are not host paths.

@@ -275,6 +275,7 @@ pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
                             .get("containerPort")
                             .and_then(Node::as_i64)
                             .and_then(|c| u16::try_from(c).ok()),
+                        host_ip: p.get("hostIP").and_then(Node::scalar_text),
                         loc: Loc::new(file, p.pos, format!("{field}.ports")),
                     });
                 }

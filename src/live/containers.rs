@@ -5,7 +5,7 @@
 use crate::inputs::doc::Pos;
 use crate::model::Loc;
 use crate::model::container::{
-    ContainerSpec, Mount, Namespace, Platform, Port, SeccompMode, Val, capability_name,
+    ContainerSpec, Mount, Namespace, Platform, Port, Restart, SeccompMode, Val, capability_name,
 };
 use crate::model::seccomp::SeccompProfile;
 use serde_json::Value;
@@ -212,9 +212,22 @@ pub fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>) {
                         .split('/')
                         .next()
                         .and_then(|p| p.parse().ok()),
+                    host_ip: b.get("HostIp").and_then(Value::as_str).map(str::to_string),
                     loc: at(&format!("HostConfig.PortBindings:{container_port}")),
                 });
             }
+        }
+    }
+    if let Some(policy) = host.get("RestartPolicy") {
+        let name = policy.get("Name").and_then(Value::as_str).unwrap_or("");
+        if !name.is_empty() {
+            s.restart = Some(Val::new(
+                Restart {
+                    policy: name.to_ascii_lowercase(),
+                    max_retries: policy.get("MaximumRetryCount").and_then(Value::as_u64),
+                },
+                at("HostConfig.RestartPolicy"),
+            ));
         }
     }
     (s, profile)

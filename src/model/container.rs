@@ -78,9 +78,47 @@ impl Mount {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Port {
+    /// 0 when the host port is left to Docker (an ephemeral port).
     pub host_port: u16,
     pub container_port: Option<u16>,
+    /// The host address the port is bound to, as written; `None` when none is given.
+    pub host_ip: Option<String>,
     pub loc: Loc,
+}
+
+impl Port {
+    /// No host address, or the wildcard one: every interface of the host reaches the port.
+    pub fn on_all_interfaces(&self) -> bool {
+        self.host_ip.as_deref().is_none_or(|ip| {
+            matches!(
+                ip.trim_start_matches('[').trim_end_matches(']'),
+                "" | "0.0.0.0" | "::"
+            )
+        })
+    }
+}
+
+/// A restart policy, normalised: `always`, `unless-stopped`, `on-failure`, `no` (compose's
+/// `deploy.restart_policy` conditions `any` and `none` map to `always` and `no`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restart {
+    pub policy: String,
+    /// Retries for `on-failure`; `None` or 0 means no bound.
+    pub max_retries: Option<u64>,
+}
+
+impl Restart {
+    /// `on-failure:3`, `always`, `unless-stopped`, `no`.
+    pub fn parse(text: &str) -> Restart {
+        let (policy, retries) = text
+            .trim()
+            .split_once(':')
+            .map_or((text.trim(), None), |(p, n)| (p, n.trim().parse().ok()));
+        Restart {
+            policy: policy.to_ascii_lowercase(),
+            max_retries: retries,
+        }
+    }
 }
 
 /// Host namespaces a container can share.
@@ -133,6 +171,7 @@ pub struct ContainerSpec {
     pub run_as_non_root: Option<Val<bool>>,
     pub devices: Vec<Val<String>>,
     pub ports: Vec<Port>,
+    pub restart: Option<Val<Restart>>,
     /// Rules this spec asks to ignore (`x-stevedore-ignore`, `stevedore.dev/ignore`) and how.
     pub ignores: Vec<String>,
     pub ignore_how: String,
@@ -161,6 +200,7 @@ impl ContainerSpec {
             run_as_non_root: None,
             devices: Vec::new(),
             ports: Vec::new(),
+            restart: None,
             ignores: Vec::new(),
             ignore_how: String::new(),
         }
