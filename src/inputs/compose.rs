@@ -561,15 +561,24 @@ mod tests {
 
     #[test]
     fn ports() {
+        let parts = |text: &str| short_port(text).map(|p| (p.host_ip, p.host, p.container));
+        let ip = |s: &str| Some(s.to_string());
         assert_eq!(
-            short_port("127.0.0.1:80:8080/tcp"),
-            Some((Some(80), Some(8080)))
+            parts("127.0.0.1:80:8080/tcp"),
+            Some((ip("127.0.0.1"), Some(80), Some(8080)))
         );
         assert_eq!(
-            short_port("8000-8010:8000-8010"),
-            Some((Some(8000), Some(8000)))
+            parts("8000-8010:8000-8010"),
+            Some((None, Some(8000), Some(8000)))
         );
-        assert_eq!(short_port("9090"), Some((None, Some(9090))));
-        assert_eq!(short_port("[::1]:443:443"), Some((Some(443), Some(443))));
+        assert_eq!(parts("9090"), Some((None, None, Some(9090))));
+        assert_eq!(
+            parts("[::1]:443:443"),
+            Some((ip("[::1]"), Some(443), Some(443)))
+        );
+        assert_eq!(
+            parts("127.0.0.1::80"),
+            Some((ip("127.0.0.1"), None, Some(80)))
+        );
     }
 }
