@@ -82,6 +82,7 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
         }
         let dir = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
         crate::hook::materialise(repo, &pushed.local_sha, &files, dir.path())?;
+        let files = crate::hook::with_compose_mains(files, dir.path());
         eprintln!(
             "stevedore: linting {} file(s) pushed to {}",
             files.len(),

@@ -257,6 +257,28 @@ fn tree_entries(
         .collect())
 }
 
+/// A compose override changed alone is linted through its main file, as `docker compose` merges
+/// them: on its own it would lack everything the main file sets. Paths are relative to `dir`,
+/// where the commit is materialised.
+pub fn with_compose_mains(files: Vec<String>, dir: &Path) -> Vec<String> {
+    let mut out = files.clone();
+    for f in &files {
+        let path = Path::new(f);
+        if !crate::inputs::compose::is_override(path) {
+            continue;
+        }
+        if let Some(main) = crate::inputs::compose::main_of_override(&dir.join(path)) {
+            if let Ok(rel) = main.strip_prefix(dir) {
+                let rel = rel.to_string_lossy().into_owned();
+                if !out.contains(&rel) {
+                    out.push(rel);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Writes `files` of `commit`, the other small files of their directories and the commit's
 /// `.stevedore.yaml` under `dest`. Symlinks and submodules are not followed.
 pub fn materialise(repo: &Path, commit: &str, files: &[String], dest: &Path) -> Result<()> {

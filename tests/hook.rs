@@ -286,3 +286,44 @@ fn a_new_branch_is_linted_against_its_merge_base_with_origin_head() {
     assert!(pushed, "only the changed file is linted: {out}");
     assert!(out.contains("linting 1 file(s)"), "{out}");
 }
+
+/// A compose override pushed alone is linted merged into its main file, as `docker compose`
+/// runs it: the hardening the main file sets counts, and what the override adds is judged.
+#[test]
+fn an_override_pushed_alone_is_linted_with_its_main_file() {
+    let root = tempfile::tempdir().unwrap();
+    let (work, _remote) = repo_pair(root.path());
+    let run = stevedore_in(&work, &["hook", "install", "--fail-on", "low"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    std::fs::copy(
+        crate::support::fixture("configs/compose-good/compose.yaml"),
+        work.join("compose.yaml"),
+    )
+    .unwrap();
+    commit_all(&work, "hardened service");
+    let (pushed, out) = push(&work, &["main"]);
+    assert!(pushed, "{out}");
+
+    // Only the override changes; alone it would lack the main file's user, limits, cap_drop…
+    std::fs::write(
+        work.join("compose.override.yaml"),
+        "services:\n  api:\n    environment:\n      LOG_LEVEL: debug\n",
+    )
+    .unwrap();
+    commit_all(&work, "override: environment only");
+    let (pushed, out) = push(&work, &["main"]);
+    assert!(pushed, "{out}");
+    assert!(out.contains("linting 2 file(s)"), "{out}");
+
+    // What the override adds is still judged, on the override's line.
+    std::fs::write(
+        work.join("compose.override.yaml"),
+        "services:\n  api:\n    environment:\n      LOG_LEVEL: debug\n    privileged: true\n",
+    )
+    .unwrap();
+    commit_all(&work, "override: privileged");
+    let (pushed, out) = push(&work, &["main"]);
+    assert!(!pushed, "{out}");
+    assert!(out.contains("CTR001"), "{out}");
+    assert!(out.contains("compose.override.yaml:5"), "{out}");
+}

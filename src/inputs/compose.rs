@@ -216,6 +216,15 @@ pub fn default_override(main: &Path) -> Option<PathBuf> {
     candidate.is_file().then_some(candidate)
 }
 
+/// The main file an override is merged into by default (`compose.override.yaml` →
+/// `compose.yaml`), when it exists.
+pub fn main_of_override(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let (stem, ext) = name.rsplit_once('.')?;
+    let main = path.with_file_name(format!("{}.{ext}", stem.strip_suffix(".override")?));
+    main.is_file().then_some(main)
+}
+
 pub fn is_override(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
