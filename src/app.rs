@@ -91,6 +91,7 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
         std::env::set_current_dir(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
         let code = config_command(ConfigArgs {
             paths: files,
+            compose_file: Vec::new(),
             kind: None,
             dockerd_args: None,
             target: None,
@@ -219,6 +220,7 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
         dockerd_args: args.dockerd_args.clone(),
         target: args.target.clone(),
         max_file_bytes: args.max_file_size,
+        compose_files: args.compose_file.clone(),
     };
     let loaded = crate::inputs::scan::load(&args.paths, &options)?;
     let models = crate::engine::Models {

@@ -213,8 +213,12 @@ pub struct ContainersArgs {
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     /// Files or directories; `-` for standard input.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "compose_file")]
     pub paths: Vec<String>,
+    /// Compose files merged in order into one project, as `docker compose -f A -f B` runs them
+    /// (repeat the flag; no default override is merged then).
+    #[arg(long, value_name = "FILE")]
+    pub compose_file: Vec<String>,
     /// What the inputs are, instead of detecting it.
     #[arg(long, value_enum)]
     pub kind: Option<crate::inputs::scan::Kind>,

@@ -849,3 +849,54 @@ fn restart_policies_and_port_addresses() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// `--compose-file A --compose-file B`: one project merged in order, as `docker compose -f A -f
+/// B` runs it. The overlay's additions are judged on its lines, the main file's hardening counts,
+/// and neither file is linted again as a project of its own when a directory scan finds it.
+#[test]
+fn compose_files_listed_in_order_are_one_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = dir.path().join("compose.yaml");
+    let prod = dir.path().join("compose.prod.yaml");
+    std::fs::copy(fixture("configs/compose-good/compose.yaml"), &main).unwrap();
+    std::fs::write(
+        &prod,
+        "services:\n  api:\n    privileged: true\n    restart: always\n",
+    )
+    .unwrap();
+    let (m, p) = (main.to_str().unwrap(), prod.to_str().unwrap());
+    let rules = |run: &crate::support::Run| -> Vec<(String, String)> {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut v: Vec<(String, String)> = findings(&run.json())
+            .into_iter()
+            .map(|(r, at, _)| (r, at))
+            .collect();
+        v.sort();
+        v
+    };
+    let want = vec![
+        ("CTR001".to_string(), format!("{p}:3")),
+        ("CTR017".to_string(), format!("{p}:4")),
+    ];
+    assert_eq!(
+        rules(&config(&["--compose-file", m, "--compose-file", p])),
+        want
+    );
+    // With the directory too: the listed files are that project, not two more.
+    let d = dir.path().to_str().unwrap();
+    assert_eq!(
+        rules(&config(&[d, "--compose-file", m, "--compose-file", p])),
+        want
+    );
+    // Without the list, the overlay alone is its own project and misses the main file's settings.
+    let alone = rules(&config(&[p]));
+    assert!(alone.iter().any(|(r, _)| r == "CTR012"), "{alone:?}");
+    // The order matters: the main file over the overlay keeps privileged (set only there).
+    let run = config(&["--compose-file", p, "--compose-file", m]);
+    assert!(rules(&run).iter().any(|(r, _)| r == "CTR001"));
+    // A missing file is one clear error.
+    let run = config(&["--compose-file", m, "--compose-file", "nope.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("nope.yaml"), "{}", run.stderr);
+}

@@ -164,7 +164,19 @@ pub fn merge(base: &mut Node, over: Node, key: &str) {
         (Value::Map(b), Value::Map(o)) => {
             for (k, v) in o {
                 match b.iter_mut().find(|(bk, _)| bk.name == k.name) {
-                    Some((_, bv)) => merge(bv, v, &k.name),
+                    Some((bk, bv)) => {
+                        // A value the override replaces is written in the override: so is its
+                        // key, which locations point at. Merged maps and sequences keep theirs.
+                        let both_maps =
+                            matches!((&bv.value, &v.value), (Value::Map(_), Value::Map(_)));
+                        let concatenated = CONCAT.contains(&k.name.as_str())
+                            && matches!((&bv.value, &v.value), (Value::Seq(_), Value::Seq(_)));
+                        let replaced = !both_maps && !concatenated;
+                        if replaced {
+                            *bk = k.clone();
+                        }
+                        merge(bv, v, &k.name);
+                    }
                     None => b.push((k, v)),
                 }
             }

@@ -79,6 +79,8 @@ pub struct LoadOptions {
     pub max_file_bytes: u64,
     /// The Dockerfile stage that ships (`--target`).
     pub target: Option<String>,
+    /// Compose files merged in order into one project (`docker compose -f A -f B`).
+    pub compose_files: Vec<String>,
 }
 
 /// What a config scan produced.
@@ -101,14 +103,18 @@ struct Input {
 }
 
 pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
-    if paths.is_empty() {
+    if paths.is_empty() && options.compose_files.is_empty() {
         return Err(Error::usage(
             "stevedore config needs at least one path (or - for standard input)",
         ));
     }
     let mut loaded = Loaded {
         target: ConfigTarget {
-            inputs: paths.to_vec(),
+            inputs: paths
+                .iter()
+                .chain(&options.compose_files)
+                .cloned()
+                .collect(),
             ..Default::default()
         },
         ..Default::default()
@@ -146,6 +152,24 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
         }
     }
 
+    let mut compose_projects: Vec<(String, Vec<ContainerSpec>, Vec<String>)> = Vec::new();
+    if !options.compose_files.is_empty() {
+        // The listed files are one project: found again under a directory, they are not
+        // projects of their own.
+        let listed: Vec<PathBuf> = options
+            .compose_files
+            .iter()
+            .filter_map(|f| std::fs::canonicalize(f).ok())
+            .collect();
+        inputs.retain(|i| {
+            i.path
+                .as_deref()
+                .and_then(|p| std::fs::canonicalize(p).ok())
+                .is_none_or(|p| !listed.contains(&p))
+        });
+        compose_overlay(&mut loaded, &mut compose_projects, options)?;
+    }
+
     // Override files merged into a main compose file are not projects of their own.
     let merged_overrides: Vec<PathBuf> = inputs
         .iter()
@@ -154,7 +178,6 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
         .filter_map(super::compose::default_override)
         .collect();
     let mut units: Vec<(Arc<str>, u32, String)> = Vec::new();
-    let mut compose_projects: Vec<(String, Vec<ContainerSpec>, Vec<String>)> = Vec::new();
     let mut daemon_files: Vec<(Arc<str>, Node, Option<PathBuf>)> = Vec::new();
     for input in inputs {
         let kind = input
@@ -411,10 +434,64 @@ fn classify(
     }
 }
 
+/// `--compose-file A --compose-file B`: one project, B merged over A as `docker compose -f A -f B`
+/// does (no default override then, as with `-f`). A file that cannot be read or parsed is a file
+/// error like any other.
+fn compose_overlay(
+    loaded: &mut Loaded,
+    projects: &mut Vec<(String, Vec<ContainerSpec>, Vec<String>)>,
+    options: &LoadOptions,
+) -> Result<()> {
+    let mut inputs = Vec::new();
+    for f in &options.compose_files {
+        let path = Path::new(f);
+        if !path.is_file() {
+            return Err(Error::io(
+                f,
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
+        }
+        match read(path, options, &mut loaded.target) {
+            Some(input) => inputs.push(input),
+            None => return Ok(()), // skipped or unreadable: already reported
+        }
+    }
+    let Some((main, overlays)) = inputs.split_first() else {
+        return Ok(());
+    };
+    for (i, input) in inputs.iter().enumerate() {
+        loaded.target.files.push(ScannedFile {
+            path: input.display.to_string(),
+            kind: if i == 0 { "compose" } else { "compose-overlay" },
+        });
+        loaded
+            .inline
+            .entries
+            .extend(comment_ignores(&input.display, &input.text));
+    }
+    match compose_project_with(main, Some(overlays)) {
+        Ok((specs, used)) => projects.push((main.display.to_string(), specs, used)),
+        Err(error) => loaded.target.errors.push(FileError {
+            path: main.display.to_string(),
+            error,
+        }),
+    }
+    Ok(())
+}
+
 /// A compose project rooted at this file: its override merged, includes and extends followed.
 /// Returns the specs and the other files the project read.
 fn compose_project(
     input: &Input,
+) -> std::result::Result<(Vec<ContainerSpec>, Vec<String>), String> {
+    compose_project_with(input, None)
+}
+
+/// [`compose_project`] with the files merged over the main one given (`None`: the default
+/// override, when there is one).
+fn compose_project_with(
+    input: &Input,
+    overlays: Option<&[Input]>,
 ) -> std::result::Result<(Vec<ContainerSpec>, Vec<String>), String> {
     use super::compose;
     let dir = input
@@ -425,12 +502,24 @@ fn compose_project(
     let env = compose::environment(dir);
     let mut files = compose::Files { names: Vec::new() };
     let mut doc = compose::parse_text(&input.text, &input.display, &mut files, &env)?;
-    if let Some(over_path) = input.path.as_deref().and_then(compose::default_override) {
-        let display: Arc<str> = Arc::from(over_path.display().to_string().as_str());
-        let text = std::fs::read_to_string(&over_path).map_err(|e| format!("{display}: {e}"))?;
-        let over = compose::parse_text(&text, &display, &mut files, &env)
-            .map_err(|e| format!("{display}: {e}"))?;
-        compose::merge(&mut doc, over, "");
+    match overlays {
+        Some(overlays) => {
+            for over in overlays {
+                let node = compose::parse_text(&over.text, &over.display, &mut files, &env)
+                    .map_err(|e| format!("{}: {e}", over.display))?;
+                compose::merge(&mut doc, node, "");
+            }
+        }
+        None => {
+            if let Some(over_path) = input.path.as_deref().and_then(compose::default_override) {
+                let display: Arc<str> = Arc::from(over_path.display().to_string().as_str());
+                let text =
+                    std::fs::read_to_string(&over_path).map_err(|e| format!("{display}: {e}"))?;
+                let over = compose::parse_text(&text, &display, &mut files, &env)
+                    .map_err(|e| format!("{display}: {e}"))?;
+                compose::merge(&mut doc, over, "");
+            }
+        }
     }
     let specs = compose::project(doc, input.path.as_deref(), &mut files, &env, 0)?;
     let used = files.names.iter().skip(1).map(|n| n.to_string()).collect();
