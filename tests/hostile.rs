@@ -13,22 +13,7 @@ fn scan(reference: &str, extra: &[&str]) -> Run {
 
 /// [`scan`] with its own peak-RSS bound in KiB.
 fn scan_within(reference: &str, extra: &[&str], max_kib: u64) -> Run {
-    let cfg = empty_config();
-    let mut args = vec![
-        "image",
-        reference,
-        "--config",
-        &cfg,
-        "-f",
-        "json",
-        "--fail-on",
-        "none",
-    ];
-    args.extend_from_slice(extra);
-    let (run, kib, elapsed) = stevedore_measured(&args);
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    assert_bounded(reference, kib, max_kib, elapsed);
-    run
+    crate::support::scan_image_bounded(reference, extra, max_kib)
 }
 
 /// Every hostile case runs in bounded memory (64 MiB unless a case says otherwise) and time
@@ -813,8 +798,22 @@ pub(crate) fn bomb_layout_as(dir: &Path, kind: &str, size: u64, entry: tar::Entr
     imagegen::finish_layout(&layout, config, vec![layer])
 }
 
-/// One stevedore run under GNU time: the run, peak RSS in KiB, wall time. Callers check that
-/// /usr/bin/time exists first.
+/// Whether GNU time is there to measure peak RSS: scripts/test.sh installs it; a bare `cargo
+/// test` may lack it, and then the measured tests skip with a message.
+fn gnu_time() -> bool {
+    if Path::new("/usr/bin/time").exists() {
+        return true;
+    }
+    assert!(
+        !crate::support::services_required(),
+        "scripts/test.sh installs GNU time"
+    );
+    eprintln!("SKIPPED: /usr/bin/time not found");
+    false
+}
+
+/// One stevedore run under GNU time: the run, peak RSS in KiB, wall time. Callers check
+/// [`gnu_time`] first.
 fn scan_measured(args: &[&str]) -> (Run, u64, std::time::Duration) {
     let (run, kib, elapsed) = stevedore_measured(args);
     (
@@ -829,12 +828,7 @@ fn scan_measured(args: &[&str]) -> (Run, u64, std::time::Duration) {
 /// correct report in bounded memory and time; with a size limit, a one-line error.
 #[test]
 fn decompression_bombs_stream_in_bounded_memory() {
-    if !Path::new("/usr/bin/time").exists() {
-        assert!(
-            !crate::support::services_required(),
-            "scripts/test.sh installs GNU time"
-        );
-        eprintln!("SKIPPED: /usr/bin/time not found");
+    if !gnu_time() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -892,12 +886,7 @@ fn decompression_bombs_stream_in_bounded_memory() {
 /// buffers extension records whole, so these must be refused before they fill memory.
 #[test]
 fn huge_tar_extension_headers_are_refused_in_bounded_memory() {
-    if !Path::new("/usr/bin/time").exists() {
-        assert!(
-            !crate::support::services_required(),
-            "scripts/test.sh installs GNU time"
-        );
-        eprintln!("SKIPPED: /usr/bin/time not found");
+    if !gnu_time() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -954,12 +943,7 @@ fn layout_with_gigabyte_config(dir: &Path, name: &str, declared: u64) -> String 
 /// refused by size before it is read: a one-line error, small RSS, well under a second or two.
 #[test]
 fn gigabyte_config_is_refused_without_reading_it() {
-    if !Path::new("/usr/bin/time").exists() {
-        assert!(
-            !crate::support::services_required(),
-            "scripts/test.sh installs GNU time"
-        );
-        eprintln!("SKIPPED: /usr/bin/time not found");
+    if !gnu_time() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -58,6 +58,34 @@ pub fn stevedore(args: &[&str]) -> Run {
     stevedore_in(&repo(), args)
 }
 
+/// `stevedore image REFERENCE -f json --fail-on none` with the tests' config and `extra`, under
+/// GNU time: asserts no panic, peak RSS under `max_kib` KiB and wall time under a minute (debug
+/// build). Hostile inputs go through here.
+pub fn scan_image_bounded(reference: &str, extra: &[&str], max_kib: u64) -> Run {
+    let cfg = empty_config();
+    let mut args = vec![
+        "image",
+        reference,
+        "--config",
+        &cfg,
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+    ];
+    args.extend_from_slice(extra);
+    let (run, kib, elapsed) = stevedore_measured(&args);
+    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+    if let Some(kib) = kib {
+        assert!(kib < max_kib, "{reference}: peak RSS {kib} KiB");
+    }
+    assert!(
+        elapsed < std::time::Duration::from_secs(60),
+        "{reference}: {elapsed:?}"
+    );
+    run
+}
+
 /// Runs `stevedore ARGS` under GNU time: the run, its peak RSS in KiB (`None` without
 /// /usr/bin/time, which only a bare `cargo test` lacks: scripts/test.sh installs it) and its wall
 /// time.
