@@ -3,6 +3,9 @@
 //! reaches the layer reader and the checks rather than stopping at verification.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+
+#[path = "scan_image.rs"]
+mod scan_image;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 
@@ -64,47 +67,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let reference = format!("docker-archive:{}", path.display());
-    let limits = stevedore::limits::Limits {
-        max_image_bytes: 64 << 20,
-        max_json_bytes: 1 << 20,
-        max_layers: 10,
-        max_file_bytes: 1 << 20,
-    };
-    let Ok(policy) = stevedore::engine::Policy::new(
-        &stevedore::engine::CliPolicy::default(),
-        stevedore::config::ProjectConfig::default(),
-    ) else {
-        return;
-    };
-    let Ok(resolved) = stevedore::source::open(
-        &reference,
-        &stevedore::source::OpenOptions {
-            platform: None,
-            limits: limits.clone(),
-            docker_host: None,
-            timeout: std::time::Duration::from_secs(5),
-            registry: stevedore::source::registry::RegistryOptions {
-                plain_http: false,
-                insecure: Vec::new(),
-                creds: None,
-                timeout: std::time::Duration::from_secs(5),
-            },
-        },
-    ) else {
-        return;
-    };
-    let options = stevedore::image::ScanOptions {
-        limits,
-        wants: policy.wants(),
-        input: reference,
-        progress: &|_| {},
-        threads: 1,
-        minimal_max_packages: policy.minimal_max_packages(),
-        as_of: "2026-11-29".into(),
-        inventory: true,
-        config_only: false,
-    };
-    if let Ok(image) = stevedore::image::scan(resolved, &options) {
-        let _ = policy.check_image(&image);
-    }
+    scan_image::scan_image(reference);
 });
