@@ -82,15 +82,17 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
         }
         let dir = tempfile::tempdir().map_err(|e| Error::io("temporary directory", e))?;
         crate::hook::materialise(repo, &pushed.local_sha, &files, dir.path())?;
-        let files = crate::hook::with_compose_mains(files, dir.path());
         eprintln!(
             "stevedore: linting {} file(s) pushed to {}",
             files.len(),
             pushed.remote_ref
         );
+        let changed = files.clone();
+        let files = crate::hook::with_compose_mains(files, dir.path());
         std::env::set_current_dir(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
         let code = config_command(ConfigArgs {
             paths: files,
+            changed_files: Some(changed),
             compose_file: Vec::new(),
             kind: None,
             dockerd_args: None,
@@ -110,6 +112,11 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
 }
 
 fn policy(args: &ReportArgs) -> Result<Policy> {
+    policy_for(args, None)
+}
+
+/// [`policy`], for the pre-push hook: findings outside `changed_files` are suppressed.
+fn policy_for(args: &ReportArgs, changed_files: Option<Vec<String>>) -> Result<Policy> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let config = ProjectConfig::discover(args.config.as_deref(), &cwd)?;
     let cli = CliPolicy {
@@ -125,6 +132,7 @@ fn policy(args: &ReportArgs) -> Result<Policy> {
             .as_deref()
             .map(crate::baseline::Baseline::load)
             .transpose()?,
+        changed_files,
     };
     Policy::new(&cli, config)
 }
@@ -213,7 +221,7 @@ fn image_command(args: ImageArgs) -> Result<u8> {
 }
 
 fn config_command(args: ConfigArgs) -> Result<u8> {
-    let policy = policy(&args.report)?;
+    let policy = policy_for(&args.report, args.changed_files.clone())?;
     let outputs = parse_outputs(&args.report)?;
     let options = crate::inputs::scan::LoadOptions {
         kind: args.kind,

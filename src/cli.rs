@@ -233,6 +233,9 @@ pub struct ConfigArgs {
     pub max_file_size: u64,
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Set by the pre-push hook: only findings in these files count.
+    #[arg(skip)]
+    pub changed_files: Option<Vec<String>>,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,9 @@ pub struct CliPolicy {
     pub trust_image_labels: bool,
     /// `--baseline`: findings of an earlier report, suppressed.
     pub baseline: Option<crate::baseline::Baseline>,
+    /// The pre-push hook: the files the push changes. Findings located in other files (a main
+    /// compose file read for context) are suppressed: they are not what this push brings.
+    pub changed_files: Option<Vec<String>>,
 }
 
 /// Everything one scan produced for the rules to read.
@@ -146,6 +149,7 @@ pub struct Policy {
     accept_files: Vec<globset::GlobMatcher>,
     trust_image_labels: bool,
     baseline: Option<crate::baseline::Baseline>,
+    changed_files: Option<Vec<String>>,
 }
 
 /// A path glob where `*` stays within one path component and `**` crosses them.
@@ -220,6 +224,7 @@ impl Policy {
             accept_files,
             trust_image_labels: cli.trust_image_labels,
             baseline: cli.baseline.clone(),
+            changed_files: cli.changed_files.clone(),
         })
     }
 
@@ -335,6 +340,9 @@ impl Policy {
                         if finding.suppression.is_none() {
                             finding.suppression = self.in_baseline(check, &finding.fingerprint);
                         }
+                        if finding.suppression.is_none() {
+                            finding.suppression = self.outside_the_change(&finding.subject);
+                        }
                         out.push(finding);
                     }
                 }
@@ -365,6 +373,17 @@ impl Policy {
             suppression,
             image: None,
             source: None,
+        }
+    }
+
+    fn outside_the_change(&self, subject: &Subject) -> Option<Suppression> {
+        let changed = self.changed_files.as_ref()?;
+        match subject {
+            Subject::File { path, .. } if !changed.contains(path) => Some(Suppression {
+                kind: "external",
+                justification: "in a file this push does not change (read for context)".into(),
+            }),
+            _ => None,
         }
     }
 

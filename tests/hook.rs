@@ -289,6 +289,8 @@ fn a_new_branch_is_linted_against_its_merge_base_with_origin_head() {
 
 /// A compose override pushed alone is linted merged into its main file, as `docker compose`
 /// runs it: the hardening the main file sets counts, and what the override adds is judged.
+/// Findings in the main file itself are not the push's (see the merge-base test: old debt there
+/// does not block).
 #[test]
 fn an_override_pushed_alone_is_linted_with_its_main_file() {
     let root = tempfile::tempdir().unwrap();
@@ -313,7 +315,7 @@ fn an_override_pushed_alone_is_linted_with_its_main_file() {
     commit_all(&work, "override: environment only");
     let (pushed, out) = push(&work, &["main"]);
     assert!(pushed, "{out}");
-    assert!(out.contains("linting 2 file(s)"), "{out}");
+    assert!(out.contains("linting 1 file(s)"), "{out}");
 
     // What the override adds is still judged, on the override's line.
     std::fs::write(
