@@ -488,3 +488,49 @@ fn the_dockerfile_input_places_findings_and_errors_fail_after_upload() {
     assert!(r.failed);
     assert_eq!(r.outputs["exit-code"], "2");
 }
+
+/// `compose-files`: the listed files are one project, merged in order; the overlay's findings
+/// land on its lines in the config SARIF.
+#[test]
+fn compose_files_input_merges_overlays() {
+    let ws = workspace();
+    let app = ws.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/configs/compose-good/compose.yaml"),
+        app.join("compose.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("compose.prod.yaml"),
+        "services:\n  api:\n    privileged: true\n",
+    )
+    .unwrap();
+    let r = run_action(
+        ws.path(),
+        &[("compose-files", "app/compose.yaml app/compose.prod.yaml")],
+    );
+    assert!(r.failed, "privileged fails at `high`: {}", r.log);
+    assert_eq!(r.outputs["exit-code"], "1", "{}", r.log);
+    let sarif: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(ws.path().join("stevedore-results/config.sarif")).unwrap(),
+    )
+    .unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let located: Vec<(String, String, i64)> = results
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                loc["region"]["startLine"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [("CTR001".to_string(), "app/compose.prod.yaml".to_string(), 3)],
+        "the hardened main file adds nothing, the overlay is judged merged"
+    );
+}

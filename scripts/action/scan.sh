@@ -63,16 +63,27 @@ if [ -n "${INPUT_IMAGE:-}" ]; then
   [ -n "$dockerfile" ] && args+=(--dockerfile "$dockerfile")
   scan image "${args[@]}"
 fi
-if [ -n "${INPUT_CONFIG_PATHS:-}" ]; then
-  paths=()
-  case "$INPUT_CONFIG_PATHS" in
-  *$'\n'*) while IFS= read -r p; do [ -n "$p" ] && paths+=("$p"); done <<<"$INPUT_CONFIG_PATHS" ;;
-  *) read -r -a paths <<<"$INPUT_CONFIG_PATHS" ;;
+# A list input: one item per line, or separated by spaces on one line.
+list() {
+  case "$1" in
+  *$'\n'*) while IFS= read -r p; do [ -n "$p" ] && printf '%s\n' "$p"; done <<<"$1" ;;
+  *)
+    local items
+    read -r -a items <<<"$1"
+    [ ${#items[@]} -eq 0 ] || printf '%s\n' "${items[@]}"
+    ;;
   esac
-  scan config config "${paths[@]}"
+}
+if [ -n "${INPUT_CONFIG_PATHS:-}" ] || [ -n "${INPUT_COMPOSE_FILES:-}" ]; then
+  args=(config)
+  [ -n "${INPUT_CONFIG_PATHS:-}" ] && mapfile -t -O 1 args < <(list "$INPUT_CONFIG_PATHS")
+  if [ -n "${INPUT_COMPOSE_FILES:-}" ]; then
+    while IFS= read -r f; do args+=(--compose-file "$f"); done < <(list "$INPUT_COMPOSE_FILES")
+  fi
+  scan config "${args[@]}"
 fi
-if [ -z "${INPUT_IMAGE:-}" ] && [ -z "${INPUT_CONFIG_PATHS:-}" ]; then
-  echo "::error::stevedore: set the \`image\` input, \`config-paths\`, or both"
+if [ -z "${INPUT_IMAGE:-}" ] && [ -z "${INPUT_CONFIG_PATHS:-}" ] && [ -z "${INPUT_COMPOSE_FILES:-}" ]; then
+  echo "::error::stevedore: set the \`image\` input, \`config-paths\`, \`compose-files\`, or several"
   worst=2
 fi
 
