@@ -77,7 +77,8 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Where a [`HashingReader`] runs SHA-256: on the reading thread, or on a helper thread fed with
 /// copies of the bytes. Hashing is a third of a layer's CPU time; when a core would otherwise sit
-/// idle (fewer layers than cores), moving it off the inflating thread shortens the pass.
+/// idle (at most half as many layers as cores), moving it off the inflating thread shortens the
+/// pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hashing {
     Inline,
