@@ -248,9 +248,7 @@ pub fn run(config: ServeConfig, policy: Policy) -> Result<()> {
     });
     let app = router(state);
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| Error::io(listen.to_string(), e))?;
+        let listener = bind(listen).map_err(|e| Error::io(listen.to_string(), e))?;
         eprintln!(
             "{{\"msg\":\"listening\",\"addr\":\"{listen}\",\"tls\":{}}}",
             tls.is_some()
@@ -277,6 +275,21 @@ pub fn run(config: ServeConfig, policy: Policy) -> Result<()> {
 
 fn scanner_timeout(_: &Scanner) -> Duration {
     Duration::from_secs(60)
+}
+
+/// A listening socket with a deep accept queue. The standard 128 overflows when an admission
+/// burst arrives (a rollout creates hundreds of pods at once): dropped SYNs are retried after a
+/// second, which showed as a one-second p99 under 200 concurrent reviews.
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    const BACKLOG: u32 = 1024;
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 async fn shutdown_signal() {
