@@ -517,9 +517,11 @@ struct ShortPort {
 /// `"127.0.0.1:8080:80/tcp"`, `"[::1]:8080:80"`, `"8080:80"`, `"80"`.
 fn short_port(text: &str) -> Option<ShortPort> {
     let spec = text.split('/').next()?;
+    // `[v6]:host:container`: the bracketed address is always the first part, even before an
+    // empty (ephemeral) host port.
     let parts: Vec<&str> = match spec.rfind(']') {
         Some(end) => std::iter::once(&spec[..=end])
-            .chain(spec[end + 1..].split(':').filter(|p| !p.is_empty()))
+            .chain(spec[end + 1..].strip_prefix(':').unwrap_or("").split(':'))
             .collect(),
         None => spec.split(':').collect(),
     };
@@ -601,5 +603,6 @@ mod tests {
             parts("127.0.0.1::80"),
             Some((ip("127.0.0.1"), None, Some(80)))
         );
+        assert_eq!(parts("[::1]::80"), Some((ip("[::1]"), None, Some(80))));
     }
 }
