@@ -900,3 +900,63 @@ fn compose_files_listed_in_order_are_one_project() {
     assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("nope.yaml"), "{}", run.stderr);
 }
+
+/// `COMPOSE_FILE` in a directory's `.env` names the files `docker compose` runs there: they are
+/// one project, merged in order, as with `--compose-file`. A name that does not exist is an error
+/// on the `.env`.
+#[test]
+fn compose_file_in_dotenv_makes_one_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::copy(
+        fixture("configs/compose-good/compose.yaml"),
+        app.join("compose.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("compose.prod.yaml"),
+        "services:\n  api:\n    privileged: true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join(".env"),
+        "# environment\nCOMPOSE_FILE=compose.yaml:compose.prod.yaml\n",
+    )
+    .unwrap();
+    let a = app.to_str().unwrap();
+    let run = config(&[a]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found: Vec<(String, String)> = findings(&run.json())
+        .into_iter()
+        .map(|(r, at, _)| (r, at))
+        .collect();
+    assert_eq!(
+        found,
+        [("CTR001".to_string(), format!("{a}/compose.prod.yaml:3"))]
+    );
+    let kinds: Vec<(String, String)> = run.json()["target"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&(format!("{a}/compose.prod.yaml"), "compose-overlay".into())),
+        "{kinds:?}"
+    );
+
+    std::fs::write(app.join(".env"), "COMPOSE_FILE=compose.yaml:missing.yaml\n").unwrap();
+    let run = config(&[a]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".env") && run.stderr.contains("missing.yaml"),
+        "{}",
+        run.stderr
+    );
+}

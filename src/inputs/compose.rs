@@ -44,6 +44,34 @@ impl Files {
 
 /// The variables interpolation sees: the process environment over the project's `.env`.
 pub fn environment(dir: &Path) -> BTreeMap<String, String> {
+    let mut env = dotenv(dir);
+    env.extend(std::env::vars());
+    env
+}
+
+/// `COMPOSE_FILE` in a directory's `.env`: the files `docker compose` runs there, in order
+/// (separated by `COMPOSE_PATH_SEPARATOR`, `:` by default). Only the directory's own `.env`
+/// counts: a `COMPOSE_FILE` in the shell belongs to whatever project the shell was set up for.
+pub fn compose_file_list(dir: &Path) -> Option<Vec<PathBuf>> {
+    let env = dotenv(dir);
+    let list = env.get("COMPOSE_FILE")?;
+    let separator = env
+        .get("COMPOSE_PATH_SEPARATOR")
+        .map_or(":", String::as_str);
+    if separator.is_empty() {
+        return None;
+    }
+    let files: Vec<PathBuf> = list
+        .split(separator)
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(|f| dir.join(f))
+        .collect();
+    (!files.is_empty()).then_some(files)
+}
+
+/// The `KEY=value` lines of a directory's `.env`.
+fn dotenv(dir: &Path) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     if let Ok(text) = std::fs::read_to_string(dir.join(".env")) {
         for line in text.lines() {
@@ -59,7 +87,6 @@ pub fn environment(dir: &Path) -> BTreeMap<String, String> {
             }
         }
     }
-    env.extend(std::env::vars());
     env
 }
 

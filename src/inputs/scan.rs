@@ -153,11 +153,51 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
     }
 
     let mut compose_projects: Vec<(String, Vec<ContainerSpec>, Vec<String>)> = Vec::new();
+    // Compose file lists: `--compose-file`, else `COMPOSE_FILE` in the `.env` of a directory
+    // holding compose files. Each list is one project; its files found under a directory are not
+    // projects of their own.
+    let mut lists: Vec<(Option<String>, Vec<PathBuf>)> = Vec::new();
     if !options.compose_files.is_empty() {
-        // The listed files are one project: found again under a directory, they are not
-        // projects of their own.
-        let listed: Vec<PathBuf> = options
-            .compose_files
+        for f in &options.compose_files {
+            if !Path::new(f).is_file() {
+                return Err(Error::io(
+                    f,
+                    std::io::Error::from(std::io::ErrorKind::NotFound),
+                ));
+            }
+        }
+        lists.push((
+            None,
+            options.compose_files.iter().map(PathBuf::from).collect(),
+        ));
+    } else {
+        let mut dirs: Vec<PathBuf> = inputs
+            .iter()
+            .filter_map(|i| i.path.as_deref())
+            .filter(|p| Kind::from_name(p) == Some(Kind::Compose))
+            .filter_map(|p| p.parent().map(Path::to_path_buf))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            if let Some(files) = super::compose::compose_file_list(&dir) {
+                let env = dir.join(".env").display().to_string();
+                lists.push((Some(env), files));
+            }
+        }
+    }
+    for (from_env, files) in lists {
+        if let (Some(env), Some(missing)) = (&from_env, files.iter().find(|f| !f.is_file())) {
+            loaded.target.errors.push(FileError {
+                path: env.clone(),
+                error: format!(
+                    "COMPOSE_FILE names {}, which does not exist",
+                    missing.display()
+                ),
+            });
+            continue;
+        }
+        let listed: Vec<PathBuf> = files
             .iter()
             .filter_map(|f| std::fs::canonicalize(f).ok())
             .collect();
@@ -167,7 +207,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                 .and_then(|p| std::fs::canonicalize(p).ok())
                 .is_none_or(|p| !listed.contains(&p))
         });
-        compose_overlay(&mut loaded, &mut compose_projects, options)?;
+        compose_overlay(&files, &mut loaded, &mut compose_projects, options);
     }
 
     // Override files merged into a main compose file are not projects of their own.
@@ -434,30 +474,24 @@ fn classify(
     }
 }
 
-/// `--compose-file A --compose-file B`: one project, B merged over A as `docker compose -f A -f B`
-/// does (no default override then, as with `-f`). A file that cannot be read or parsed is a file
-/// error like any other.
+/// A compose file list: one project, each file merged over the ones before as `docker compose -f
+/// A -f B` does (no default override then, as with `-f`). A file that cannot be read or parsed
+/// is a file error like any other.
 fn compose_overlay(
+    files: &[PathBuf],
     loaded: &mut Loaded,
     projects: &mut Vec<(String, Vec<ContainerSpec>, Vec<String>)>,
     options: &LoadOptions,
-) -> Result<()> {
+) {
     let mut inputs = Vec::new();
-    for f in &options.compose_files {
-        let path = Path::new(f);
-        if !path.is_file() {
-            return Err(Error::io(
-                f,
-                std::io::Error::from(std::io::ErrorKind::NotFound),
-            ));
-        }
+    for path in files {
         match read(path, options, &mut loaded.target) {
             Some(input) => inputs.push(input),
-            None => return Ok(()), // skipped or unreadable: already reported
+            None => return, // skipped or unreadable: already reported
         }
     }
     let Some((main, overlays)) = inputs.split_first() else {
-        return Ok(());
+        return;
     };
     for (i, input) in inputs.iter().enumerate() {
         loaded.target.files.push(ScannedFile {
@@ -476,7 +510,6 @@ fn compose_overlay(
             error,
         }),
     }
-    Ok(())
 }
 
 /// A compose project rooted at this file: its override merged, includes and extends followed.
