@@ -22,6 +22,8 @@ command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 # The pre-push hook tests drive real git repositories.
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# Podman's Docker-compatible API: the live commands must work against it too.
+command -v podman >/dev/null 2>&1 || need_apt+=(podman)
 # GNU time measures the peak RSS of the decompression-bomb scans.
 [ -x /usr/bin/time ] || need_apt+=(time)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -45,9 +47,11 @@ fi
 work=$(mktemp -d /tmp/stevedore-test.XXXXXX)
 sock="$work/docker.sock"
 dockerd_pid=""
+podman_pid=""
 registry_pids=()
 cleanup() {
   for pid in "${registry_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -z "$podman_pid" ] || kill "$podman_pid" 2>/dev/null || true
   if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
     kill "$dockerd_pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
@@ -71,6 +75,23 @@ for _ in $(seq 1 150); do
 done
 docker -H "unix://$sock" version --format 'dockerd {{.Server.Version}} (API {{.Server.APIVersion}})' || {
   echo "dockerd did not come up:"; tail -n 30 "$work/dockerd.log"; exit 1; }
+
+# A private Podman API service: own storage, run root and socket (rootful, vfs, no systemd).
+podman_sock="$work/podman.sock"
+podman_args=(--root "$work/podman-root" --runroot "$work/podman-run" --storage-driver vfs
+  --cgroup-manager cgroupfs --events-backend file)
+log "starting podman system service on $podman_sock"
+podman "${podman_args[@]}" system service --time=0 "unix://$podman_sock" >"$work/podman.log" 2>&1 &
+podman_pid=$!
+for _ in $(seq 1 100); do
+  curl -sf --unix-socket "$podman_sock" http://d/_ping >/dev/null 2>&1 && break
+  if ! kill -0 "$podman_pid" 2>/dev/null; then
+    echo "podman exited:"; tail -n 30 "$work/podman.log"; exit 1
+  fi
+  sleep 0.2
+done
+curl -sf --unix-socket "$podman_sock" http://d/_ping >/dev/null || {
+  echo "podman did not come up:"; tail -n 30 "$work/podman.log"; exit 1; }
 
 # A real Debian 12 root filesystem (minbase), from the mirror this machine's apt uses; kept under
 # target/ so local reruns reuse it.
@@ -131,6 +152,9 @@ export STEVEDORE_TEST_REGISTRY="127.0.0.1:$registry_port"
 export STEVEDORE_TEST_AUTH_REGISTRY="127.0.0.1:$auth_registry_port"
 export STEVEDORE_TEST_SERVICES=1
 export STEVEDORE_DOCKER_HOST="unix://$sock"
+export STEVEDORE_PODMAN_HOST="unix://$podman_sock"
+# The podman CLI with the service's storage (the tests load images with it).
+export STEVEDORE_PODMAN_ARGS="${podman_args[*]}"
 export STEVEDORE_DEBIAN_ROOT="$PWD/$debian_root"
 
 log "cargo fmt --check"

@@ -283,6 +283,7 @@ fn connect(live: &LiveArgs) -> Result<crate::live::Connection> {
 fn live_target(conn: &crate::live::Connection, scanned: Vec<String>, notes: Vec<String>) -> Target {
     Target::Live(crate::engine::LiveTarget {
         endpoint: conn.endpoint.url.clone(),
+        engine: conn.engine.clone(),
         server_version: conn.server_version.clone(),
         api_version: conn.api_version.clone(),
         scanned,
@@ -307,8 +308,8 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
     let policy = policy(&args.report)?;
     let outputs = parse_outputs(&args.report)?;
     let conn = connect(&args.live)?;
-    let (info, _) = conn.info()?;
-    let mut daemon = crate::live::daemon::from_info(&info);
+    let (info, version) = conn.info()?;
+    let mut daemon = crate::live::daemon::from_info(&info, &version);
     let mut scanned = vec![crate::live::daemon::LOCATION.to_string()];
     if let Some(path) = &args.daemon_config {
         let display: std::sync::Arc<str> =
@@ -328,20 +329,28 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
         daemon.add_flags(&file, pos, &crate::model::daemon::split_command_line(flags));
         scanned.push("dockerd-args".into());
     }
+    let podman = crate::live::daemon::is_podman(&version);
+    let not_applicable =
+        |k: &str| podman && crate::live::daemon::NOT_APPLICABLE_TO_PODMAN.contains(&k);
     let hidden: Vec<&str> = daemon
         .not_visible
         .iter()
-        .filter(|k| !daemon.knows(k))
+        .filter(|k| !daemon.knows(k) && !not_applicable(k))
         .map(String::as_str)
         .collect();
-    let notes = if hidden.is_empty() {
-        Vec::new()
-    } else {
-        vec![format!(
+    let mut notes = Vec::new();
+    if !hidden.is_empty() {
+        notes.push(format!(
             "not visible through the Docker API, so not judged: {} (pass --daemon-config /etc/docker/daemon.json or --dockerd-args to include them)",
             hidden.join(", ")
-        )]
-    };
+        ));
+    }
+    if podman {
+        notes.push(format!(
+            "Podman: {} do not apply (containers outlive the API service; its Docker-compatible API always reports experimental)",
+            crate::live::daemon::NOT_APPLICABLE_TO_PODMAN.join(" and ")
+        ));
+    }
     let daemons = [daemon];
     let models = crate::engine::Models {
         daemons: &daemons,

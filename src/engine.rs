@@ -565,6 +565,8 @@ pub enum Target {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LiveTarget {
     pub endpoint: String,
+    /// `docker` or `podman` (behind its Docker-compatible API).
+    pub engine: String,
     pub server_version: String,
     pub api_version: String,
     /// What was judged: `docker/daemon`, `docker/containers/<name>`, files merged in.

@@ -601,3 +601,96 @@ fn hostile_layers_through_the_daemon() {
     );
     docker(&host, &["rmi", &tag]);
 }
+
+/// Podman's Docker-compatible API (scripts/test.sh starts `podman system service`): an image
+/// loaded into Podman scans like its archive, and the daemon view says Podman and leaves out what
+/// does not apply to it (live-restore, experimental).
+#[test]
+fn podman_through_its_docker_api() {
+    let host = match std::env::var("STEVEDORE_PODMAN_HOST") {
+        Ok(h) if !h.is_empty() => h,
+        _ => {
+            assert!(
+                !services_required(),
+                "scripts/test.sh started the services but STEVEDORE_PODMAN_HOST is unset"
+            );
+            eprintln!("SKIPPED: no Podman service (run ./scripts/test.sh to start one)");
+            return;
+        }
+    };
+    let podman_args = std::env::var("STEVEDORE_PODMAN_ARGS").unwrap_or_default();
+    let demo = crate::support::fixture("demo.tar");
+    let out = Command::new("podman")
+        .args(podman_args.split_whitespace())
+        .args(["load", "-q", "-i"])
+        .arg(&demo)
+        .output()
+        .expect("podman");
+    assert!(
+        out.status.success(),
+        "podman load: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cfg = empty_config();
+    let scan = |reference: &str| {
+        let run = stevedore(&[
+            "image",
+            reference,
+            "-H",
+            &host,
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ]);
+        assert_eq!(run.code, 0, "{reference}: {}", run.stderr);
+        let mut f: Vec<(String, String, String)> = run.json()["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        f.sort();
+        f
+    };
+    let from_podman = scan("docker-daemon:localhost/stevedore-demo/app:1.0");
+    let from_archive = scan(&format!("docker-archive:{}", demo.display()));
+    assert!(!from_podman.is_empty());
+    assert_eq!(from_podman, from_archive);
+
+    let run = stevedore(&[
+        "daemon",
+        "-H",
+        &host,
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["target"]["engine"], "podman", "{report:#}");
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    assert!(
+        !rules.contains(&"DMN004") && !rules.contains(&"DMN012"),
+        "live-restore and experimental do not apply to Podman: {rules:?}"
+    );
+    assert!(rules.contains(&"DMN003"), "{rules:?}");
+    let notes = report["target"]["notes"].to_string();
+    assert!(notes.contains("Podman"), "{notes}");
+}

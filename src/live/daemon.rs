@@ -23,8 +23,25 @@ pub const NOT_VISIBLE: [&str; 8] = [
     "storage-opts",
 ];
 
-/// Builds the daemon view from `/info` (and `/version`).
-pub fn from_info(info: &Value) -> DaemonConfig {
+/// Settings that mean nothing for Podman behind its Docker-compatible API: its containers are not
+/// children of the API service (they outlive it, as `live-restore` arranges for dockerd), and it
+/// reports `ExperimentalBuild: true` whatever its configuration.
+pub const NOT_APPLICABLE_TO_PODMAN: [&str; 2] = ["live-restore", "experimental"];
+
+/// Podman names itself among `/version`'s components ("Podman Engine").
+pub fn is_podman(version: &Value) -> bool {
+    version
+        .get("Components")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("Name").and_then(Value::as_str))
+        .any(|name| name.to_ascii_lowercase().contains("podman"))
+}
+
+/// Builds the daemon view from `/info` and `/version`.
+pub fn from_info(info: &Value, version: &Value) -> DaemonConfig {
+    let podman = is_podman(version);
     let file: Arc<str> = Arc::from(LOCATION);
     let at = |field: &str| Loc::new(&file, Pos { line: 1, column: 1 }, field.to_string());
     let mut cfg = DaemonConfig::empty(at(""));
@@ -99,7 +116,11 @@ pub fn from_info(info: &Value) -> DaemonConfig {
     if !security.iter().any(|s| s.contains("name=rootless")) {
         set("rootless", SettingValue::Bool(false), "SecurityOptions");
     }
-    if let Some(b) = info.get("LiveRestoreEnabled").and_then(Value::as_bool) {
+    if let Some(b) = info
+        .get("LiveRestoreEnabled")
+        .and_then(Value::as_bool)
+        .filter(|_| !podman)
+    {
         set("live-restore", SettingValue::Bool(b), "LiveRestoreEnabled");
     }
     if let Some(d) = info.get("LoggingDriver").and_then(Value::as_str) {
@@ -108,7 +129,11 @@ pub fn from_info(info: &Value) -> DaemonConfig {
     if let Some(d) = info.get("Driver").and_then(Value::as_str) {
         set("storage-driver", SettingValue::Str(d.into()), "Driver");
     }
-    if let Some(b) = info.get("ExperimentalBuild").and_then(Value::as_bool) {
+    if let Some(b) = info
+        .get("ExperimentalBuild")
+        .and_then(Value::as_bool)
+        .filter(|_| !podman)
+    {
         set("experimental", SettingValue::Bool(b), "ExperimentalBuild");
     }
     if let Some(b) = info.get("Debug").and_then(Value::as_bool) {
@@ -160,6 +185,10 @@ pub fn from_info(info: &Value) -> DaemonConfig {
         set("hosts", SettingValue::List(hosts), "Warnings");
     }
     cfg.not_visible = NOT_VISIBLE.iter().map(|s| s.to_string()).collect();
+    if podman {
+        cfg.not_visible
+            .extend(NOT_APPLICABLE_TO_PODMAN.iter().map(|s| s.to_string()));
+    }
     cfg
 }
 
@@ -190,7 +219,7 @@ mod tests {
             "RegistryConfig": {"InsecureRegistryCIDRs": ["127.0.0.0/8", "10.0.0.0/8"], "IndexConfigs": {"docker.io": {"Secure": true}, "reg.local:5000": {"Secure": false}}},
             "Warnings": ["WARNING: API is accessible on http://0.0.0.0:2375 without encryption."]
         });
-        let cfg = from_info(&info);
+        let cfg = from_info(&info, &Value::Null);
         assert_eq!(
             cfg.str("seccomp-profile").map(|(s, _)| s),
             Some("unconfined")
@@ -207,7 +236,34 @@ mod tests {
         );
         assert_eq!(cfg.list("hosts")[0].0, "tcp://0.0.0.0:2375");
         assert!(!cfg.knows("icc"));
-        let old = from_info(&json!({"SecurityOptions": ["name=seccomp,profile=default"]}));
+        let old = from_info(
+            &json!({"SecurityOptions": ["name=seccomp,profile=default"]}),
+            &Value::Null,
+        );
         assert_eq!(old.str("seccomp-profile").map(|(s, _)| s), Some("builtin"));
+    }
+
+    /// Podman 4.3 behind its Docker-compatible API (`/version` names it): live-restore and
+    /// experimental are not judged there, the rest is read as for Docker.
+    #[test]
+    fn podman_info_skips_what_does_not_apply() {
+        let version = json!({"Components": [{"Name": "Podman Engine", "Version": "4.3.1"}]});
+        let info = json!({
+            "ExperimentalBuild": true,
+            "LiveRestoreEnabled": false,
+            "SecurityOptions": ["name=seccomp,profile=default"],
+            "Driver": "vfs",
+        });
+        let cfg = from_info(&info, &version);
+        assert!(is_podman(&version));
+        assert!(cfg.bool("live-restore").is_none() && cfg.bool("experimental").is_none());
+        for key in NOT_APPLICABLE_TO_PODMAN {
+            assert!(cfg.not_visible.iter().any(|k| k == key), "{key}");
+        }
+        assert_eq!(cfg.str("storage-driver").map(|(s, _)| s), Some("vfs"));
+        let docker_version = json!({"Components": [{"Name": "Engine", "Version": "20.10.24"}]});
+        let docker = from_info(&json!({"ExperimentalBuild": true}), &docker_version);
+        assert!(!is_podman(&docker_version));
+        assert_eq!(docker.bool("experimental").map(|(b, _)| b), Some(true));
     }
 }

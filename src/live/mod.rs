@@ -149,6 +149,8 @@ pub struct Connection {
     pub endpoint: Endpoint,
     timeout: Duration,
     /// The daemon's version and API version, as `/version` reports them.
+    /// `docker` or `podman`.
+    pub engine: String,
     pub server_version: String,
     pub api_version: String,
 }
@@ -191,7 +193,13 @@ impl Connection {
             .block_on(async { tokio::time::timeout(timeout, docker.version()).await })
             .map_err(|_| unreachable(format!("no answer within {}s", timeout.as_secs())))?
             .map_err(|e| unreachable(e.to_string()))?;
+        let podman = v
+            .components
+            .iter()
+            .flatten()
+            .any(|c| c.name.to_ascii_lowercase().contains("podman"));
         Ok(Connection {
+            engine: if podman { "podman" } else { "docker" }.to_string(),
             server_version: v.version.unwrap_or_default(),
             api_version: v.api_version.unwrap_or_default(),
             runtime,

@@ -187,9 +187,14 @@ fn config_header(out: &mut String, t: &ConfigTarget) {
 fn live_header(out: &mut String, t: &LiveTarget) {
     let _ = writeln!(
         out,
-        "{BOLD}stevedore {}{BOLD:#} · {} (Docker {}, API {})",
+        "{BOLD}stevedore {}{BOLD:#} · {} ({} {}, API {})",
         crate::VERSION,
         t.endpoint,
+        if t.engine == "podman" {
+            "Podman"
+        } else {
+            "Docker"
+        },
         t.server_version,
         t.api_version
     );
