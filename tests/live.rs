@@ -693,4 +693,45 @@ fn podman_through_its_docker_api() {
     assert!(rules.contains(&"DMN003"), "{rules:?}");
     let notes = report["target"]["notes"].to_string();
     assert!(notes.contains("Podman"), "{notes}");
+
+    // A container Podman created (not started) is judged like a Docker one.
+    let name = format!("st-podman-{}", unique());
+    let out = Command::new("podman")
+        .args(podman_args.split_whitespace())
+        .args([
+            "create",
+            "--name",
+            &name,
+            "--privileged",
+            "--restart",
+            "always",
+        ])
+        .args(["-p", "8080:80", "localhost/stevedore-demo/app:1.0"])
+        .output()
+        .expect("podman");
+    assert!(
+        out.status.success(),
+        "podman create: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = stevedore(&[
+        "containers",
+        &name,
+        "-H",
+        &host,
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ]);
+    let found = findings(&run);
+    for rule in ["CTR001", "CTR017", "CTR018"] {
+        assert!(found.iter().any(|f| f.0 == rule), "{rule}: {found:?}");
+    }
+    let _ = Command::new("podman")
+        .args(podman_args.split_whitespace())
+        .args(["rm", "-f", &name])
+        .output();
 }
