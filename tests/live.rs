@@ -619,45 +619,25 @@ fn podman_through_its_docker_api() {
         }
     };
     let podman_args = std::env::var("STEVEDORE_PODMAN_ARGS").unwrap_or_default();
+    // The podman CLI on the service's storage.
+    let podman = |args: &[&str]| {
+        let out = Command::new("podman")
+            .args(podman_args.split_whitespace())
+            .args(args)
+            .output()
+            .expect("podman");
+        assert!(
+            out.status.success(),
+            "podman {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
     let demo = crate::support::fixture("demo.tar");
-    let out = Command::new("podman")
-        .args(podman_args.split_whitespace())
-        .args(["load", "-q", "-i"])
-        .arg(&demo)
-        .output()
-        .expect("podman");
-    assert!(
-        out.status.success(),
-        "podman load: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    podman(&["load", "-q", "-i", demo.to_str().unwrap()]);
     let cfg = empty_config();
     let scan = |reference: &str| {
-        let run = stevedore(&[
-            "image",
-            reference,
-            "-H",
-            &host,
-            "-f",
-            "json",
-            "--fail-on",
-            "none",
-            "--config",
-            &cfg,
-        ]);
-        assert_eq!(run.code, 0, "{reference}: {}", run.stderr);
-        let mut f: Vec<(String, String, String)> = run.json()["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["rule_id"].as_str().unwrap().to_string(),
-                    f["message"].as_str().unwrap().to_string(),
-                    f["fingerprint"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+        let run = crate::support::scan_image_bounded(reference, &["-H", &host], 64 * 1024);
+        let mut f = findings(&run);
         f.sort();
         f
     };
@@ -730,8 +710,5 @@ fn podman_through_its_docker_api() {
     for rule in ["CTR001", "CTR017", "CTR018"] {
         assert!(found.iter().any(|f| f.0 == rule), "{rule}: {found:?}");
     }
-    let _ = Command::new("podman")
-        .args(podman_args.split_whitespace())
-        .args(["rm", "-f", &name])
-        .output();
+    podman(&["rm", "-f", &name]);
 }
