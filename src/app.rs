@@ -126,7 +126,8 @@ fn policy_for(args: &ReportArgs, changed_files: Option<Vec<String>>) -> Result<P
         severity: args.severity.clone(),
         accept_keys: args.accept_key.clone(),
         accept_files: args.accept_file.clone(),
-        trust_image_labels: !args.ignore_image_labels,
+        trust_image_labels: !args.ignore_image_labels && !args.no_inline_ignores,
+        trust_inline_ignores: !args.no_inline_ignores,
         baseline: args
             .baseline
             .as_deref()
@@ -471,40 +472,105 @@ fn containers_command(args: ContainersArgs) -> Result<u8> {
     finish(report, &args.report, &outputs)
 }
 
-fn serve_command(args: ServeArgs) -> Result<u8> {
-    let api_key = std::fs::read_to_string(&args.api_key_file)
-        .map_err(|e| Error::io(&args.api_key_file, e))?
+/// An API key from a file: at least 16 characters.
+fn read_key(path: &std::path::Path) -> Result<String> {
+    let key = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(path, e))?
         .trim()
         .to_string();
-    if api_key.len() < 16 {
+    if key.len() < 16 {
         return Err(Error::usage(format!(
             "{}: the API key must be at least 16 characters",
-            args.api_key_file.display()
+            path.display()
         )));
     }
+    Ok(key)
+}
+
+/// `--allow-registry` entries as the puller will read references: a name docker would take for
+/// a Docker Hub namespace is refused, not silently matched against another spelling.
+fn allow_list(entries: &[String]) -> Result<Vec<String>> {
+    use crate::source::registry::egress::{canonical_registry, looks_like_registry};
+    entries
+        .iter()
+        .map(|e| {
+            if looks_like_registry(e) {
+                Ok(canonical_registry(e))
+            } else {
+                Err(Error::usage(format!(
+                    "--allow-registry `{e}`: docker reads a name without `.` or `:` (other than localhost) as a Docker Hub namespace, so `{e}/app` would be pulled from docker.io; write the registry host as it appears in image references, with a domain or a port (`{e}.example.com`, `{e}:5000`)"
+                )))
+            }
+        })
+        .collect()
+}
+
+fn serve_command(args: ServeArgs) -> Result<u8> {
+    use std::time::Duration;
+    let secs = Duration::from_secs;
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let config = ProjectConfig::discover(args.config.as_deref(), &cwd)?;
     let cli = CliPolicy {
         trust_image_labels: args.trust_image_ignores,
+        trust_inline_ignores: args.trust_workload_ignores,
         ..Default::default()
     };
     let policy = Policy::new(&cli, config)?;
+    let access = crate::serve::auth::Access {
+        any_key: args.api_key_file.as_deref().map(read_key).transpose()?,
+        role_keys: args
+            .role_key_file
+            .iter()
+            .map(|(role, file)| Ok((*role, read_key(std::path::Path::new(file))?)))
+            .collect::<Result<_>>()?,
+        subjects: args.client_subject.clone(),
+    };
+    let registry = crate::source::registry::RegistryOptions {
+        insecure: args.insecure_registry.clone(),
+        sources: crate::source::credentials::Sources {
+            no_global_env: true,
+            files: args.registry_auth_file.clone(),
+        },
+        timeout: secs(args.scan_timeout),
+        egress: crate::source::registry::egress::Egress {
+            registries: Some(allow_list(&args.allow_registry)?),
+            realms: args.allow_auth_realm.clone(),
+            redirects: args.allow_blob_redirect.clone(),
+            no_defaults: false,
+        },
+        ..Default::default()
+    };
     let serve = crate::serve::ServeConfig {
         listen: args.listen,
-        api_key,
+        admission_listen: args.admission_listen,
+        access,
         state_dir: args.state_dir,
         workers: args.workers,
+        admission_workers: args.admission_workers,
         queue: args.queue,
-        scan_timeout: std::time::Duration::from_secs(args.scan_timeout),
-        body_limit: usize::try_from(args.body_limit).unwrap_or(usize::MAX),
-        allow_registry: args.allow_registry,
-        registry: args
-            .registry
-            .options(std::time::Duration::from_secs(args.scan_timeout))?,
+        scan_timeout: secs(args.scan_timeout),
+        shutdown_timeout: secs(args.shutdown_timeout.unwrap_or(args.scan_timeout)),
+        http: crate::serve::http::HttpLimits {
+            max_connections: crate::serve::http::connection_cap(args.max_connections),
+            tls_handshake: secs(args.tls_handshake_timeout),
+            header: secs(args.header_timeout),
+            body: secs(args.body_timeout),
+            idle: secs(args.idle_timeout),
+            body_limit: usize::try_from(args.body_limit).unwrap_or(usize::MAX),
+        },
+        registry,
         deny_on: args.deny_on,
         fail_open: args.fail_open,
-        admission_full_scan: args.admission_full_scan,
-        admission_deadline: std::time::Duration::from_secs(args.admission_deadline),
+        admission_config_only: args.admission_config_only,
+        admission_deadline: args.admission_deadline,
+        webhook_timeout: secs(args.webhook_timeout),
+        require_digest: args.require_digest,
+        workload_verdict: if args.workload_verdict == "warn" {
+            crate::serve::admission::WorkloadVerdict::Warn
+        } else {
+            crate::serve::admission::WorkloadVerdict::Deny
+        },
+        exempt_namespaces: args.exempt_namespace,
         tls: args
             .tls_cert
             .zip(args.tls_key)

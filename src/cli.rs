@@ -91,6 +91,10 @@ pub struct RegistryArgs {
     /// Talk plain HTTP to this registry (HOST[:PORT]); repeatable. Loopback too must be named.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub insecure_registry: Vec<String>,
+    /// Send REGISTRY's credentials to its token realm on HOST (a realm on the registry's own
+    /// host, and the public registries' token services, need no flag); repeatable.
+    #[arg(long, value_name = "REGISTRY=HOST", value_parser = parse_pair)]
+    pub allow_auth_realm: Vec<crate::source::registry::egress::Pair>,
 }
 
 impl RegistryArgs {
@@ -107,6 +111,11 @@ impl RegistryArgs {
                 .map(crate::source::credentials::parse_creds)
                 .transpose()?,
             timeout,
+            egress: crate::source::registry::egress::Egress {
+                realms: self.allow_auth_realm.clone(),
+                ..Default::default()
+            },
+            ..Default::default()
         })
     }
 }
@@ -128,30 +137,78 @@ pub struct ServeArgs {
     /// Address to listen on (keep to loopback unless behind TLS and a network policy).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,
-    /// File holding the API key clients send as `Authorization: Bearer KEY` or
-    /// `X-ScannerAdapter-API-Key: KEY`.
+    /// A second listener serving only the admission route, without API keys (the Kubernetes API
+    /// server sends none): TLS unless loopback; let only the API server reach it.
+    #[arg(long, value_name = "ADDR")]
+    pub admission_listen: Option<std::net::SocketAddr>,
+    /// File holding an API key accepted for every route, sent as `Authorization: Bearer KEY` or
+    /// `X-ScannerAdapter-API-Key: KEY`. Prefer one key per role (--role-key-file).
     #[arg(long, value_name = "FILE")]
-    pub api_key_file: PathBuf,
-    /// Where scan results are kept (SQLite).
+    pub api_key_file: Option<PathBuf>,
+    /// File holding the API key of one role: harbor, events, admission or reports; repeatable.
+    #[arg(long, value_name = "ROLE=FILE", value_parser = parse_role_value)]
+    pub role_key_file: Vec<(crate::serve::auth::Role, String)>,
+    /// A client certificate (signed by --client-ca) whose subjectAltName holds NAME may call
+    /// ROLE's routes; repeatable. Other certificates the CA signed get 403.
+    #[arg(long, value_name = "ROLE=NAME", value_parser = parse_role_value)]
+    pub client_subject: Vec<(crate::serve::auth::Role, String)>,
+    /// Where scan results and queued jobs are kept (SQLite).
     #[arg(long, default_value = "stevedore-state")]
     pub state_dir: PathBuf,
-    /// Scans run at once.
+    /// Scans run at once for Harbor, push events and admission together.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
-    /// Scans waiting at most; beyond, requests get 503 with Retry-After.
+    /// Further workers that run admission scans only (a flood of push events cannot starve them).
+    #[arg(long, default_value_t = 1)]
+    pub admission_workers: usize,
+    /// Scans waiting at most, per lane; beyond, requests get 503 with Retry-After.
     #[arg(long, default_value_t = 64)]
     pub queue: usize,
-    /// Seconds one scan may take.
+    /// Seconds one scan may take, from the first byte asked to the stored result.
     #[arg(long, default_value_t = 300)]
     pub scan_timeout: u64,
+    /// Seconds to finish requests and scans in progress after SIGTERM (default: --scan-timeout).
+    #[arg(long)]
+    pub shutdown_timeout: Option<u64>,
     /// Largest request body accepted.
     #[arg(long, default_value = "1MiB", value_parser = parse_size)]
     pub body_limit: u64,
-    /// Registries (HOST[:PORT]) the server may pull from; repeatable. Nothing else is contacted.
+    /// Connections open at once at most (lowered to fit the process's file limit); at the cap
+    /// the connection idle the longest is closed.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// Seconds a client has to finish the TLS handshake.
+    #[arg(long, default_value_t = 10)]
+    pub tls_handshake_timeout: u64,
+    /// Registries (HOST[:PORT]) the server may pull from; repeatable. Nothing else is contacted
+    /// but their paired token realms and redirect hosts.
     #[arg(long, value_name = "HOST[:PORT]")]
     pub allow_registry: Vec<String>,
-    #[command(flatten)]
-    pub registry: RegistryArgs,
+    /// Talk plain HTTP to this allowed registry (HOST[:PORT]); repeatable. Every other registry is
+    /// reached over TLS, whatever a request asks.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub insecure_registry: Vec<String>,
+    /// Docker-config file (`auths`) with per-registry credentials; read before REGISTRY_AUTH_FILE
+    /// and the docker config. Credentials never come from the command line.
+    #[arg(long, value_name = "FILE")]
+    pub registry_auth_file: Vec<PathBuf>,
+    /// Pair a registry with the host of its token realm: the realm may be contacted and receives
+    /// that registry's credentials; repeatable.
+    #[arg(long, value_name = "REGISTRY=HOST", value_parser = parse_pair)]
+    pub allow_auth_realm: Vec<crate::source::registry::egress::Pair>,
+    /// Hosts a registry may redirect manifest and blob downloads to (object storage, CDNs):
+    /// `*` matches within one DNS label, a leading `**.` any subdomains; repeatable.
+    #[arg(long, value_name = "REGISTRY=HOST_PATTERN", value_parser = parse_pair)]
+    pub allow_blob_redirect: Vec<crate::source::registry::egress::Pair>,
     /// Admission denies at or above this severity.
     #[arg(long, default_value = "high", value_parser = parse_severity)]
     pub deny_on: Severity,
@@ -161,21 +218,41 @@ pub struct ServeArgs {
     /// Let images' own `stevedore.ignore` labels suppress rules (they cannot by default).
     #[arg(long)]
     pub trust_image_ignores: bool,
-    /// Admission scans layers too (default: manifest and config only, unless a full result is stored).
+    /// Let the `stevedore.dev/ignore` annotation of the object under admission review suppress
+    /// rules (it cannot by default: the workload would exempt itself). Operator exceptions
+    /// belong in --config (`namespaces:` and `exceptions:`).
     #[arg(long)]
-    pub admission_full_scan: bool,
-    /// Seconds admission may spend on an image.
+    pub trust_workload_ignores: bool,
+    /// Admission judges images without a full result by manifest and config only (faster, no
+    /// file rules; a full scan is queued and the warning says so).
+    #[arg(long)]
+    pub admission_config_only: bool,
+    /// Seconds admission may spend on a review (at least 2 s below --webhook-timeout).
+    #[arg(long, default_value = "8", value_parser = parse_seconds)]
+    pub admission_deadline: std::time::Duration,
+    /// The `timeoutSeconds` of the ValidatingWebhookConfiguration (1–30; Kubernetes' default 10).
     #[arg(long, default_value_t = 10)]
-    pub admission_deadline: u64,
+    pub webhook_timeout: u64,
+    /// Deny images named by tag: only `@sha256:` references are admitted.
+    #[arg(long)]
+    pub require_digest: bool,
+    /// Workload objects (Deployment, StatefulSet, …) with findings at --deny-on: `deny` (the
+    /// person applying sees why at once) or `warn` (their pods are denied later).
+    #[arg(long, value_parser = ["deny", "warn"], default_value = "deny")]
+    pub workload_verdict: String,
+    /// Admit everything in this namespace (besides the webhook's namespaceSelector); repeatable.
+    #[arg(long, value_name = "NAMESPACE")]
+    pub exempt_namespace: Vec<String>,
     /// TLS certificate (PEM); with --tls-key, serve HTTPS.
     #[arg(long, requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// CA whose client certificates are accepted instead of the API key (mTLS).
+    /// CA whose client certificates open the routes --client-subject allows them (mTLS).
     #[arg(long, requires = "tls_cert")]
     pub client_ca: Option<PathBuf>,
-    /// Project config (rule selection, severities, accepted paths).
+    /// The server's policy file (the .stevedore.yaml format): rule selection, severities,
+    /// accepted paths, `namespaces:` and `exceptions:` for admission.
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -320,6 +397,12 @@ pub struct ReportArgs {
     /// Do not let an image's own `stevedore.ignore` label suppress rules.
     #[arg(long)]
     pub ignore_image_labels: bool,
+    /// Honour no suppression written inside the scanned inputs (`# stevedore:ignore` comments,
+    /// the `stevedore.dev/ignore` annotation, compose `x-stevedore-ignore`, the image's label):
+    /// only the project config and the command line suppress. For CI on pull requests, where
+    /// the change under review could otherwise silence its own findings.
+    #[arg(long)]
+    pub no_inline_ignores: bool,
     /// Project config file. Default: the nearest .stevedore.yaml from the working directory up.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -338,6 +421,29 @@ pub struct RulesArgs {
     /// `markdown` prints the README table (or one rule's documentation); `docs` prints docs/rules.md.
     #[arg(long, value_parser = ["text", "markdown", "docs"], default_value = "text")]
     pub format: String,
+}
+
+fn parse_role_value(s: &str) -> Result<(crate::serve::auth::Role, String), String> {
+    let (role, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected ROLE=VALUE"))?;
+    Ok((role.parse()?, value.trim().to_string()))
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(0.1..=3600.0).contains(&secs) {
+        return Err(format!("`{s}`: between 0.1 and 3600 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+fn parse_pair(s: &str) -> Result<crate::source::registry::egress::Pair, String> {
+    crate::source::registry::egress::Pair::parse(s)
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {

@@ -17,7 +17,19 @@
 //!   IMG005:
 //!     - key: SENTRY_DSN
 //!       reason: public by design
+//! namespaces:               # Kubernetes: rules ignored for every object of a namespace
+//!   kube-system:
+//!     ignore: [CTR005, CTR008]
+//! exceptions:               # one rule, for named namespaces and/or workloads, with a reason
+//!   - rule: CTR001
+//!     namespace: monitoring          # exact name or a glob (`team-*`)
+//!     workload: node-exporter        # the object, its owner, or a Deployment behind a pod
+//!     reason: reads host metrics
+//!     expires: 2027-06-30            # inclusive; after it the finding is back (and said so)
 //! ```
+//!
+//! Exceptions and namespace sections are the operator's: `stevedore serve --config` applies them
+//! to admission, where suppressions written inside the reviewed object are not trusted.
 
 use crate::catalog::Severity;
 use crate::error::{Error, Result};
@@ -44,9 +56,52 @@ pub struct ProjectConfig {
     /// The date end-of-life data is judged against (OS002), `YYYY-MM-DD`; default today.
     #[serde(default)]
     pub as_of: Option<String>,
+    /// Kubernetes namespaces whose objects skip rules.
+    #[serde(default)]
+    pub namespaces: BTreeMap<String, NamespaceConfig>,
+    /// Rules excepted for named namespaces or workloads, with a reason and an expiry.
+    #[serde(default)]
+    pub exceptions: Vec<Exception>,
     /// Where it was read from, for messages.
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// `namespaces: {NAME: {ignore: [...]}}`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceConfig {
+    #[serde(default)]
+    pub ignore: Vec<IgnoreItem>,
+}
+
+/// One operator exception: a rule that does not apply to the named namespace and/or workload.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    pub rule: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub workload: Option<String>,
+    pub reason: String,
+    /// `YYYY-MM-DD`, inclusive.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+impl Exception {
+    /// `namespace monitoring, workload node-exporter`, for messages.
+    pub fn scope(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(ns) = &self.namespace {
+            parts.push(format!("namespace {ns}"));
+        }
+        if let Some(w) = &self.workload {
+            parts.push(format!("workload {w}"));
+        }
+        parts.join(", ")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

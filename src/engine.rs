@@ -29,6 +29,11 @@ pub struct CliPolicy {
     /// Whether an image's own `stevedore.ignore` label may suppress rules. True for the CLI
     /// (the user chose the image); a registry-facing server must not trust it by default.
     pub trust_image_labels: bool,
+    /// Whether suppressions written inside the scanned files may suppress rules: `# stevedore:ignore`
+    /// comments, the `stevedore.dev/ignore` annotation, compose `x-stevedore-ignore`. True for the
+    /// CLI (the author is the one asking) unless `--no-inline-ignores`; false in admission, where
+    /// the object under review would otherwise exempt itself.
+    pub trust_inline_ignores: bool,
     /// `--baseline`: findings of an earlier report, suppressed.
     pub baseline: Option<crate::baseline::Baseline>,
     /// The pre-push hook: the files the push changes. Findings located in other files (a main
@@ -66,16 +71,21 @@ pub struct InlineIgnore {
 }
 
 impl InlineIgnores {
-    fn suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {
-        if matches!(
+    /// The image's own label, when it is trusted.
+    fn label_suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {
+        (matches!(
             subject,
             Subject::ImageConfig { .. } | Subject::ImageFile { .. } | Subject::ImageHistory { .. }
-        ) && self.image_label.iter().any(|t| selects(t, check))
-        {
-            return Some(Suppression {
-                kind: "inSource",
-                justification: format!("the image's {IGNORE_LABEL} label suppresses {}", check.id),
-            });
+        ) && self.image_label.iter().any(|t| selects(t, check)))
+        .then(|| Suppression {
+            kind: "inSource",
+            justification: format!("the image's {IGNORE_LABEL} label suppresses {}", check.id),
+        })
+    }
+
+    fn suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {
+        if let Some(s) = self.label_suppression(check, subject) {
+            return Some(s);
         }
         let Subject::File { path, line, .. } = subject else {
             return None;
@@ -148,8 +158,63 @@ pub struct Policy {
     accept_keys: Vec<String>,
     accept_files: Vec<globset::GlobMatcher>,
     trust_image_labels: bool,
+    trust_inline_ignores: bool,
+    exceptions: Vec<CompiledException>,
     baseline: Option<crate::baseline::Baseline>,
     changed_files: Option<Vec<String>>,
+}
+
+/// Where a Kubernetes object lives: what the operator's namespace sections and exceptions match.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    pub namespace: Option<&'a str>,
+    /// The object's name, its owners' names, and the Deployment behind a ReplicaSet's pod.
+    pub workloads: &'a [String],
+}
+
+impl<'a> Scope<'a> {
+    pub fn of(spec: &'a crate::model::container::ContainerSpec) -> Scope<'a> {
+        Scope {
+            namespace: spec.namespace.as_deref(),
+            workloads: &spec.workloads,
+        }
+    }
+}
+
+/// An operator exception, ready to match.
+struct CompiledException {
+    rule: String,
+    namespace: Option<globset::GlobMatcher>,
+    workload: Option<globset::GlobMatcher>,
+    reason: String,
+    expires: Option<String>,
+    scope: String,
+}
+
+impl CompiledException {
+    fn matches(&self, check: &Check, scope: &Scope) -> bool {
+        selects(&self.rule, check)
+            && self
+                .namespace
+                .as_ref()
+                .is_none_or(|g| scope.namespace.is_some_and(|ns| g.is_match(ns)))
+            && self
+                .workload
+                .as_ref()
+                .is_none_or(|g| scope.workloads.iter().any(|w| g.is_match(w)))
+    }
+
+    fn expired(&self, today: &str) -> bool {
+        self.expires.as_deref().is_some_and(|e| e < today)
+    }
+}
+
+/// A name glob (`team-*`) for namespaces and workloads.
+fn name_glob(pattern: &str) -> std::result::Result<globset::GlobMatcher, globset::Error> {
+    Ok(globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()?
+        .compile_matcher())
 }
 
 /// A path glob where `*` stays within one path component and `**` crosses them.
@@ -215,6 +280,15 @@ impl Policy {
             }
         }
         let fail_on = cli.fail_on.or(config.fail_on()?).unwrap_or(DEFAULT_FAIL_ON);
+        for (ns, section) in &config.namespaces {
+            let rules: Vec<String> = section
+                .ignore
+                .iter()
+                .map(|i| i.rule().to_string())
+                .collect();
+            validate(&rules, &format!("{config_name}: namespaces.{ns}"))?;
+        }
+        let exceptions = compile_exceptions(&config, &config_name)?;
         Ok(Policy {
             checks,
             fail_on,
@@ -223,6 +297,8 @@ impl Policy {
             accept_keys: cli.accept_keys.clone(),
             accept_files,
             trust_image_labels: cli.trust_image_labels,
+            trust_inline_ignores: cli.trust_inline_ignores,
+            exceptions,
             baseline: cli.baseline.clone(),
             changed_files: cli.changed_files.clone(),
         })
@@ -230,6 +306,75 @@ impl Policy {
 
     pub fn checks(&self) -> &[&'static Check] {
         &self.checks
+    }
+
+    /// Whether suppressions written inside the scanned inputs count (`--no-inline-ignores`,
+    /// `serve --trust-workload-ignores`).
+    pub fn trusts_inline_ignores(&self) -> bool {
+        self.trust_inline_ignores
+    }
+
+    /// The operator's exceptions that have expired, as one line each: they no longer apply.
+    pub fn expired_exceptions(&self) -> Vec<String> {
+        let today = crate::image::inventory::today();
+        self.exceptions
+            .iter()
+            .filter(|e| e.expired(&today))
+            .map(expired_note)
+            .collect()
+    }
+
+    /// The operator's namespace sections and exceptions for `check` in `scope`: the suppression,
+    /// or, when only an expired exception matched, a note saying so.
+    pub fn scoped_suppression(
+        &self,
+        check: &Check,
+        scope: &Scope,
+    ) -> (Option<Suppression>, Option<String>) {
+        if let Some(ns) = scope.namespace {
+            if let Some(section) = self.config.namespaces.get(ns) {
+                if let Some(item) = section.ignore.iter().find(|i| selects(i.rule(), check)) {
+                    let justification = item.reason().map_or_else(
+                        || {
+                            format!(
+                                "{} is ignored in namespace {ns} by the policy file",
+                                check.id
+                            )
+                        },
+                        str::to_string,
+                    );
+                    return (
+                        Some(Suppression {
+                            kind: "external",
+                            justification,
+                        }),
+                        None,
+                    );
+                }
+            }
+        }
+        let today = crate::image::inventory::today();
+        let mut expired = None;
+        for e in self.exceptions.iter().filter(|e| e.matches(check, scope)) {
+            if e.expired(&today) {
+                expired.get_or_insert_with(|| expired_note(e));
+                continue;
+            }
+            let until = e
+                .expires
+                .as_deref()
+                .map(|d| format!(" until {d}"))
+                .unwrap_or_default();
+            let justification = format!("{} (exception for {}{until})", e.reason, e.scope);
+            return (
+                Some(Suppression {
+                    kind: "external",
+                    justification,
+                }),
+                None,
+            );
+        }
+        (None, expired)
     }
 
     /// The `full` threshold for base classification: the project config's, else the default.
@@ -293,48 +438,69 @@ impl Policy {
         let mut out = Vec::new();
         for check in &self.checks {
             for run in check.runs {
-                // (findings, rules the model item itself ignores, how it said so)
-                let mut batches: Vec<(Vec<RawFinding>, &[String], &str)> = Vec::new();
-                let mut collect = |f: &dyn Fn(&mut Sink), ignores: &'a [String], how: &'a str| {
+                // (findings, the container spec they are about, if any)
+                type Batch<'b> = (
+                    Vec<RawFinding>,
+                    Option<&'b crate::model::container::ContainerSpec>,
+                );
+                let mut batches: Vec<Batch<'a>> = Vec::new();
+                let mut collect = |f: &dyn Fn(&mut Sink), spec| {
                     let mut sink = Sink::default();
                     f(&mut sink);
-                    batches.push((sink.into_findings(), ignores, how));
+                    batches.push((sink.into_findings(), spec));
                 };
                 match run {
                     Run::Image(f) => models
                         .image
                         .into_iter()
-                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                        .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Daemon(f) => models
                         .daemons
                         .iter()
-                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                        .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Seccomp(f) => models
                         .seccomp
                         .iter()
-                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                        .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Recipe(f) => models
                         .recipes
                         .iter()
-                        .for_each(|m| collect(&|s| f(m, s), &[], "")),
+                        .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Container(f) => models
                         .containers
                         .iter()
-                        .for_each(|m| collect(&|s| f(m, s), &m.ignores, &m.ignore_how)),
+                        .for_each(|m| collect(&|s| f(m, s), Some(m))),
                 }
-                for (raws, ignores, how) in batches {
+                for (raws, spec) in batches {
                     for raw in raws {
                         let mut finding = self.finish(check, raw);
-                        if finding.suppression.is_none()
-                            && ignores.iter().any(|t| t == "all" || selects(t, check))
-                        {
-                            finding.suppression = Some(Suppression {
-                                kind: "inSource",
-                                justification: format!("suppressed by {how}"),
-                            });
+                        if let Some(spec) = spec.filter(|_| finding.suppression.is_none()) {
+                            let (suppression, expired) =
+                                self.scoped_suppression(check, &Scope::of(spec));
+                            finding.suppression = suppression;
+                            if let Some(note) = expired {
+                                finding.message = format!("{} ({note})", finding.message);
+                            }
                         }
-                        if finding.suppression.is_none() {
+                        if let Some(spec) = spec.filter(|s| {
+                            self.trust_inline_ignores
+                                && s.ignores.iter().any(|t| t == "all" || selects(t, check))
+                        }) {
+                            if finding.suppression.is_none() {
+                                finding.suppression = Some(Suppression {
+                                    kind: "inSource",
+                                    justification: format!("suppressed by {}", spec.ignore_how),
+                                });
+                            }
+                        }
+                        if finding.suppression.is_none() && self.trust_inline_ignores {
                             finding.suppression = inline.suppression(check, &finding.subject);
+                        }
+                        if finding.suppression.is_none()
+                            && !self.trust_inline_ignores
+                            && self.trust_image_labels
+                        {
+                            finding.suppression = inline.label_suppression(check, &finding.subject);
                         }
                         // The baseline comes last: a reason written down wins over "seen before".
                         if finding.suppression.is_none() {
@@ -449,6 +615,55 @@ impl Policy {
             ),
         })
     }
+}
+
+fn expired_note(e: &CompiledException) -> String {
+    format!(
+        "the exception for {} ({}) expired on {}",
+        e.rule,
+        e.scope,
+        e.expires.as_deref().unwrap_or("?")
+    )
+}
+
+/// The policy file's exceptions, checked: known rules, a reason, a scope, valid globs and dates.
+fn compile_exceptions(config: &ProjectConfig, config_name: &str) -> Result<Vec<CompiledException>> {
+    let mut out = Vec::new();
+    for (i, e) in config.exceptions.iter().enumerate() {
+        let at = format!("{config_name}: exceptions[{i}]");
+        validate(std::slice::from_ref(&e.rule), &at)?;
+        if e.reason.trim().is_empty() {
+            return Err(Error::usage(format!("{at}: a reason is required")));
+        }
+        if e.namespace.is_none() && e.workload.is_none() {
+            return Err(Error::usage(format!(
+                "{at}: name a namespace or a workload (for every object, use `ignore:`)"
+            )));
+        }
+        if let Some(d) = e
+            .expires
+            .as_deref()
+            .filter(|d| !crate::image::inventory::valid_date(d))
+        {
+            return Err(Error::usage(format!(
+                "{at}: expires `{d}` is not a date (YYYY-MM-DD)"
+            )));
+        }
+        let glob = |p: &Option<String>| {
+            p.as_deref()
+                .map(|p| name_glob(p).map_err(|err| Error::usage(format!("{at}: `{p}`: {err}"))))
+                .transpose()
+        };
+        out.push(CompiledException {
+            rule: e.rule.clone(),
+            namespace: glob(&e.namespace)?,
+            workload: glob(&e.workload)?,
+            reason: e.reason.trim().to_string(),
+            expires: e.expires.clone(),
+            scope: e.scope(),
+        });
+    }
+    Ok(out)
 }
 
 fn fingerprint(rule: &str, key: &str) -> String {

@@ -960,3 +960,162 @@ fn compose_file_in_dotenv_makes_one_project() {
         run.stderr
     );
 }
+
+/// (rule, message, justification or "") of every finding.
+fn verdicts(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+                f["suppression"]["justification"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn no_inline_ignores_refuses_what_the_files_say_of_themselves() {
+    // Honoured by default: the annotation, the comment and x-stevedore-ignore suppress.
+    let honoured =
+        verdicts(&config(&["fixtures/configs/k8s-bad", "fixtures/configs/compose-bad"]).json());
+    let suppressed_inline = |v: &[(String, String, String)]| {
+        v.iter()
+            .filter(|(_, _, j)| j.starts_with("suppressed by"))
+            .count()
+    };
+    assert!(suppressed_inline(&honoured) >= 3, "{honoured:#?}");
+    let run = config(&[
+        "--no-inline-ignores",
+        "fixtures/configs/k8s-bad",
+        "fixtures/configs/compose-bad",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let refused = verdicts(&run.json());
+    assert_eq!(suppressed_inline(&refused), 0, "{refused:#?}");
+    // The same findings, now active.
+    assert_eq!(honoured.len(), refused.len());
+    assert!(
+        refused
+            .iter()
+            .any(|(r, m, j)| r == "CTR012" && m.starts_with("CronJob") && j.is_empty())
+    );
+}
+
+const EXCEPTED_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web-5d8f9c7b6-x2x7q
+  namespace: monitoring
+  labels: {pod-template-hash: 5d8f9c7b6}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f9c7b6, uid: u}]
+spec:
+  hostPID: true
+  containers:
+  - name: web
+    image: registry.example/web@sha256:0000000000000000000000000000000000000000000000000000000000000000
+    securityContext: {privileged: true}
+";
+
+#[test]
+fn operator_exceptions_by_namespace_workload_and_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("pod.yaml"), EXCEPTED_POD).unwrap();
+    let policy = d.join("policy.yaml");
+    let scan = |policy_text: &str| {
+        std::fs::write(&policy, policy_text).unwrap();
+        let run = stevedore(&[
+            "config",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            policy.to_str().unwrap(),
+            d.join("pod.yaml").to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        verdicts(&run.json())
+    };
+    let rule = |v: &[(String, String, String)], r: &str| {
+        v.iter()
+            .find(|(id, _, _)| id == r)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {r}: {v:#?}"))
+    };
+    // The Deployment behind the ReplicaSet is the workload; the namespace section covers CTR008.
+    let v = scan(
+        "namespaces:\n  monitoring:\n    ignore: [CTR008]\nexceptions:\n  - rule: CTR001\n    namespace: monitor*\n    workload: web\n    reason: reads host metrics\n    expires: 2999-12-31\n",
+    );
+    assert_eq!(
+        rule(&v, "CTR001").2,
+        "reads host metrics (exception for namespace monitor*, workload web until 2999-12-31)"
+    );
+    assert_eq!(
+        rule(&v, "CTR008").2,
+        "CTR008 is ignored in namespace monitoring by the policy file"
+    );
+    // Another namespace or workload: no exception.
+    let v = scan(
+        "namespaces:\n  kube-system:\n    ignore: [CTR008]\nexceptions:\n  - rule: CTR001\n    workload: api\n    reason: r\n",
+    );
+    assert_eq!(rule(&v, "CTR001").2, "");
+    assert_eq!(rule(&v, "CTR008").2, "");
+    // Expired: the finding is back and says why.
+    let v = scan(
+        "exceptions:\n  - rule: privileged\n    namespace: monitoring\n    reason: r\n    expires: 2020-01-31\n",
+    );
+    let (_, message, justification) = rule(&v, "CTR001");
+    assert_eq!(justification, "");
+    assert!(
+        message.ends_with(
+            "(the exception for privileged (namespace monitoring) expired on 2020-01-31)"
+        ),
+        "{message}"
+    );
+    // Exceptions must say why, for whom, until a real date.
+    for (text, problem) in [
+        (
+            "exceptions:\n  - rule: CTR001\n    namespace: a\n    reason: ' '\n",
+            "a reason is required",
+        ),
+        (
+            "exceptions:\n  - rule: CTR001\n    reason: r\n",
+            "name a namespace or a workload",
+        ),
+        (
+            "exceptions:\n  - rule: CTR001\n    workload: w\n    reason: r\n    expires: soon\n",
+            "is not a date",
+        ),
+        (
+            "exceptions:\n  - rule: CTR999\n    workload: w\n    reason: r\n",
+            "unknown rule `CTR999`",
+        ),
+        (
+            "exceptions:\n  - rule: CTR001\n    workload: w\n",
+            "missing field `reason`",
+        ),
+        (
+            "namespaces:\n  a:\n    ignore: [NOPE]\n",
+            "namespaces.a: unknown rule",
+        ),
+    ] {
+        std::fs::write(&policy, text).unwrap();
+        let run = stevedore(&[
+            "config",
+            "--config",
+            policy.to_str().unwrap(),
+            d.join("pod.yaml").to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 2, "{text}: {}", run.stdout);
+        assert!(run.stderr.contains(problem), "{text}: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    }
+}

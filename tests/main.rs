@@ -17,4 +17,5 @@ mod live;
 mod real_docker;
 mod registry;
 mod serve;
+mod serve_door;
 mod snapshots;

@@ -207,7 +207,10 @@ fn basic_auth_registry() {
     let (code, _, err) = scan(&dest, &insecure);
     assert_eq!(code, 2, "no credentials: a clean error");
     assert_eq!(err.lines().count(), 1);
-    assert!(err.contains("Not authorized"), "{err}");
+    assert!(
+        err.contains("HTTP 401: the registry asks for credentials"),
+        "{err}"
+    );
     let (code, report, err) = scan(
         &dest,
         &[&insecure[..], &["--creds", "stevedore:test-password"]].concat(),

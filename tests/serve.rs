@@ -1,147 +1,12 @@
 //! `stevedore serve` against real registries: Harbor's scanner API, registry push events and
-//! Kubernetes admission, API keys, TLS with client certificates.
+//! Kubernetes admission, credentials per role, TLS with client certificates.
 
+use crate::support::build_fixture;
 use crate::support::imagegen::Format;
-use crate::support::{build_fixture, services_required};
+use crate::support::serve::*;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-const KEY: &str = "stevedore-test-api-key-0123456789";
-
-fn env(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ => {
-            assert!(
-                !services_required(),
-                "scripts/test.sh started the services but {var} is unset"
-            );
-            eprintln!("SKIPPED: {var} unset (run ./scripts/test.sh)");
-            None
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(port: u16, extra: &[&str]) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key");
-    std::fs::write(&key, KEY).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_stevedore"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--api-key-file",
-            key.to_str().unwrap(),
-        ])
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .args(["--config", &crate::support::empty_config()])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        port,
-        _dir: dir,
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("stevedore serve did not listen on {port}");
-}
-
-/// A minimal HTTP/1.1 client: (status, headers, body).
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, String, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
-    s.write_all(req.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, head.to_ascii_lowercase(), body.to_string())
-}
-
-fn auth() -> (&'static str, String) {
-    ("Authorization", format!("Bearer {KEY}"))
-}
-
-fn push(archive: &str, dest: &str) -> String {
-    let out = Command::new("skopeo")
-        .args([
-            "--insecure-policy",
-            "copy",
-            "--quiet",
-            "--dest-tls-verify=false",
-            archive,
-            dest,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new("skopeo")
-        .args(["inspect", "--tls-verify=false", dest])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["Digest"].as_str().unwrap().to_string()
-}
 
 #[test]
 fn harbor_scan_flow_and_api_keys() {
@@ -158,7 +23,7 @@ fn harbor_scan_flow_and_api_keys() {
         &["--allow-registry", &reg, "--insecure-registry", &reg],
     );
     let port = server.port;
-    let (key, value) = auth();
+    let (key, value) = bearer();
     assert_eq!(http(port, "GET", "/healthz", &[], "").0, 200);
     assert_eq!(
         http(port, "GET", "/api/v1/metadata", &[], "").0,
@@ -190,44 +55,18 @@ fn harbor_scan_flow_and_api_keys() {
     );
     assert!(body.contains("application/vnd.security.vulnerability.report; version=1.1"));
 
-    let request = json!({"registry": {"url": format!("http://{reg}")}, "artifact": {"repository": "serve/demo", "digest": digest}}).to_string();
-    let mime = (
-        "Content-Type",
-        "application/vnd.scanner.adapter.scan.request+json; version=1.1".to_string(),
-    );
-    let (status, _, body) = http(
-        port,
-        "POST",
-        "/api/v1/scan",
-        &[(key, &value), (mime.0, &mime.1)],
-        &request,
-    );
-    assert_eq!(status, 202, "{body}");
-    let id = serde_json::from_str::<Value>(&body).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (status, id) = harbor_scan(port, &format!("http://{reg}"), "serve/demo", &digest, None);
+    assert_eq!(status, 202, "{id}");
     let report_path = format!("/api/v1/scan/{id}/report");
     let accept = (
         "Accept",
         "application/vnd.security.vulnerability.report; version=1.1",
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let report = loop {
-        let (status, head, body) = http(port, "GET", &report_path, &[(key, &value), accept], "");
-        match status {
-            302 => assert!(head.contains("refresh-after:"), "{head}"),
-            200 => {
-                assert!(
-                    head.contains("application/vnd.security.vulnerability.report; version=1.1")
-                );
-                break serde_json::from_str::<Value>(&body).unwrap();
-            }
-            other => panic!("{other}: {body}"),
-        }
-        assert!(Instant::now() < deadline, "scan did not finish");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let (status, body) = harbor_result(port, &id, Duration::from_secs(60));
+    assert_eq!(status, 200, "{body}");
+    let (_, head, _) = http(port, "GET", &report_path, &[(key, &value), accept], "");
+    assert!(head.contains("application/vnd.security.vulnerability.report; version=1.1"));
+    let report: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(report["severity"], "Critical");
     let ids: Vec<&str> = report["vulnerabilities"]
         .as_array()
@@ -293,23 +132,20 @@ fn harbor_scan_flow_and_api_keys() {
     assert_eq!(status, 200);
     assert!(head.contains("application/sarif+json"));
     // A registry outside the allow-list is refused: the server is no proxy.
-    let other = json!({"registry": {"url": "http://10.0.0.1:5000"}, "artifact": {"repository": "x", "digest": digest}}).to_string();
     assert_eq!(
-        http(port, "POST", "/api/v1/scan", &[(key, &value)], &other).0,
+        harbor_scan(port, "http://10.0.0.1:5000", "x", &digest, None).0,
         403
     );
+    // A second request for the same digest is answered from the store.
+    let (status, again) = harbor_scan(port, &format!("http://{reg}"), "serve/demo", &digest, None);
+    assert_eq!(status, 202);
+    assert_eq!(harbor_result(port, &again, Duration::from_secs(5)).0, 200);
     let (_, _, metrics) = http(port, "GET", "/metrics", &[], "");
-    assert!(metrics.contains("stevedore_scans_total 1"), "{metrics}");
-}
-
-fn review(image: &str, privileged: bool) -> String {
-    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {"uid": "uid-42", "kind": {"kind": "Pod"},
-        "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "spec": {
-            "securityContext": {"runAsNonRoot": true, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
-            "containers": [{"name": "web", "image": image, "securityContext": {"privileged": privileged,
-                "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"]}},
-                "resources": {"limits": {"memory": "64Mi", "cpu": "100m"}}}]}}}})
-    .to_string()
+    assert!(metrics.contains("stevedore_scans_total 1\n"), "{metrics}");
+    assert!(
+        metrics.contains("stevedore_cache_hits_total 1\n"),
+        "{metrics}"
+    );
 }
 
 #[test]
@@ -336,7 +172,7 @@ fn admission_and_push_events() {
             &notify,
         ],
     );
-    let (key, value) = auth();
+    let (key, value) = bearer();
     // A push to the notifying registry produces a stored report.
     let digest = push(
         &build_fixture("fs-smells", Format::DockerArchive, dir.path()),
@@ -357,7 +193,8 @@ fn admission_and_push_events() {
         }
         assert!(
             Instant::now() < deadline,
-            "no report stored after the push event"
+            "no report stored after the push event: {}",
+            server.log()
         );
         std::thread::sleep(Duration::from_millis(250));
     }
@@ -368,158 +205,40 @@ fn admission_and_push_events() {
         &format!("docker://{reg}/serve/clean:1"),
     );
     let clean_image = format!("{reg}/serve/clean@{clean}");
-    let answer = |body: &str| -> Value {
-        let (status, _, text) = http(
-            server.port,
-            "POST",
-            "/api/v1/admission",
-            &[(key, &value), ("Content-Type", "application/json")],
-            body,
-        );
-        assert_eq!(status, 200, "{text}");
-        serde_json::from_str(&text).unwrap()
-    };
-    let denied = answer(&review(&clean_image, true));
+    let mut privileged = pod(&clean_image);
+    privileged["spec"]["containers"][0]["securityContext"]["privileged"] = json!(true);
+    let denied = admit(server.port, &review_of(privileged, "default"));
     assert_eq!(denied["response"]["uid"], "uid-42");
-    assert_eq!(denied["response"]["allowed"], false);
-    assert!(
-        denied["response"]["status"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("CTR001"),
-        "{denied}"
-    );
-    let allowed = answer(&review(&clean_image, false));
-    assert_eq!(allowed["response"]["allowed"], true, "{allowed}");
+    assert!(!allowed(&denied));
+    assert!(message(&denied).contains("CTR001"), "{denied}");
+    let ok = admit(server.port, &review_of(pod(&clean_image), "default"));
+    assert!(allowed(&ok), "{ok}");
     let secret_image = format!("{notify}/events/fs-smells@{digest}");
-    let bad_image = answer(&review(&secret_image, false));
-    assert_eq!(bad_image["response"]["allowed"], false, "{bad_image}");
-    assert!(
-        bad_image["response"]["status"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("FS003"),
-        "{bad_image}"
-    );
+    let bad_image = admit(server.port, &review_of(pod(&secret_image), "default"));
+    assert!(!allowed(&bad_image), "{bad_image}");
+    assert!(message(&bad_image).contains("FS003"), "{bad_image}");
     // An image from a registry the server may not contact: fail closed.
-    let unknown = answer(&review(
-        "10.9.9.9:5000/x@sha256:0000000000000000000000000000000000000000000000000000000000000000",
-        false,
-    ));
-    assert_eq!(unknown["response"]["allowed"], false);
-}
-
-fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let unknown = admit(
+        server.port,
+        &review_of(
+            pod(
+                "10.9.9.9:5000/x@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            ),
+            "default",
+        ),
     );
+    assert!(!allowed(&unknown));
+    assert!(message(&unknown).contains("not allowed"), "{unknown}");
 }
 
 #[test]
-fn tls_with_client_certificates() {
+fn client_certificates_open_only_their_roles() {
     if env("STEVEDORE_TEST_REGISTRY").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=stevedore-test-ca",
-        ],
-        d,
-    );
-    openssl(
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-        d,
-    );
-    std::fs::write(d.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    // webpki accepts only v3 certificates: give the client one an extension.
-    std::fs::write(d.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ],
-        d,
-    );
-    openssl(
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "client.key",
-            "-out",
-            "client.csr",
-            "-subj",
-            "/CN=kube-apiserver",
-        ],
-        d,
-    );
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "client.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "client.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "client.ext",
-        ],
-        d,
-    );
+    certificates(d, &["kube-apiserver", "harbor-core", "stranger"]);
     let p = |f: &str| d.join(f).display().to_string();
     let server = start(
         free_port(),
@@ -530,10 +249,13 @@ fn tls_with_client_certificates() {
             &p("server.key"),
             "--client-ca",
             &p("ca.pem"),
+            "--client-subject",
+            "admission=kube-apiserver",
+            "--client-subject",
+            "harbor=harbor-core",
         ],
     );
-    let url = format!("https://127.0.0.1:{}/api/v1/metadata", server.port);
-    let curl = |extra: &[&str]| -> String {
+    let curl = |path: &str, extra: &[&str]| -> String {
         let out = Command::new("curl")
             .args([
                 "-s",
@@ -545,22 +267,79 @@ fn tls_with_client_certificates() {
                 &p("ca.pem"),
             ])
             .args(extra)
-            .arg(&url)
+            .arg(format!("https://127.0.0.1:{}{path}", server.port))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    assert_eq!(curl(&[]), "401", "HTTPS without key or certificate");
+    let cert = |name: &str| {
+        vec![
+            "--cert".to_string(),
+            p(&format!("client-{name}.pem")),
+            "--key".to_string(),
+            p(&format!("client-{name}.key")),
+        ]
+    };
+    let with = |name: &str| cert(name);
+    fn as_refs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
     assert_eq!(
-        curl(&["-H", &format!("Authorization: Bearer {KEY}")]),
+        curl("/api/v1/metadata", &[]),
+        "401",
+        "HTTPS without key or certificate"
+    );
+    assert_eq!(
+        curl(
+            "/api/v1/metadata",
+            &["-H", &format!("Authorization: Bearer {KEY}")]
+        ),
         "200",
         "API key over HTTPS"
     );
     assert_eq!(
-        curl(&["--cert", &p("client.pem"), "--key", &p("client.key")]),
-        "200",
-        "client certificate instead of the key"
+        curl("/api/v1/metadata", &as_refs(&with("harbor-core"))),
+        "200"
     );
+    assert_eq!(
+        curl("/api/v1/metadata", &as_refs(&with("kube-apiserver"))),
+        "403",
+        "the API server's certificate is not Harbor's"
+    );
+    assert_eq!(
+        curl("/api/v1/metadata", &as_refs(&with("stranger"))),
+        "403",
+        "signed by the CA, named for no role"
+    );
+    assert_eq!(
+        curl("/api/v1/reports/sha256:00", &as_refs(&with("harbor-core"))),
+        "403",
+        "Harbor's certificate does not read reports"
+    );
+    // The admission route takes the API server's certificate.
+    let review = review_of(pod("10.9.9.9:5000/x:1"), "default").to_string();
+    let api_server = with("kube-apiserver");
+    let mut args = as_refs(&api_server);
+    args.extend([
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        &review,
+    ]);
+    assert_eq!(curl("/api/v1/admission", &args), "200");
+    // Refused at start: a CA without subjects would let every certificate it signs in.
+    let (code, err) = refuses(&[
+        "--tls-cert",
+        &p("server.pem"),
+        "--tls-key",
+        &p("server.key"),
+        "--client-ca",
+        &p("ca.pem"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--client-ca needs --client-subject"), "{err}");
 }
 
 /// A burst of connections at once (a rollout creating hundreds of pods): none waits for a

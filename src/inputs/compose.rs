@@ -375,6 +375,7 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
         format!("service {name}"),
         files.loc(&anchor, key.pos, field.clone()),
     );
+    s.workloads = vec![name.to_string()];
     let loc_of = |k: &str| {
         svc.entry(k)
             .map(|(key, v)| files.loc(v, key.pos, format!("{field}.{k}")))

@@ -61,6 +61,41 @@ fn seccomp_of(file: &Arc<str>, sc: &Node, field: &str) -> Option<Val<SeccompMode
     ))
 }
 
+/// The names an operator's exception may use for this object: its own name (or, for a pod
+/// created from `generateName`, that prefix without the dash), its owners' names, and the
+/// Deployment behind a ReplicaSet (the owner's name without `-<pod-template-hash>`).
+fn workload_names(doc: &Node, object: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut push = |n: &str| {
+        if !n.is_empty() && !names.iter().any(|x| x == n) {
+            names.push(n.to_string());
+        }
+    };
+    if object != "unnamed" {
+        push(object);
+    }
+    if let Some(prefix) = doc.at(&["metadata", "generateName"]).and_then(Node::as_str) {
+        push(prefix.trim_end_matches('-'));
+    }
+    let hash = doc
+        .at(&["metadata", "labels", "pod-template-hash"])
+        .and_then(Node::as_str);
+    for owner in doc
+        .at(&["metadata", "ownerReferences"])
+        .map(Node::as_seq)
+        .unwrap_or_default()
+    {
+        let Some(name) = owner.get("name").and_then(Node::as_str) else {
+            continue;
+        };
+        push(name);
+        if let Some(deployment) = hash.and_then(|h| name.strip_suffix(&format!("-{h}"))) {
+            push(deployment);
+        }
+    }
+    names
+}
+
 /// Container specs of one manifest document.
 pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
     let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
@@ -73,16 +108,25 @@ pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
         .at(&["metadata", "name"])
         .and_then(Node::as_str)
         .unwrap_or("unnamed");
-    let ignores: Vec<String> = doc
-        .at(&["metadata", "annotations", IGNORE_ANNOTATION])
+    // The annotation on the object or on its pod template (which every pod it creates carries).
+    let mut ignores: Vec<String> = Vec::new();
+    for meta in [doc.get("metadata"), template_meta].into_iter().flatten() {
+        if let Some(v) = meta
+            .at(&["annotations", IGNORE_ANNOTATION])
+            .and_then(Node::as_str)
+        {
+            ignores.extend(
+                v.split(',')
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty()),
+            );
+        }
+    }
+    let namespace = doc
+        .at(&["metadata", "namespace"])
         .and_then(Node::as_str)
-        .map(|v| {
-            v.split(',')
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+        .map(str::to_string);
+    let workloads = workload_names(doc, object);
     let annotations = template_meta.and_then(|m| m.get("annotations"));
     let pod_sc = pod.get("securityContext");
     let pod_sc_field = format!("{pod_field}.securityContext");
@@ -145,6 +189,8 @@ pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
             );
             spec.ignores = ignores.clone();
             spec.ignore_how = format!("the {IGNORE_ANNOTATION} annotation");
+            spec.namespace = namespace.clone();
+            spec.workloads = workloads.clone();
             spec.host_namespaces = host_ns.clone();
             if let Some((k, v)) = c.entry("image") {
                 spec.image = v.as_str().map(|s| {

@@ -54,6 +54,7 @@ pub fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>) {
         format!("container {name} ({id})"),
         at("HostConfig"),
     );
+    s.workloads = vec![name.trim_start_matches('/').to_string()];
 
     s.image = config
         .get("Image")

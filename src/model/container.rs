@@ -175,6 +175,12 @@ pub struct ContainerSpec {
     /// Rules this spec asks to ignore (`x-stevedore-ignore`, `stevedore.dev/ignore`) and how.
     pub ignores: Vec<String>,
     pub ignore_how: String,
+    /// Kubernetes: the object's namespace, where it names one (admission: the request's).
+    pub namespace: Option<String>,
+    /// The names an operator's exception may give for this spec: the Kubernetes object and its
+    /// owners (a pod's ReplicaSet and the Deployment behind it), the compose service, the
+    /// container.
+    pub workloads: Vec<String>,
 }
 
 impl ContainerSpec {
@@ -203,6 +209,8 @@ impl ContainerSpec {
             restart: None,
             ignores: Vec::new(),
             ignore_how: String::new(),
+            namespace: None,
+            workloads: Vec::new(),
         }
     }
 

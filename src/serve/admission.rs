@@ -1,22 +1,100 @@
-//! Kubernetes admission (`AdmissionReview` v1): the pod spec through the `CTR` rules and each
-//! image through the image rules (a stored result by digest, else a scan within the deadline);
-//! denied when anything reaches `--deny-on`, warnings for the rest.
+//! Kubernetes admission (`AdmissionReview` v1). The pod spec goes through the `CTR` rules and
+//! every image through the image rules — judged by the manifest digest its reference resolves to
+//! now (a tag is never trusted), every platform of an index (the node is not known before
+//! scheduling; the worst wins). Images without a full result are scanned within the admission
+//! deadline; a scan that cannot finish in time denies (fail closed, unless `--fail-open`) and
+//! keeps running, so the retry finds the result. Nothing the reviewed object says about itself
+//! suppresses a rule unless the operator trusts it: exceptions come from the server's policy file.
 
 use super::AppState;
-use super::scan::ScanRequest;
+use super::queue::{Flight, Outcome, SubmitError, Submitted, Wanted};
+use super::store::{Lane, Stored};
 use crate::catalog::Severity;
-use crate::engine::Models;
+use crate::engine::{Models, Scope};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+/// Warnings in one response at most, each at most [`MAX_WARNING_CHARS`], all together at most
+/// [`MAX_WARNINGS_BYTES`]: the API server truncates longer ones, kubectl prints every one.
+pub const MAX_WARNINGS: usize = 20;
+pub const MAX_WARNING_CHARS: usize = 256;
+pub const MAX_WARNINGS_BYTES: usize = 4096;
+/// The deny message at most.
+pub const MAX_MESSAGE_CHARS: usize = 2048;
+/// Distinct images judged in one review at most (more is refused, not half judged).
+pub const MAX_IMAGES: usize = 64;
+
+/// What admission does with workload objects (Deployment, StatefulSet, …): pods are always
+/// judged; a workload can be denied at once (the person applying it sees why) or only warned
+/// (its pods are denied later, where only events show it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadVerdict {
+    Deny,
+    Warn,
+}
+
+const WORKLOAD_KINDS: [&str; 7] = [
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+];
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Deduplicated, each cut, at most [`MAX_WARNINGS`] and [`MAX_WARNINGS_BYTES`] in all; what is
+/// dropped is counted in a last warning.
+pub fn bounded_warnings(warnings: Vec<String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for w in warnings {
+        let w = cut(&w, MAX_WARNING_CHARS);
+        if !seen.contains(&w) {
+            seen.push(w);
+        }
+    }
+    let mut out = Vec::new();
+    let mut bytes = 0;
+    let reserve = 64; // room for the "… more" line
+    for w in &seen {
+        if out.len() + 1 >= MAX_WARNINGS || bytes + w.len() + reserve > MAX_WARNINGS_BYTES {
+            break;
+        }
+        bytes += w.len();
+        out.push(w.clone());
+    }
+    let dropped = seen.len() - out.len();
+    if dropped > 0 {
+        out.push(format!("stevedore: {dropped} more warning(s) not shown"));
+    }
+    out
+}
+
+fn bad_request(why: &str) -> Response {
+    (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response()
+}
 
 fn answer(uid: &str, allowed: bool, message: Option<String>, warnings: Vec<String>) -> Response {
     let mut response = json!({"uid": uid, "allowed": allowed});
     if let Some(m) = message {
-        response["status"] = json!({"code": 403, "message": m});
+        response["status"] = json!({"code": 403, "message": cut(&m, MAX_MESSAGE_CHARS)});
     }
+    let warnings = bounded_warnings(warnings);
     if !warnings.is_empty() {
         response["warnings"] = json!(warnings);
     }
@@ -24,82 +102,205 @@ fn answer(uid: &str, allowed: bool, message: Option<String>, warnings: Vec<Strin
     ([("content-type", "application/json")], review.to_string()).into_response()
 }
 
-/// A finding as admission reports it: rule, severity, where.
-struct Verdict {
-    rule: String,
+/// One reason to deny (or to warn, below `--deny-on`).
+struct Reason {
     severity: Severity,
-    what: String,
+    text: String,
 }
 
-pub async fn review(State(state): State<Arc<AppState>>, body: String) -> Response {
+/// Everything known about one review.
+#[derive(Default)]
+struct Judgement {
+    reasons: Vec<Reason>,
+    /// Policy refusals that `--fail-open` does not lift (`--require-digest`).
+    refusals: Vec<String>,
+    /// What could not be judged: denies unless `--fail-open`.
+    errors: Vec<String>,
+    /// Scans still running at the deadline.
+    pending: Vec<String>,
+    warnings: Vec<String>,
+    /// `image@digest (platform)` of every manifest judged.
+    judged: Vec<String>,
+}
+
+pub async fn review(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let started = Instant::now();
+    state
+        .queue
+        .metrics
+        .admission_reviews
+        .fetch_add(1, Ordering::Relaxed);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.split(';').next().unwrap_or("").trim() != "application/json" {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type application/json\n",
+        )
+            .into_response();
+    }
     let Ok(review) = serde_json::from_str::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, "not an AdmissionReview\n").into_response();
+        return bad_request("not JSON");
     };
-    let uid = review
-        .pointer("/request/uid")
+    if review["apiVersion"] != "admission.k8s.io/v1" || review["kind"] != "AdmissionReview" {
+        return bad_request("expected apiVersion admission.k8s.io/v1, kind AdmissionReview");
+    }
+    let Some(request) = review.get("request").filter(|r| r.is_object()) else {
+        return bad_request("the review has no request");
+    };
+    let Some(uid) = request["uid"]
+        .as_str()
+        .filter(|u| !u.is_empty() && u.len() <= 128)
+    else {
+        return bad_request("the request has no uid");
+    };
+    match request["operation"].as_str() {
+        Some("CREATE" | "UPDATE") => {}
+        // Removing or attaching to a workload is not what stevedore judges.
+        Some("DELETE" | "CONNECT") => return answer(uid, true, None, Vec::new()),
+        _ => return bad_request("unknown operation"),
+    }
+    let Some(object) = request.get("object").filter(|o| o.is_object()) else {
+        return bad_request("the request has no object");
+    };
+    let kind = request
+        .pointer("/kind/kind")
         .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let Some(object) = review.pointer("/request/object") else {
+        .unwrap_or("");
+    let sub = request["subResource"].as_str().unwrap_or("");
+    let is_pod = kind == "Pod" && (sub.is_empty() || sub == "ephemeralcontainers");
+    let is_workload = WORKLOAD_KINDS.contains(&kind) && sub.is_empty();
+    if !is_pod && !is_workload {
+        return answer(uid, true, None, Vec::new());
+    }
+    let namespace = request["namespace"].as_str().unwrap_or("").to_string();
+    if state.config.exempt_namespaces.contains(&namespace) {
         return answer(
-            &uid,
+            uid,
             true,
             None,
-            vec!["stevedore: no object to review".into()],
+            vec![format!(
+                "stevedore: namespace {namespace} is exempt (--exempt-namespace)"
+            )],
         );
-    };
-    let state2 = Arc::clone(&state);
-    let object = object.clone();
-    // Scans block: keep them off the async workers.
-    let verdicts = tokio::task::spawn_blocking(move || judge(&state2, &object)).await;
-    let (verdicts, errors) = match verdicts {
-        Ok(v) => v,
-        Err(e) => (Vec::new(), vec![format!("internal error: {e}")]),
-    };
+    }
+    let dry_run = request["dryRun"].as_bool() == Some(true);
+    let deadline = started + state.config.admission_deadline;
+    let j = judge(&state, object, &namespace, dry_run, deadline).await;
+    verdict(&state, uid, j, is_workload, dry_run)
+}
+
+fn verdict(
+    state: &AppState,
+    uid: &str,
+    j: Judgement,
+    is_workload: bool,
+    dry_run: bool,
+) -> Response {
     let deny_on = state.config.deny_on;
-    let denied: Vec<&Verdict> = verdicts.iter().filter(|v| v.severity >= deny_on).collect();
-    let warnings: Vec<String> = verdicts
-        .iter()
-        .filter(|v| v.severity < deny_on)
-        .map(|v| format!("{} ({}) {}", v.rule, v.severity, v.what))
-        .collect();
-    if !errors.is_empty() && !state.config.fail_open {
-        return answer(
-            &uid,
-            false,
-            Some(format!(
-                "stevedore could not judge this object: {}",
-                errors.join("; ")
-            )),
-            warnings,
+    let mut deny: Vec<String> = j.refusals.clone();
+    let mut warnings = j.warnings;
+    for r in &j.reasons {
+        if r.severity >= deny_on {
+            deny.push(r.text.clone());
+        } else {
+            warnings.push(r.text.clone());
+        }
+    }
+    if !j.errors.is_empty() {
+        if state.config.fail_open {
+            warnings.extend(
+                j.errors
+                    .iter()
+                    .map(|e| format!("stevedore could not judge (allowed by --fail-open): {e}")),
+            );
+        } else {
+            deny.push(format!(
+                "stevedore could not judge: {}",
+                j.errors.join("; ")
+            ));
+        }
+    }
+    if !j.pending.is_empty() {
+        let what = j.pending.join(", ");
+        let text = if dry_run {
+            format!(
+                "no stored result for {what} and the scan did not finish in time (a dry run queues no scan)"
+            )
+        } else {
+            format!(
+                "stevedore is scanning {what}; retry in a minute (controllers retry on their own; rerun kubectl apply)"
+            )
+        };
+        if state.config.fail_open {
+            warnings.push(format!("{text} (allowed by --fail-open)"));
+        } else {
+            deny.push(text);
+        }
+    }
+    deny.dedup();
+    let judged = if j.judged.is_empty() {
+        String::new()
+    } else {
+        format!(" [judged: {}]", j.judged.join(", "))
+    };
+    if deny.is_empty() {
+        return answer(uid, true, None, warnings);
+    }
+    if is_workload && state.config.workload_verdict == WorkloadVerdict::Warn {
+        warnings.insert(
+            0,
+            "stevedore would deny this workload's pods (--workload-verdict warn)".into(),
         );
+        warnings.extend(deny);
+        return answer(uid, true, None, warnings);
     }
-    if denied.is_empty() {
-        return answer(&uid, true, None, warnings);
-    }
-    let mut rules: Vec<String> = denied
-        .iter()
-        .map(|v| format!("{} ({}) {}", v.rule, v.severity, v.what))
-        .collect();
-    rules.dedup();
+    state
+        .queue
+        .metrics
+        .admission_denied
+        .fetch_add(1, Ordering::Relaxed);
     answer(
-        &uid,
+        uid,
         false,
-        Some(format!("denied by stevedore: {}", rules.join("; "))),
+        Some(format!("denied by stevedore: {}{judged}", deny.join("; "))),
         warnings,
     )
 }
 
-/// Every finding for the object's containers and images, and what could not be judged.
-fn judge(state: &AppState, object: &Value) -> (Vec<Verdict>, Vec<String>) {
-    let mut verdicts = Vec::new();
-    let mut errors = Vec::new();
+/// The object's containers and images, judged.
+async fn judge(
+    state: &Arc<AppState>,
+    object: &Value,
+    namespace: &str,
+    dry_run: bool,
+    deadline: Instant,
+) -> Judgement {
+    let mut j = Judgement::default();
     let text = object.to_string();
     let Ok(doc) = crate::inputs::json::parse(&text) else {
-        return (verdicts, vec!["the object is not JSON".into()]);
+        j.errors.push("the object is not JSON".into());
+        return j;
     };
-    let file: std::sync::Arc<str> = std::sync::Arc::from("admission");
-    let specs = crate::inputs::kubernetes::containers(&file, &doc);
+    let file: Arc<str> = Arc::from("admission");
+    let mut specs = crate::inputs::kubernetes::containers(&file, &doc);
+    for s in &mut specs {
+        if s.namespace.is_none() && !namespace.is_empty() {
+            s.namespace = Some(namespace.to_string());
+        }
+    }
+    if !state.policy.trusts_inline_ignores() && specs.iter().any(|s| !s.ignores.is_empty()) {
+        j.warnings.push(format!(
+            "stevedore: the {} annotation was ignored: a reviewed object cannot exempt itself (operator exceptions belong in the server's policy file)",
+            crate::inputs::kubernetes::IGNORE_ANNOTATION
+        ));
+    }
     let models = Models {
         containers: &specs,
         ..Default::default()
@@ -110,10 +311,9 @@ fn judge(state: &AppState, object: &Value) -> (Vec<Verdict>, Vec<String>) {
         .into_iter()
         .filter(|f| f.suppression.is_none())
     {
-        verdicts.push(Verdict {
-            rule: f.check.id.to_string(),
+        j.reasons.push(Reason {
             severity: f.severity,
-            what: f.message,
+            text: format!("{} ({}) {}", f.check.id, f.severity, f.message),
         });
     }
     let mut images: Vec<String> = specs
@@ -122,50 +322,228 @@ fn judge(state: &AppState, object: &Value) -> (Vec<Verdict>, Vec<String>) {
         .collect();
     images.sort();
     images.dedup();
+    if images.len() > MAX_IMAGES {
+        j.errors.push(format!(
+            "{} distinct images; stevedore judges at most {MAX_IMAGES} per object",
+            images.len()
+        ));
+        return j;
+    }
+    let scope_workloads = specs
+        .first()
+        .map(|s| s.workloads.clone())
+        .unwrap_or_default();
+    let scope_namespace = (!namespace.is_empty()).then(|| namespace.to_string());
+    let mut tasks = tokio::task::JoinSet::new();
     for image in images {
-        let Ok(reference) = oci_client::Reference::try_from(image.as_str()) else {
-            errors.push(format!("image `{image}` is not a reference"));
-            continue;
-        };
-        let host = reference.registry().to_string();
-        let registry = match state.registry_for(&host) {
-            Ok(r) => r,
-            Err(why) => {
-                errors.push(why);
-                continue;
-            }
-        };
-        let request = ScanRequest {
-            reference: image.clone(),
-            registry,
-            config_only: !state.config.admission_full_scan,
-        };
-        match state
-            .scanner
-            .scan_within(request, state.config.admission_deadline)
-        {
-            Ok(stored) => {
-                let doc: Value = serde_json::from_str(&stored.report).unwrap_or_default();
-                for f in doc["findings"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|f| f["suppression"].is_null())
-                {
-                    let severity = f["severity"]
-                        .as_str()
-                        .unwrap_or("info")
-                        .parse()
-                        .unwrap_or(Severity::Info);
-                    verdicts.push(Verdict {
-                        rule: f["rule_id"].as_str().unwrap_or("").to_string(),
-                        severity,
-                        what: format!("in image {image}"),
-                    });
-                }
-            }
-            Err(e) => errors.push(format!("image {image}: {}", e.one_line())),
+        let state = Arc::clone(state);
+        tasks.spawn(async move {
+            let mut part = Judgement::default();
+            judge_image(&state, &image, dry_run, deadline, &mut part).await;
+            (image, part)
+        });
+    }
+    let mut parts = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(p) => parts.push(p),
+            Err(e) => j.errors.push(format!("internal error: {e}")),
         }
     }
-    (verdicts, errors)
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let scope = Scope {
+        namespace: scope_namespace.as_deref(),
+        workloads: &scope_workloads,
+    };
+    for (_, part) in parts {
+        j.refusals.extend(part.refusals);
+        j.errors.extend(part.errors);
+        j.pending.extend(part.pending);
+        j.warnings.extend(part.warnings);
+        j.judged.extend(part.judged);
+        for r in part.reasons {
+            // The rule id leads the text: the operator's exceptions apply by rule.
+            let rule = r.text.split_whitespace().next().unwrap_or("");
+            let check = crate::checks::CATALOG.iter().find(|c| c.id == rule);
+            if let Some(check) = check {
+                let (suppressed, expired) = state.policy.scoped_suppression(check, &scope);
+                if suppressed.is_some() {
+                    continue;
+                }
+                if let Some(note) = expired {
+                    j.warnings.push(format!("stevedore: {note}"));
+                }
+            }
+            j.reasons.push(r);
+        }
+    }
+    j
+}
+
+/// Findings of a stored image result, as reasons.
+fn reasons_of(stored: &Stored, image: &str, into: &mut Judgement) {
+    let doc: Value = serde_json::from_str(&stored.report).unwrap_or_default();
+    let short = cut(image, 96);
+    for f in doc["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["suppression"].is_null())
+    {
+        let severity = f["severity"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Severity::Info);
+        let rule = f["rule_id"].as_str().unwrap_or("");
+        into.reasons.push(Reason {
+            severity,
+            text: format!("{rule} ({severity}) in image {short}"),
+        });
+    }
+}
+
+/// `sha256:` and the first 12 hex digits: enough to find the digest, short enough to list.
+fn short_digest(digest: &str) -> String {
+    let short: String = digest.chars().take(19).collect();
+    if short.len() < digest.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+async fn judge_image(
+    state: &Arc<AppState>,
+    image: &str,
+    dry_run: bool,
+    deadline: Instant,
+    j: &mut Judgement,
+) {
+    let short = cut(image, 96);
+    let parsed = match state.parse_allowed(image) {
+        Ok(p) => p,
+        Err(why) => {
+            j.errors.push(format!("image {short}: {why}"));
+            return;
+        }
+    };
+    if parsed.digest.is_none() && state.config.require_digest {
+        j.refusals.push(format!("image {short} is named by tag; this cluster requires @sha256: digests (--require-digest)"));
+        return;
+    }
+    // A digest with a current result needs no network; anything else is resolved now.
+    let mut manifests: Vec<(String, String)> = Vec::new(); // (digest, platform)
+    let cached = match &parsed.digest {
+        Some(d) => state.queue.store.get(d).ok().flatten(),
+        None => None,
+    };
+    if let (Some(d), Some(_)) = (&parsed.digest, &cached) {
+        manifests.push((d.clone(), String::new()));
+    } else {
+        let mut options = state.config.registry.clone();
+        options.deadline = Some(deadline);
+        options.timeout = state.config.admission_deadline;
+        match crate::source::registry::resolve(image, &crate::limits::Limits::default(), &options)
+            .await
+        {
+            Ok(r) if r.platforms.is_empty() => manifests.push((r.digest, String::new())),
+            Ok(r) => manifests.extend(r.platforms.into_iter().map(|(p, d)| (d, p))),
+            Err(e) => {
+                j.errors.push(format!("image {short}: {}", e.one_line()));
+                return;
+            }
+        }
+    }
+    let mut waiting: Vec<(String, String, Arc<Flight>)> = Vec::new();
+    for (digest, platform) in manifests {
+        let label = if platform.is_empty() {
+            format!("{short}@{}", short_digest(&digest))
+        } else {
+            format!("{short}@{} ({platform})", short_digest(&digest))
+        };
+        let reference = parsed.with_digest(&digest);
+        match state.queue.store.get(&digest) {
+            Ok(Some(stored)) => {
+                reasons_of(&stored, image, j);
+                j.judged.push(label);
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                j.errors.push(format!("image {short}: {}", e.one_line()));
+                continue;
+            }
+        }
+        if let Ok(Some((stored, catalog))) = state.queue.store.latest(&digest) {
+            reasons_of(&stored, image, j);
+            j.judged.push(format!("{label} (stale)"));
+            j.warnings.push(format!("stevedore: {label} judged from a result of an earlier catalog ({catalog}); a rescan is queued"));
+            if !dry_run {
+                let _ = state.queue.submit(
+                    Wanted {
+                        reference,
+                        digest,
+                        creds: None,
+                    },
+                    Lane::General,
+                );
+            }
+            continue;
+        }
+        if state.config.admission_config_only {
+            j.warnings.push(format!("stevedore: {label}: layers not judged yet (--admission-config-only: manifest and config only); a full scan is queued"));
+            if !dry_run {
+                let _ = state.queue.submit(
+                    Wanted {
+                        reference: reference.clone(),
+                        digest: digest.clone(),
+                        creds: None,
+                    },
+                    Lane::General,
+                );
+            }
+            match state.queue.ephemeral(&reference, &digest, true, deadline) {
+                Ok(f) => waiting.push((label, digest, f)),
+                Err(_) => j.errors.push(format!("{label}: the scan queue is full")),
+            }
+            continue;
+        }
+        let flight = if dry_run {
+            state.queue.ephemeral(&reference, &digest, false, deadline)
+        } else {
+            match state.queue.submit(
+                Wanted {
+                    reference,
+                    digest: digest.clone(),
+                    creds: None,
+                },
+                Lane::Admission,
+            ) {
+                Ok((_, Submitted::Cached(stored))) => {
+                    reasons_of(&stored, image, j);
+                    j.judged.push(label);
+                    continue;
+                }
+                Ok((_, submitted)) => submitted.flight().cloned().ok_or(SubmitError::Closed),
+                Err(e) => Err(e),
+            }
+        };
+        match flight {
+            Ok(f) => waiting.push((label, digest, f)),
+            Err(SubmitError::Store(e)) => j.errors.push(format!("{label}: {}", e.one_line())),
+            Err(_) => j.errors.push(format!("{label}: the scan queue is full")),
+        }
+    }
+    for (label, _digest, flight) in waiting {
+        let outcome: Option<Outcome> = flight.wait(deadline).await;
+        match outcome {
+            Some(Ok(stored)) => {
+                reasons_of(&stored, image, j);
+                j.judged.push(label);
+            }
+            Some(Err(e)) if e.contains("deadline reached") => j.pending.push(label),
+            Some(Err(e)) => j.errors.push(format!("{label}: {e}")),
+            None => j.pending.push(label),
+        }
+    }
 }

@@ -1,7 +1,8 @@
-//! Harbor's Pluggable Scanner Adapter API v1.2 and the distribution registry's push events.
+//! Harbor's Pluggable Scanner Adapter API v1.2.
 
 use super::AppState;
-use super::scan::{JobState, ScanRequest};
+use super::queue::{SubmitError, Wanted};
+use super::store::{JobStatus, Lane};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,8 +11,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub const METADATA_MIME: &str = "application/vnd.scanner.adapter.metadata+json; version=1.1";
-pub const SCAN_REQUEST_MIME: &str =
-    "application/vnd.scanner.adapter.scan.request+json; version=1.1";
+pub const SCAN_REQUEST_MIME: &str = "application/vnd.scanner.adapter.scan.request+json";
 pub const SCAN_RESPONSE_MIME: &str =
     "application/vnd.scanner.adapter.scan.response+json; version=1.0";
 pub const VULN_REPORT_MIME: &str = "application/vnd.security.vulnerability.report; version=1.1";
@@ -47,16 +47,17 @@ pub async fn metadata() -> Response {
     ([("content-type", METADATA_MIME)], body.to_string()).into_response()
 }
 
-/// `host:port` of a Harbor registry URL.
-fn host_of(url: &str) -> (String, bool) {
-    let plain = url.starts_with("http://");
-    let host = url
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or("");
-    (host.to_string(), plain)
+/// The registry host of a Harbor `registry.url`, and whether it asked for plain HTTP.
+fn host_of(url: &str) -> Option<(String, bool)> {
+    let (plain, rest) = if let Some(r) = url.strip_prefix("http://") {
+        (true, r)
+    } else if let Some(r) = url.strip_prefix("https://") {
+        (false, r)
+    } else {
+        return None;
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    (!host.is_empty() && !host.contains('@')).then(|| (host.to_string(), plain))
 }
 
 /// Registry credentials from the scan request's `Basic …` / `Bearer …` authorization.
@@ -78,61 +79,94 @@ fn creds(authorization: &str) -> Option<crate::source::credentials::Credentials>
     }
 }
 
-pub async fn scan(State(state): State<Arc<AppState>>, body: String) -> Response {
+pub async fn scan(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.trim_start().starts_with(SCAN_REQUEST_MIME) {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("expected Content-Type {SCAN_REQUEST_MIME}"),
+        );
+    }
     let Ok(req) = serde_json::from_str::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST, "the scan request is not JSON");
     };
-    let url = req
-        .pointer("/registry/url")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let repository = req
-        .pointer("/artifact/repository")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let digest = req
-        .pointer("/artifact/digest")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if url.is_empty() || repository.is_empty() || !digest.starts_with("sha256:") {
+    let field = |p: &str| req.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let (url, repository, digest) = (
+        field("/registry/url"),
+        field("/artifact/repository"),
+        field("/artifact/digest"),
+    );
+    if url.is_empty()
+        || repository.is_empty()
+        || crate::image::digest::Digest::parse(digest).is_err()
+    {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "registry.url, artifact.repository and artifact.digest are required",
+            "registry.url (http[s]://host[:port]), artifact.repository and artifact.digest (sha256:…) are required",
         );
     }
-    let (host, plain) = host_of(url);
-    let mut registry = match state.registry_for(&host) {
-        Ok(r) => r,
+    let Some((host, plain)) = host_of(url) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "registry.url must be http[s]://host[:port]",
+        );
+    };
+    let reference = format!("{host}/{repository}@{digest}");
+    let parsed = match state.parse_allowed(&reference) {
+        Ok(p) => p,
         Err(why) => return error(StatusCode::FORBIDDEN, &why),
     };
-    if plain && !registry.insecure.contains(&host) {
-        registry.insecure.push(host.clone());
+    // The reference must be pulled from the host Harbor named, not from wherever docker's
+    // rules would take a name like `myreg/app` (Docker Hub).
+    if parsed.registry != crate::source::registry::egress::canonical_registry(&host)
+        || parsed.repository != repository
+    {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!(
+                "registry.url host `{host}` is not a registry host (docker would pull `{reference}` from {})",
+                parsed.registry
+            ),
+        );
     }
-    if let Some(c) = req
+    // Plain HTTP only where the operator said so: otherwise TLS, whatever the URL says.
+    if plain && !state.insecure(&parsed.registry) {
+        eprintln!(
+            "{}",
+            json!({"msg": "harbor asked for plain HTTP; using TLS (not an --insecure-registry host)", "registry": parsed.registry})
+        );
+    }
+    // Harbor's per-request authorization is for this request's registry only, and in memory.
+    let creds = req
         .pointer("/registry/authorization")
         .and_then(Value::as_str)
-        .and_then(creds)
-    {
-        registry.creds = Some(c);
-    }
-    let request = ScanRequest {
-        reference: format!("{host}/{repository}@{digest}"),
-        registry,
-        config_only: false,
+        .and_then(creds);
+    let wanted = Wanted {
+        reference: parsed.with_digest(digest),
+        digest: digest.to_string(),
+        creds,
     };
-    match state.scanner.submit(request) {
-        Ok(id) => (
+    match state.queue.submit(wanted, Lane::General) {
+        Ok((id, _)) => (
             StatusCode::ACCEPTED,
             [("content-type", SCAN_RESPONSE_MIME)],
             json!({"id": id}).to_string(),
         )
             .into_response(),
-        Err(_) => (
+        Err(SubmitError::Full | SubmitError::Closed) => (
             StatusCode::SERVICE_UNAVAILABLE,
             [("retry-after", "10")],
             "scan queue is full\n",
         )
             .into_response(),
+        Err(SubmitError::Store(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.one_line()),
     }
 }
 
@@ -180,9 +214,16 @@ pub async fn report(
         .and_then(|a| a.to_str().ok())
         .unwrap_or(VULN_REPORT_MIME)
         .to_string();
-    match state.scanner.state(&id) {
-        None => error(StatusCode::NOT_FOUND, "unknown scan id"),
-        Some(JobState::Queued | JobState::Running) => (
+    if id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return error(StatusCode::NOT_FOUND, "unknown scan id");
+    }
+    let job = match state.queue.store.job(&id) {
+        Ok(Some(job)) => job,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "unknown scan id"),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.one_line()),
+    };
+    match job.status {
+        JobStatus::Queued | JobStatus::Running => (
             StatusCode::FOUND,
             [
                 ("refresh-after", "5"),
@@ -191,74 +232,24 @@ pub async fn report(
             "",
         )
             .into_response(),
-        Some(JobState::Failed(why)) => error(StatusCode::INTERNAL_SERVER_ERROR, &why),
-        Some(JobState::Done(stored)) => {
-            if accept.contains(RAW_REPORT_MIME) {
-                ([("content-type", RAW_REPORT_MIME)], stored.report.clone()).into_response()
-            } else {
-                (
-                    [("content-type", VULN_REPORT_MIME)],
-                    vulnerability_report(&stored).to_string(),
-                )
-                    .into_response()
+        JobStatus::Failed => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            job.error.as_deref().unwrap_or("the scan failed"),
+        ),
+        JobStatus::Done => match state.queue.store.get(&job.digest) {
+            Ok(Some(stored)) if accept.contains(RAW_REPORT_MIME) => {
+                ([("content-type", RAW_REPORT_MIME)], stored.report).into_response()
             }
-        }
+            Ok(Some(stored)) => (
+                [("content-type", VULN_REPORT_MIME)],
+                vulnerability_report(&stored).to_string(),
+            )
+                .into_response(),
+            Ok(None) => error(
+                StatusCode::NOT_FOUND,
+                "the result is no longer stored; scan again",
+            ),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.one_line()),
+        },
     }
-}
-
-/// The distribution registry's notification envelope: each pushed manifest is scanned.
-pub async fn registry_events(State(state): State<Arc<AppState>>, body: String) -> Response {
-    let Ok(envelope) = serde_json::from_str::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, "not a notification envelope\n").into_response();
-    };
-    let mut queued = 0;
-    let mut refused = Vec::new();
-    for event in envelope["events"].as_array().into_iter().flatten() {
-        let media_type = event
-            .pointer("/target/mediaType")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let is_manifest = media_type.contains("manifest") || media_type.contains("image.index");
-        if event["action"] != "push" || !is_manifest {
-            continue; // layer blobs and pulls
-        }
-        let (Some(repository), Some(digest)) = (
-            event.pointer("/target/repository").and_then(Value::as_str),
-            event.pointer("/target/digest").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let host = event
-            .pointer("/target/url")
-            .and_then(Value::as_str)
-            .map(|u| host_of(u).0)
-            .or_else(|| {
-                event
-                    .pointer("/request/host")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_default();
-        let registry = match state.registry_for(&host) {
-            Ok(r) => r,
-            Err(why) => {
-                refused.push(why);
-                continue;
-            }
-        };
-        let request = ScanRequest {
-            reference: format!("{host}/{repository}@{digest}"),
-            registry,
-            config_only: false,
-        };
-        if state.scanner.submit(request).is_ok() {
-            queued += 1;
-        }
-    }
-    (
-        StatusCode::OK,
-        [("content-type", "application/json")],
-        json!({"queued": queued, "refused": refused}).to_string(),
-    )
-        .into_response()
 }

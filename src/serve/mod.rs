@@ -1,133 +1,238 @@
 //! `stevedore serve`: one engine, three doors — the Harbor Pluggable Scanner Adapter API,
-//! registry push events, and Kubernetes admission — over one result store.
+//! registry push events, and Kubernetes admission — over one store and one scan queue.
+//!
+//! The server trusts its operator (flags, the policy file, the allow-lists) and nothing it is
+//! asked about: see SECURITY.md for the threat model this module implements.
 
 pub mod admission;
+pub mod auth;
+pub mod events;
 pub mod harbor;
+pub mod http;
+pub mod queue;
 pub mod scan;
 pub mod store;
 
 use crate::engine::Policy;
 use crate::error::{Error, Result};
-use crate::source::registry::RegistryOptions;
+use crate::source::registry::{ParsedReference, RegistryOptions};
+use admission::WorkloadVerdict;
+use auth::{Access, Role};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
-use axum::http::{HeaderMap, Request, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use scan::Scanner;
+use queue::{Queue, QueueConfig};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How the server runs.
 pub struct ServeConfig {
     pub listen: SocketAddr,
-    pub api_key: String,
+    /// A listener for the API server's admission calls only, without API keys (see SECURITY.md).
+    pub admission_listen: Option<SocketAddr>,
+    pub access: Access,
     pub state_dir: PathBuf,
     pub workers: usize,
+    pub admission_workers: usize,
     pub queue: usize,
     pub scan_timeout: Duration,
-    pub body_limit: usize,
-    /// Registries (HOST[:PORT]) the server may pull from; anything else is refused.
-    pub allow_registry: Vec<String>,
+    pub shutdown_timeout: Duration,
+    pub http: http::HttpLimits,
+    /// How registries are reached; its egress rule holds the allow-list.
     pub registry: RegistryOptions,
     pub deny_on: crate::catalog::Severity,
     pub fail_open: bool,
-    pub admission_full_scan: bool,
+    pub admission_config_only: bool,
     pub admission_deadline: Duration,
+    /// The `timeoutSeconds` of the webhook configuration this server is registered with.
+    pub webhook_timeout: Duration,
+    pub require_digest: bool,
+    pub workload_verdict: WorkloadVerdict,
+    pub exempt_namespaces: Vec<String>,
     pub tls: Option<TlsFiles>,
 }
 
 pub struct TlsFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
-    /// Clients presenting a certificate signed by this CA need no API key (mTLS).
+    /// Client certificates signed by this CA open the routes their subject is allowed
+    /// (`--client-subject`).
     pub client_ca: Option<PathBuf>,
 }
 
+/// The least time between the admission deadline and the webhook's timeout: the answer has to
+/// reach the API server before it gives up.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+
+impl ServeConfig {
+    /// Refuses settings that would make the server unsafe or unable to answer in time.
+    pub fn validate(&self) -> Result<()> {
+        if self.admission_deadline + DEADLINE_MARGIN > self.webhook_timeout {
+            return Err(Error::usage(format!(
+                "--admission-deadline {}s must be at least {}s below --webhook-timeout {}s (the API server stops waiting at its timeout)",
+                self.admission_deadline.as_secs_f64(),
+                DEADLINE_MARGIN.as_secs(),
+                self.webhook_timeout.as_secs()
+            )));
+        }
+        if self.webhook_timeout > Duration::from_secs(30) || self.webhook_timeout.is_zero() {
+            return Err(Error::usage(
+                "--webhook-timeout is 1 to 30 seconds (the API server's range)",
+            ));
+        }
+        if self.access.any_key.is_none()
+            && self.access.role_keys.is_empty()
+            && self.access.subjects.is_empty()
+        {
+            return Err(Error::usage(
+                "no credentials: give --api-key-file, --role-key-file ROLE=FILE or --client-subject ROLE=NAME",
+            ));
+        }
+        if !self.access.subjects.is_empty()
+            && self
+                .tls
+                .as_ref()
+                .and_then(|t| t.client_ca.as_ref())
+                .is_none()
+        {
+            return Err(Error::usage(
+                "--client-subject needs --client-ca (and --tls-cert)",
+            ));
+        }
+        if self.tls.as_ref().is_some_and(|t| t.client_ca.is_some())
+            && self.access.subjects.is_empty()
+        {
+            return Err(Error::usage(
+                "--client-ca needs --client-subject ROLE=NAME: a certificate the CA signed opens only the routes its subject is allowed",
+            ));
+        }
+        if let Some(addr) = self.admission_listen {
+            if self.tls.is_none() && !addr.ip().is_loopback() {
+                return Err(Error::usage(format!(
+                    "--admission-listen {addr} takes no API key: it needs --tls-cert unless it is a loopback address"
+                )));
+            }
+            if addr == self.listen {
+                return Err(Error::usage("--admission-listen must differ from --listen"));
+            }
+        }
+        Ok(())
+    }
+}
+
 pub struct AppState {
-    pub scanner: Arc<Scanner>,
+    pub queue: Arc<Queue>,
     pub policy: Arc<Policy>,
     pub config: ServeConfig,
+    /// Set on shutdown: `/readyz` fails so load balancers stop sending.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
-    /// Registry options for a pull from `registry`, or why it is refused.
-    pub fn registry_for(&self, registry: &str) -> std::result::Result<RegistryOptions, String> {
-        if !self.config.allow_registry.iter().any(|r| r == registry) {
-            return Err(format!(
-                "registry {registry} is not allowed (--allow-registry)"
-            ));
-        }
-        Ok(self.config.registry.clone())
+    /// `reference` parsed as the puller reads it, if its registry is on the allow-list.
+    pub fn parse_allowed(&self, reference: &str) -> std::result::Result<ParsedReference, String> {
+        let parsed = ParsedReference::parse(reference).map_err(|e| e.one_line())?;
+        self.config
+            .registry
+            .egress
+            .check_registry(&parsed.registry)
+            .map_err(|e| e.one_line())?;
+        Ok(parsed)
     }
-}
 
-/// Marks a connection whose client certificate was verified (mTLS).
-#[derive(Clone, Copy)]
-pub struct VerifiedClient(pub bool);
-
-async fn require_key(
-    State(state): State<Arc<AppState>>,
-    request: Request<Body>,
-    next: Next,
-) -> Response {
-    let verified = request
-        .extensions()
-        .get::<VerifiedClient>()
-        .is_some_and(|v| v.0);
-    let headers = request.headers();
-    let bearer = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let harbor = headers
-        .get("x-scanneradapter-api-key")
-        .and_then(|v| v.to_str().ok());
-    let key = state.config.api_key.as_str();
-    let ok = verified
-        || [bearer, harbor]
-            .into_iter()
-            .flatten()
-            .any(|k| constant_time_eq(k.as_bytes(), key.as_bytes()));
-    if !ok {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [("www-authenticate", "Bearer")],
-            "missing or wrong API key\n",
-        )
-            .into_response();
+    /// Whether the operator allowed plain HTTP to `registry`.
+    pub fn insecure(&self, registry: &str) -> bool {
+        self.config.registry.plain_http
+            || self
+                .config
+                .registry
+                .insecure
+                .iter()
+                .any(|h| crate::source::registry::egress::canonical_registry(h) == registry)
     }
-    next.run(request).await
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    let m = &state.scanner.metrics;
-    let body = format!(
-        "# TYPE stevedore_scans_total counter\nstevedore_scans_total {}\n\
-         # TYPE stevedore_scan_failures_total counter\nstevedore_scan_failures_total {}\n\
-         # TYPE stevedore_scan_seconds_sum counter\nstevedore_scan_seconds_sum {:.3}\n\
-         # TYPE stevedore_cache_hits_total counter\nstevedore_cache_hits_total {}\n\
-         # TYPE stevedore_queue_depth gauge\nstevedore_queue_depth {}\n\
-         # TYPE stevedore_scans_in_flight gauge\nstevedore_scans_in_flight {}\n\
-         # TYPE stevedore_rejected_total counter\nstevedore_rejected_total {}\n",
-        m.scans.load(Ordering::Relaxed),
-        m.failures.load(Ordering::Relaxed),
-        m.scan_millis.load(Ordering::Relaxed) as f64 / 1000.0,
-        m.cache_hits.load(Ordering::Relaxed),
-        m.queue_depth.load(Ordering::Relaxed),
-        m.in_flight.load(Ordering::Relaxed),
-        m.rejected.load(Ordering::Relaxed),
+    let m = &state.queue.metrics;
+    let (admission_depth, general_depth) = state.queue.depth();
+    let mut body = String::new();
+    let mut line = |kind: &str, name: &str, value: String| {
+        body.push_str(&format!(
+            "# TYPE stevedore_{name} {kind}\nstevedore_{name} {value}\n"
+        ));
+    };
+    let c = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed).to_string();
+    line("counter", "scans_total", c(&m.scans));
+    line("counter", "scan_failures_total", c(&m.failures));
+    line(
+        "counter",
+        "scan_seconds_sum",
+        format!(
+            "{:.3}",
+            m.scan_millis.load(Ordering::Relaxed) as f64 / 1000.0
+        ),
+    );
+    line("counter", "cache_hits_total", c(&m.cache_hits));
+    line("counter", "scans_joined_total", c(&m.joined));
+    line("counter", "rejected_total", c(&m.rejected));
+    line("counter", "jobs_resumed_total", c(&m.resumed));
+    line(
+        "counter",
+        "deadline_exceeded_total",
+        c(&m.deadline_exceeded),
+    );
+    line(
+        "counter",
+        "admission_reviews_total",
+        c(&m.admission_reviews),
+    );
+    line("counter", "admission_denied_total", c(&m.admission_denied));
+    line(
+        "gauge",
+        "queue_depth",
+        (admission_depth + general_depth).to_string(),
+    );
+    line(
+        "gauge",
+        "admission_queue_depth",
+        admission_depth.to_string(),
+    );
+    line(
+        "gauge",
+        "scans_in_flight",
+        m.in_flight.load(Ordering::Relaxed).to_string(),
+    );
+    line(
+        "counter",
+        "store_recoveries_total",
+        state.queue.store.recoveries().to_string(),
     );
     ([("content-type", "text/plain; version=0.0.4")], body)
+}
+
+/// Ready while admission can answer: the store answers (reopened if it was deleted or
+/// corrupted) and the server is not shutting down.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if state.stopping.load(Ordering::Relaxed) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    let store = Arc::clone(&state.queue.store);
+    match tokio::task::spawn_blocking(move || store.health()).await {
+        Ok(Ok(None)) => "ready\n".into_response(),
+        Ok(Ok(Some(note))) => format!("ready ({note})\n").into_response(),
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("store unavailable: {}\n", e.one_line()),
+        )
+            .into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store check failed\n").into_response(),
+    }
 }
 
 /// `GET /api/v1/reports/{digest}`: the stored JSON report, or SARIF when asked for.
@@ -136,7 +241,10 @@ async fn report(
     UrlPath(digest): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    match state.scanner.store.get(&digest) {
+    if crate::image::digest::Digest::parse(&digest).is_err() {
+        return (StatusCode::BAD_REQUEST, "not a digest (sha256:…)\n").into_response();
+    }
+    match state.queue.store.get(&digest) {
         Ok(Some(stored)) => {
             let wants_sarif = headers
                 .get("accept")
@@ -201,80 +309,143 @@ fn sarif_of(report_json: &str) -> Option<String> {
     .ok()
 }
 
-pub fn router(state: Arc<AppState>) -> Router {
-    let protected = Router::new()
-        .route("/api/v1/metadata", get(harbor::metadata))
-        .route("/api/v1/scan", post(harbor::scan))
-        .route("/api/v1/scan/{id}/report", get(harbor::report))
-        .route("/api/v1/registry-events", post(harbor::registry_events))
-        .route("/api/v1/admission", post(admission::review))
-        .route("/api/v1/reports/{digest}", get(report))
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            require_key,
-        ));
+fn guarded(
+    router: Router<Arc<AppState>>,
+    access: &Arc<Access>,
+    role: Role,
+) -> Router<Arc<AppState>> {
+    router.layer(middleware::from_fn_with_state(
+        (Arc::clone(access), role),
+        auth::require,
+    ))
+}
+
+fn probes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(|| async { "ready\n" }))
+        .route("/readyz", get(readyz))
+}
+
+/// The main listener: every door, each behind its role's credentials.
+pub fn router(state: Arc<AppState>) -> Router {
+    let access = Arc::new(state.config.access.clone());
+    let harbor = Router::new()
+        .route("/api/v1/metadata", get(harbor::metadata))
+        .route("/api/v1/scan", post(harbor::scan))
+        .route("/api/v1/scan/{id}/report", get(harbor::report));
+    let events = Router::new().route("/api/v1/registry-events", post(events::receive));
+    let admission = Router::new().route("/api/v1/admission", post(admission::review));
+    let reports = Router::new().route("/api/v1/reports/{digest}", get(report));
+    probes()
         .route("/metrics", get(metrics))
-        .merge(protected)
-        .layer(DefaultBodyLimit::max(state.config.body_limit))
+        .merge(guarded(harbor, &access, Role::Harbor))
+        .merge(guarded(events, &access, Role::Events))
+        .merge(guarded(admission, &access, Role::Admission))
+        .merge(guarded(reports, &access, Role::Reports))
+        // The connection loop has read the body within --body-limit already.
+        .layer(DefaultBodyLimit::disable())
         .with_state(state)
 }
 
-/// Runs until SIGINT/SIGTERM, then stops taking work and lets running scans finish.
+/// The admission listener: the review route without API keys (the API server sends none),
+/// reachable only where the network policy lets the API server in; nothing else is served.
+pub fn admission_router(state: Arc<AppState>) -> Router {
+    probes()
+        .route("/api/v1/admission", post(admission::review))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// Runs until SIGINT/SIGTERM; then stops accepting, closes idle connections, lets requests and
+/// scans in progress finish within `--shutdown-timeout`, and leaves queued jobs in the store.
 pub fn run(config: ServeConfig, policy: Policy) -> Result<()> {
+    config.validate()?;
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let store: Arc<dyn store::ResultStore> = Arc::new(store::SqliteStore::open(&config.state_dir)?);
+    for note in policy.expired_exceptions() {
+        eprintln!(
+            "{}",
+            serde_json::json!({"msg": "policy exception expired", "note": note})
+        );
+    }
+    let store: Arc<dyn store::Store> = Arc::new(store::SqliteStore::open(&config.state_dir)?);
     let policy = Arc::new(policy);
-    let scanner = Scanner::start(
-        config.workers,
-        config.queue,
-        store,
+    let queue = Queue::start(
+        Arc::clone(&store),
         Arc::clone(&policy),
-        config.scan_timeout,
-    );
+        config.registry.clone(),
+        QueueConfig {
+            workers: config.workers,
+            admission_workers: config.admission_workers,
+            capacity: config.queue,
+            scan_timeout: config.scan_timeout,
+        },
+    )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("stevedore-http")
         .enable_all()
         .build()
         .map_err(|e| Error::input("tokio runtime", e.to_string()))?;
-    let listen = config.listen;
     let tls = config.tls.as_ref().map(tls_config).transpose()?;
+    let listen = config.listen;
+    let admission_listen = config.admission_listen;
+    let shutdown_timeout = config.shutdown_timeout;
+    let tracker = http::Tracker::new(config.http.clone());
     let state = Arc::new(AppState {
-        scanner: Arc::clone(&scanner),
+        queue: Arc::clone(&queue),
         policy,
         config,
+        stopping: std::sync::atomic::AtomicBool::new(false),
     });
-    let app = router(state);
-    runtime.block_on(async move {
-        let listener = bind(listen).map_err(|e| Error::io(listen.to_string(), e))?;
-        eprintln!(
-            "{{\"msg\":\"listening\",\"addr\":\"{listen}\",\"tls\":{}}}",
-            tls.is_some()
-        );
-        match tls {
-            None => axum::serve(listener, app.layer(axum::Extension(VerifiedClient(false))))
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(|e| Error::io(listen.to_string(), e))?,
-            Some(tls) => serve_tls(listener, app, tls).await,
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let served = runtime.block_on(async {
+        let main = bind(listen).map_err(|e| Error::io(listen.to_string(), e))?;
+        let mut servers = vec![tokio::spawn(http::serve(
+            main,
+            router(Arc::clone(&state)),
+            tls.clone(),
+            Arc::clone(&tracker),
+            stop_rx.clone(),
+        ))];
+        if let Some(addr) = admission_listen {
+            let l = bind(addr).map_err(|e| Error::io(addr.to_string(), e))?;
+            servers.push(tokio::spawn(http::serve(
+                l,
+                admission_router(Arc::clone(&state)),
+                tls.clone(),
+                Arc::clone(&tracker),
+                stop_rx.clone(),
+            )));
         }
-        Ok::<(), Error>(())
-    })?;
-    scanner.close();
-    // Let running scans finish (bounded by the scan timeout).
-    let deadline = std::time::Instant::now() + scanner_timeout(&scanner);
-    while scanner.metrics.in_flight.load(Ordering::Relaxed) > 0
-        && std::time::Instant::now() < deadline
-    {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        eprintln!(
+            "{}",
+            serde_json::json!({"msg": "listening", "addr": listen.to_string(),
+                "admission_addr": admission_listen.map(|a| a.to_string()), "tls": tls.is_some(),
+                "max_connections": tracker.cap()})
+        );
+        shutdown_signal().await;
+        let deadline = Instant::now() + shutdown_timeout;
+        state.stopping.store(true, Ordering::Relaxed);
+        let _ = stop_tx.send(true);
+        for s in servers {
+            let _ = s.await;
+        }
+        tracker.close_all();
+        while tracker.busy() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok::<Instant, Error>(deadline)
+    });
+    let deadline = served?;
+    queue.close();
+    let requeued = queue.drain(deadline);
+    eprintln!(
+        "{}",
+        serde_json::json!({"msg": "stopped", "scans_put_back": requeued,
+            "queued": queue.depth().0 + queue.depth().1})
+    );
+    runtime.shutdown_timeout(Duration::from_millis(200));
     Ok(())
-}
-
-fn scanner_timeout(_: &Scanner) -> Duration {
-    Duration::from_secs(60)
 }
 
 /// A listening socket with a deep accept queue. The standard 128 overflows when an admission
@@ -330,7 +501,7 @@ fn tls_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>> {
                     .add(cert)
                     .map_err(|e| Error::input(ca.display().to_string(), e.to_string()))?;
             }
-            // A client certificate is optional: without one, the API key is required.
+            // A client certificate is optional: without one, an API key is required.
             let verifier = rustls::server::WebPkiClientVerifier::builder(Arc::new(roots))
                 .allow_unauthenticated()
                 .build()
@@ -343,36 +514,4 @@ fn tls_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>> {
     }
     .map_err(|e| Error::input(files.cert.display().to_string(), e.to_string()))?;
     Ok(Arc::new(config))
-}
-
-async fn serve_tls(listener: tokio::net::TcpListener, app: Router, tls: Arc<rustls::ServerConfig>) {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use hyper_util::service::TowerToHyperService;
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = &mut shutdown => break,
-        };
-        let Ok((tcp, _)) = accepted else { continue };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        tokio::spawn(async move {
-            let Ok(stream) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let verified = stream
-                .get_ref()
-                .1
-                .peer_certificates()
-                .is_some_and(|c| !c.is_empty());
-            let service =
-                TowerToHyperService::new(app.layer(axum::Extension(VerifiedClient(verified))));
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
 }

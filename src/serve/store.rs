@@ -1,10 +1,17 @@
-//! Scan results, keyed by manifest digest and catalog version, in an embedded SQLite database
-//! so they survive restarts. The store is a trait: several replicas can share a database server
-//! behind the same interface later.
+//! What the server keeps: scan results keyed by manifest digest and catalog version, and the
+//! durable job queue (so an accepted scan survives a restart). Embedded SQLite behind one trait,
+//! so several replicas can share a database server behind the same interface later.
+//!
+//! The database is checked at start (`PRAGMA quick_check`) and on every `/readyz`: a file that
+//! was deleted or replaced under the server is reopened (a fresh one created), a corrupted one is
+//! moved aside as `results.sqlite.corrupt-<time>` and recreated. Results lost that way are
+//! rescanned on demand; the move is logged and counted.
 
 use crate::error::{Error, Result};
-use std::path::Path;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One stored scan: the JSON report and what a verdict needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,87 +25,433 @@ pub struct Stored {
     pub rule_ids: Vec<String>,
 }
 
-pub trait ResultStore: Send + Sync {
-    fn get(&self, digest: &str) -> Result<Option<Stored>>;
-    fn put(&self, stored: &Stored) -> Result<()>;
+/// Which workers a job waits for: admission has workers of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Admission,
+    General,
 }
 
-/// The catalog a result was produced with: a result from another catalog is not reused.
+impl Lane {
+    pub fn name(self) -> &'static str {
+        match self {
+            Lane::Admission => "admission",
+            Lane::General => "general",
+        }
+    }
+    fn parse(s: &str) -> Lane {
+        if s == "admission" {
+            Lane::Admission
+        } else {
+            Lane::General
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobStatus {
+    fn name(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+    fn parse(s: &str) -> JobStatus {
+        match s {
+            "running" => JobStatus::Running,
+            "done" => JobStatus::Done,
+            "failed" => JobStatus::Failed,
+            _ => JobStatus::Queued,
+        }
+    }
+}
+
+/// A scan job as the queue keeps it. Credentials are never stored: `needs_auth` says the job was
+/// given some (kept in memory only), so a job resumed after a restart without them fails with
+/// that cause instead of pulling anonymously.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    /// `registry/repository@digest`.
+    pub reference: String,
+    pub digest: String,
+    pub lane: Lane,
+    pub status: JobStatus,
+    pub error: Option<String>,
+    pub attempts: u32,
+    pub needs_auth: bool,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+/// How long a finished job's id keeps answering (Harbor polls for up to 30 minutes).
+pub const JOB_TTL_SECS: i64 = 24 * 3600;
+
+pub trait Store: Send + Sync {
+    /// The result for `digest` from this catalog.
+    fn get(&self, digest: &str) -> Result<Option<Stored>>;
+    /// The newest result for `digest` from any catalog, with the catalog it came from.
+    fn latest(&self, digest: &str) -> Result<Option<(Stored, String)>>;
+    fn put(&self, stored: &Stored) -> Result<()>;
+    /// Adds jobs in one transaction: all or none.
+    fn add_jobs(&self, jobs: &[Job]) -> Result<()>;
+    fn job(&self, id: &str) -> Result<Option<Job>>;
+    /// Sets the status of every unfinished job for `digest` (joined jobs share one scan).
+    fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()>;
+    fn set_status(&self, id: &str, status: JobStatus, error: Option<&str>) -> Result<()>;
+    /// Marks every unfinished job for `digest` running, counting the attempt; their ids.
+    fn start_digest(&self, digest: &str) -> Result<Vec<String>>;
+    /// Puts a running job back in the queue without counting the attempt (a graceful stop).
+    fn requeue(&self, id: &str) -> Result<()>;
+    /// Jobs queued or running, oldest first (to resume at start).
+    fn unfinished(&self) -> Result<Vec<Job>>;
+    /// Forgets finished jobs older than [`JOB_TTL_SECS`].
+    fn expire_jobs(&self) -> Result<usize>;
+    /// Checks the database, reopening or recreating it when it was deleted, replaced or
+    /// corrupted; `Ok` with a note when it had to.
+    fn health(&self) -> Result<Option<String>>;
+    /// Databases moved aside or reopened since start.
+    fn recoveries(&self) -> u64;
+}
+
+/// The catalog a result was produced with: a result from another catalog is not reused as
+/// current (admission may still answer from it, marked stale, while a rescan runs).
 pub fn catalog_version() -> String {
     let ids: Vec<&str> = crate::checks::CATALOG.iter().map(|c| c.id).collect();
     let hash = crate::image::digest::Digest::of_bytes(ids.join(",").as_bytes());
     format!("{}+{}", crate::VERSION, &hash.hex()[..12])
 }
 
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS results (
+        digest TEXT NOT NULL, catalog TEXT NOT NULL, repository TEXT NOT NULL,
+        report TEXT NOT NULL, worst TEXT, rules TEXT NOT NULL,
+        stored_at INTEGER NOT NULL, PRIMARY KEY (digest, catalog));
+    CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY, reference TEXT NOT NULL, digest TEXT NOT NULL, lane TEXT NOT NULL,
+        status TEXT NOT NULL, error TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+        needs_auth INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS jobs_digest ON jobs (digest, status);
+    CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
+";
+
+struct Open {
+    conn: rusqlite::Connection,
+    /// (device, inode) of the file opened: a different one on disk means it was replaced.
+    identity: (u64, u64),
+}
+
 pub struct SqliteStore {
-    conn: Mutex<rusqlite::Connection>,
+    path: PathBuf,
+    open: Mutex<Option<Open>>,
     catalog: String,
+    recoveries: AtomicU64,
+}
+
+fn db_error(e: impl std::fmt::Display) -> Error {
+    Error::input("result store", e.to_string())
+}
+
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+fn log(msg: &str, path: &Path) {
+    eprintln!(
+        "{}",
+        serde_json::json!({"msg": msg, "path": path.display().to_string()})
+    );
 }
 
 impl SqliteStore {
     pub fn open(dir: &Path) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        let path = dir.join("results.sqlite");
-        let conn = rusqlite::Connection::open(&path)
-            .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS results (
-                digest TEXT NOT NULL, catalog TEXT NOT NULL, repository TEXT NOT NULL,
-                report TEXT NOT NULL, worst TEXT, rules TEXT NOT NULL,
-                stored_at INTEGER NOT NULL, PRIMARY KEY (digest, catalog))",
-        )
-        .map_err(|e| Error::input(path.display().to_string(), e.to_string()))?;
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
+        let store = SqliteStore {
+            path: dir.join("results.sqlite"),
+            open: Mutex::new(None),
             catalog: catalog_version(),
+            recoveries: AtomicU64::new(0),
+        };
+        let opened = store.connect()?;
+        *store.open.lock().map_err(|_| db_error("lock poisoned"))? = Some(opened);
+        Ok(store)
+    }
+
+    /// Opens the file, moving a corrupted one aside, and applies the schema.
+    fn connect(&self) -> Result<Open> {
+        match self.try_connect() {
+            Ok(o) => Ok(o),
+            Err(e) if e.1 => {
+                let aside = self
+                    .path
+                    .with_extension(format!("sqlite.corrupt-{}", now()));
+                std::fs::rename(&self.path, &aside).map_err(|e| Error::io(&self.path, e))?;
+                for ext in ["sqlite-wal", "sqlite-shm"] {
+                    let _ = std::fs::remove_file(self.path.with_extension(ext));
+                }
+                log(
+                    "result store corrupted: moved aside, starting empty",
+                    &aside,
+                );
+                self.recoveries.fetch_add(1, Ordering::Relaxed);
+                self.try_connect().map_err(|e| e.0)
+            }
+            Err(e) => Err(e.0),
+        }
+    }
+
+    /// (error, whether the file is corrupted)
+    fn try_connect(&self) -> std::result::Result<Open, (Error, bool)> {
+        let what = self.path.display().to_string();
+        let fail = |e: rusqlite::Error| {
+            let corrupt = is_corruption(&e);
+            (Error::input(&what, e.to_string()), corrupt)
+        };
+        let conn = rusqlite::Connection::open(&self.path).map_err(fail)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(fail)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(fail)?;
+        if check != "ok" {
+            return Err((Error::input(&what, format!("quick_check: {check}")), true));
+        }
+        conn.execute_batch(SCHEMA).map_err(fail)?;
+        let meta = std::fs::metadata(&self.path).map_err(|e| (Error::io(&self.path, e), false))?;
+        Ok(Open {
+            conn,
+            identity: (meta.dev(), meta.ino()),
+        })
+    }
+
+    /// Runs `f` on the connection; a corrupted database is recovered once and `f` retried.
+    fn with<T>(&self, f: impl Fn(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut guard = self.open.lock().map_err(|_| db_error("lock poisoned"))?;
+        if guard.is_none() {
+            *guard = Some(self.connect()?);
+        }
+        let Some(open) = guard.as_ref() else {
+            return Err(db_error("not open"));
+        };
+        match f(&open.conn) {
+            Ok(v) => Ok(v),
+            Err(e) if is_corruption(&e) => {
+                *guard = None;
+                let reopened = self.connect()?;
+                let v = f(&reopened.conn).map_err(db_error);
+                *guard = Some(reopened);
+                v
+            }
+            Err(e) => Err(db_error(e)),
+        }
+    }
+
+    fn row_job(r: &rusqlite::Row) -> rusqlite::Result<Job> {
+        Ok(Job {
+            id: r.get(0)?,
+            reference: r.get(1)?,
+            digest: r.get(2)?,
+            lane: Lane::parse(&r.get::<_, String>(3)?),
+            status: JobStatus::parse(&r.get::<_, String>(4)?),
+            error: r.get(5)?,
+            attempts: r.get(6)?,
+            needs_auth: r.get::<_, i64>(7)? != 0,
+            created: r.get(8)?,
+        })
+    }
+
+    fn row_stored(digest: &str, r: &rusqlite::Row) -> rusqlite::Result<Stored> {
+        Ok(Stored {
+            digest: digest.to_string(),
+            repository: r.get(0)?,
+            report: r.get(1)?,
+            worst: r.get(2)?,
+            rule_ids: r
+                .get::<_, String>(3)?
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
         })
     }
 }
 
-impl ResultStore for SqliteStore {
+const JOB_COLUMNS: &str =
+    "id, reference, digest, lane, status, error, attempts, needs_auth, created";
+
+impl Store for SqliteStore {
     fn get(&self, digest: &str) -> Result<Option<Stored>> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| Error::input("result store", "lock poisoned"))?;
-        let mut stmt = conn
-            .prepare_cached("SELECT repository, report, worst, rules FROM results WHERE digest = ?1 AND catalog = ?2")
-            .map_err(|e| Error::input("result store", e.to_string()))?;
-        let row = stmt.query_row([digest, &self.catalog], |r| {
-            Ok(Stored {
-                digest: digest.to_string(),
-                repository: r.get(0)?,
-                report: r.get(1)?,
-                worst: r.get(2)?,
-                rule_ids: r
-                    .get::<_, String>(3)?
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            })
-        });
-        match row {
-            Ok(s) => Ok(Some(s)),
-            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
-            Err(e) => Err(Error::input("result store", e.to_string())),
-        }
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT repository, report, worst, rules FROM results WHERE digest = ?1 AND catalog = ?2",
+            )?;
+            match stmt.query_row([digest, &self.catalog], |r| Self::row_stored(digest, r)) {
+                Ok(s) => Ok(Some(s)),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn latest(&self, digest: &str) -> Result<Option<(Stored, String)>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT repository, report, worst, rules, catalog FROM results WHERE digest = ?1 ORDER BY stored_at DESC LIMIT 1",
+            )?;
+            match stmt.query_row([digest], |r| Ok((Self::row_stored(digest, r)?, r.get(4)?))) {
+                Ok(s) => Ok(Some(s)),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
     }
 
     fn put(&self, s: &Stored) -> Result<()> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| Error::input("result store", "lock poisoned"))?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        conn.execute(
-            "INSERT OR REPLACE INTO results (digest, catalog, repository, report, worst, rules, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            rusqlite::params![s.digest, self.catalog, s.repository, s.report, s.worst, s.rule_ids.join(","), now],
-        )
-        .map_err(|e| Error::input("result store", e.to_string()))?;
-        Ok(())
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO results (digest, catalog, repository, report, worst, rules, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![s.digest, self.catalog, s.repository, s.report, s.worst, s.rule_ids.join(","), now()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn add_jobs(&self, jobs: &[Job]) -> Result<()> {
+        self.with(|c| {
+            let tx = c.unchecked_transaction()?;
+            for j in jobs {
+                tx.execute(
+                    "INSERT INTO jobs (id, reference, digest, lane, status, error, attempts, needs_auth, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                    rusqlite::params![j.id, j.reference, j.digest, j.lane.name(), j.status.name(), j.error, j.attempts, j.needs_auth as i64, j.created],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    fn job(&self, id: &str) -> Result<Option<Job>> {
+        self.with(|c| {
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1"))?;
+            match stmt.query_row([id], Self::row_job) {
+                Ok(j) => Ok(Some(j)),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET status = ?2, error = ?3, updated = ?4 WHERE digest = ?1 AND status IN ('queued', 'running')",
+                rusqlite::params![digest, status.name(), error, now()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn set_status(&self, id: &str, status: JobStatus, error: Option<&str>) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET status = ?2, error = ?3, updated = ?4 WHERE id = ?1",
+                rusqlite::params![id, status.name(), error, now()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn start_digest(&self, digest: &str) -> Result<Vec<String>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated = ?2 WHERE digest = ?1 AND status IN ('queued', 'running') RETURNING id",
+            )?;
+            stmt.query_map(rusqlite::params![digest, now()], |r| r.get(0))?
+                .collect()
+        })
+    }
+
+    fn requeue(&self, id: &str) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), updated = ?2 WHERE id = ?1 AND status = 'running'",
+                rusqlite::params![id, now()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn unfinished(&self) -> Result<Vec<Job>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created, id"
+            ))?;
+            stmt.query_map([], Self::row_job)?.collect()
+        })
+    }
+
+    fn expire_jobs(&self) -> Result<usize> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM jobs WHERE status IN ('done', 'failed') AND updated < ?1",
+                [now() - JOB_TTL_SECS],
+            )
+        })
+    }
+
+    fn health(&self) -> Result<Option<String>> {
+        let mut guard = self.open.lock().map_err(|_| db_error("lock poisoned"))?;
+        let on_disk = std::fs::metadata(&self.path)
+            .ok()
+            .map(|m| (m.dev(), m.ino()));
+        let note = match guard.as_ref() {
+            None => Some("result store reopened".to_string()),
+            Some(open) if on_disk != Some(open.identity) => {
+                log(
+                    "result store file deleted or replaced: reopening",
+                    &self.path,
+                );
+                Some("result store file was deleted or replaced: reopened (earlier results are gone)".to_string())
+            }
+            Some(open) => match open
+                .conn
+                .query_row("SELECT count(*) FROM jobs WHERE 0", [], |r| {
+                    r.get::<_, i64>(0)
+                }) {
+                Ok(_) => return Ok(None),
+                Err(e) if is_corruption(&e) => {
+                    Some("result store was corrupted: moved aside and recreated".to_string())
+                }
+                Err(e) => return Err(db_error(e)),
+            },
+        };
+        *guard = None;
+        let reopened = self.connect()?;
+        *guard = Some(reopened);
+        self.recoveries.fetch_add(1, Ordering::Relaxed);
+        Ok(note)
+    }
+
+    fn recoveries(&self) -> u64 {
+        self.recoveries.load(Ordering::Relaxed)
     }
 }
 
@@ -106,19 +459,121 @@ impl ResultStore for SqliteStore {
 mod tests {
     use super::*;
 
-    #[test]
-    fn results_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Stored {
-            digest: "sha256:ab".into(),
+    fn stored(d: &str) -> Stored {
+        Stored {
+            digest: d.into(),
             repository: "app".into(),
             report: "{}".into(),
             worst: Some("high".into()),
             rule_ids: vec!["CTR001".into()],
-        };
-        SqliteStore::open(dir.path()).unwrap().put(&s).unwrap();
+        }
+    }
+
+    fn job(id: &str, digest: &str) -> Job {
+        Job {
+            id: id.into(),
+            reference: format!("r.example/app@{digest}"),
+            digest: digest.into(),
+            lane: Lane::General,
+            status: JobStatus::Queued,
+            error: None,
+            attempts: 0,
+            needs_auth: false,
+            created: now(),
+        }
+    }
+
+    #[test]
+    fn results_and_jobs_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = stored("sha256:ab");
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.put(&s).unwrap();
+        store
+            .add_jobs(&[
+                job("j1", "sha256:ab"),
+                job("j2", "sha256:ab"),
+                job("j3", "sha256:cd"),
+            ])
+            .unwrap();
+        assert_eq!(
+            store.start_digest("sha256:cd").unwrap(),
+            vec!["j3".to_string()]
+        );
+        store
+            .finish_digest("sha256:ab", JobStatus::Done, None)
+            .unwrap();
+        drop(store);
         let again = SqliteStore::open(dir.path()).unwrap();
         assert_eq!(again.get("sha256:ab").unwrap(), Some(s));
         assert_eq!(again.get("sha256:cd").unwrap(), None);
+        assert_eq!(again.job("j2").unwrap().unwrap().status, JobStatus::Done);
+        let open: Vec<(String, JobStatus, u32)> = again
+            .unfinished()
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.id, j.status, j.attempts))
+            .collect();
+        assert_eq!(open, vec![("j3".to_string(), JobStatus::Running, 1)]);
+        // A duplicate id fails the whole batch.
+        assert!(
+            again
+                .add_jobs(&[job("j9", "sha256:ef"), job("j1", "sha256:ef")])
+                .is_err()
+        );
+        assert_eq!(again.job("j9").unwrap(), None);
+    }
+
+    #[test]
+    fn results_of_another_catalog_are_stale_not_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store
+            .with(|c| {
+                c.execute(
+                    "INSERT INTO results VALUES ('sha256:ab', 'old+1', 'app', '{}', NULL, '', 1)",
+                    [],
+                )
+            })
+            .unwrap();
+        assert_eq!(store.get("sha256:ab").unwrap(), None);
+        let (s, catalog) = store.latest("sha256:ab").unwrap().unwrap();
+        assert_eq!((s.repository.as_str(), catalog.as_str()), ("app", "old+1"));
+    }
+
+    #[test]
+    fn a_deleted_database_is_reopened_and_a_corrupted_one_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.put(&stored("sha256:ab")).unwrap();
+        assert_eq!(store.health().unwrap(), None);
+        std::fs::remove_file(dir.path().join("results.sqlite")).unwrap();
+        let note = store.health().unwrap().unwrap();
+        assert!(note.contains("deleted or replaced"), "{note}");
+        store.put(&stored("sha256:cd")).unwrap();
+        // The new file holds what is written after the reopen.
+        assert!(dir.path().join("results.sqlite").exists());
+        assert!(
+            SqliteStore::open(dir.path())
+                .unwrap()
+                .get("sha256:cd")
+                .unwrap()
+                .is_some()
+        );
+        drop(store);
+        // Garbage where the database was: moved aside at open, a fresh one created.
+        std::fs::write(dir.path().join("results.sqlite"), vec![0x5a; 8192]).unwrap();
+        for ext in ["sqlite-wal", "sqlite-shm"] {
+            let _ = std::fs::remove_file(dir.path().join("results").with_extension(ext));
+        }
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(store.recoveries(), 1);
+        assert!(std::fs::read_dir(dir.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".corrupt-")
+        }));
+        store.put(&stored("sha256:ab")).unwrap();
     }
 }

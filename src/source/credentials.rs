@@ -33,21 +33,40 @@ pub fn parse_creds(text: &str) -> Result<Credentials> {
     })
 }
 
+/// Where credentials may come from besides an explicit value.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Skip `STEVEDORE_REGISTRY_USERNAME`/`_PASSWORD`: they name no registry, so a server that
+    /// pulls from several would send them to each (`stevedore serve` reads per-registry files only).
+    pub no_global_env: bool,
+    /// Docker-config files read before `REGISTRY_AUTH_FILE` and the docker config
+    /// (`serve --registry-auth-file`).
+    pub files: Vec<PathBuf>,
+}
+
 /// The credentials for `registry` (a host[:port]), if any are configured.
-pub fn lookup(registry: &str, explicit: Option<&Credentials>) -> Result<Option<Credentials>> {
+pub fn lookup(
+    registry: &str,
+    explicit: Option<&Credentials>,
+    sources: &Sources,
+) -> Result<Option<Credentials>> {
     if let Some(c) = explicit {
         return Ok(Some(c.clone()));
     }
-    if let (Ok(u), Ok(p)) = (
-        std::env::var("STEVEDORE_REGISTRY_USERNAME"),
-        std::env::var("STEVEDORE_REGISTRY_PASSWORD"),
-    ) {
-        return Ok(Some(Credentials {
-            username: u,
-            secret: p,
-        }));
+    if !sources.no_global_env {
+        if let (Ok(u), Ok(p)) = (
+            std::env::var("STEVEDORE_REGISTRY_USERNAME"),
+            std::env::var("STEVEDORE_REGISTRY_PASSWORD"),
+        ) {
+            return Ok(Some(Credentials {
+                username: u,
+                secret: p,
+            }));
+        }
     }
-    for path in config_files() {
+    let mut files = sources.files.clone();
+    files.extend(config_files());
+    for path in files {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod imagegen;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
