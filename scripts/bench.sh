@@ -102,7 +102,7 @@ if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
   docker-registry serve "$lt/registry.yml" >/dev/null 2>&1 & rpid=$!
   echo "bench-api-key-0123456789abcdef" > "$lt/key"
   "$bin/stevedore" serve --listen "127.0.0.1:$sport" --api-key-file "$lt/key" --state-dir "$lt/state" \
-    --allow-registry "127.0.0.1:$rport" --insecure-registry "127.0.0.1:$rport" --admission-full-scan >/dev/null 2>&1 & spid=$!
+    --allow-registry "127.0.0.1:$rport" --insecure-registry "127.0.0.1:$rport" >/dev/null 2>&1 & spid=$!
   sleep 1
   skopeo --insecure-policy copy --quiet --dest-tls-verify=false docker-archive:fixtures/demo.tar "docker://127.0.0.1:$rport/bench/demo:1"
   digest=$(skopeo inspect --tls-verify=false "docker://127.0.0.1:$rport/bench/demo:1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Digest"])')

@@ -4,7 +4,7 @@
 //! "restores" the binary under test (a release `cargo install` takes minutes; it is the one step
 //! not run here).
 
-use crate::support::{repo, services_required};
+use crate::support::repo;
 use saphyr::{LoadableYamlNode, Yaml};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -327,12 +327,9 @@ fn workspace() -> tempfile::TempDir {
 }
 
 fn validate(files: &[PathBuf]) {
-    let validator = repo().join("../shared/tools/validate-sarif");
-    if !validator.exists() {
-        assert!(!services_required(), "validate-sarif is missing");
-        eprintln!("SKIPPED validation: {} not found", validator.display());
+    let Some(validator) = crate::support::sarif_validator() else {
         return;
-    }
+    };
     let out = Command::new(&validator).args(files).output().unwrap();
     assert!(
         out.status.success(),
@@ -533,4 +530,42 @@ fn compose_files_input_merges_overlays() {
         [("CTR001".to_string(), "app/compose.prod.yaml".to_string(), 3)],
         "the hardened main file adds nothing, the overlay is judged merged"
     );
+}
+
+#[test]
+fn no_inline_ignores_keeps_a_change_from_silencing_itself() {
+    let ws = workspace();
+    // Suppressed results of the config scan the last run wrote.
+    let suppressed = || -> usize {
+        let sarif: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(ws.path().join("stevedore-results/config.sarif")).unwrap(),
+        )
+        .unwrap();
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["suppressions"].is_array())
+            .count()
+    };
+    let honoured = run_action(ws.path(), &[("config-paths", "deploy/")]);
+    let inline = suppressed();
+    assert!(
+        inline >= 2,
+        "the fixture's own ignores suppress: {}",
+        honoured.log
+    );
+    let refused = run_action(
+        ws.path(),
+        &[("config-paths", "deploy/"), ("no-inline-ignores", "true")],
+    );
+    assert_eq!(suppressed(), 0, "{}", refused.log);
+    let findings = |r: &RunResult| r.outputs["findings"].parse::<usize>().unwrap();
+    assert_eq!(findings(&refused), findings(&honoured) + inline);
+    let bad = run_action(
+        ws.path(),
+        &[("config-paths", "deploy/"), ("no-inline-ignores", "yes")],
+    );
+    assert_eq!(bad.outputs["exit-code"], "2", "{}", bad.log);
+    assert!(bad.failed);
 }

@@ -368,8 +368,7 @@ fn every_config_check_fires_somewhere_and_sarif_is_accepted() {
                 >= 1
         );
     }
-    let validator = repo().join("../shared/tools/validate-sarif");
-    if validator.exists() {
+    if let Some(validator) = crate::support::sarif_validator() {
         let out = std::process::Command::new(&validator)
             .arg(&sarif)
             .output()

@@ -495,10 +495,9 @@ fn endpoint_from_docker_host_and_context() {
 #[test]
 fn live_sarif_is_accepted() {
     let Some(host) = docker_host() else { return };
-    let validator = crate::support::repo().join("../shared/tools/validate-sarif");
-    if !validator.exists() {
+    let Some(validator) = crate::support::sarif_validator() else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("daemon.sarif");
     let run = stevedore(&[

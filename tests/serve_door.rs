@@ -1472,3 +1472,104 @@ fn job_state_stays_bounded() {
         200
     );
 }
+
+/// The shipped manifests: hardened (stevedore's own rules find nothing), and consistent with the
+/// server — the deadline 2 s below the webhook's timeout, dry runs side-effect free, the
+/// namespaces exempted by their immutable name label, the policy file valid.
+#[test]
+fn the_deploy_manifests_agree_with_the_server() {
+    let read = |f: &str| -> Vec<Value> {
+        let text = std::fs::read_to_string(crate::support::repo().join("deploy").join(f)).unwrap();
+        stevedore::inputs::yaml::parse(&text)
+            .unwrap()
+            .iter()
+            .map(|d| d.to_json())
+            .collect()
+    };
+    let webhook = &read("webhook.yaml")[0]["webhooks"][0];
+    assert_eq!(webhook["sideEffects"], "NoneOnDryRun");
+    assert_eq!(webhook["failurePolicy"], "Fail");
+    assert_eq!(webhook["admissionReviewVersions"], json!(["v1"]));
+    assert_eq!(
+        webhook["clientConfig"]["service"]["path"],
+        "/api/v1/admission"
+    );
+    let selector = &webhook["namespaceSelector"]["matchExpressions"][0];
+    assert_eq!(selector["key"], "kubernetes.io/metadata.name");
+    assert_eq!(selector["values"], json!(["kube-system", "stevedore"]));
+    let resources: Vec<&str> = webhook["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap())
+        })
+        .collect();
+    for r in [
+        "pods",
+        "pods/ephemeralcontainers",
+        "deployments",
+        "cronjobs",
+    ] {
+        assert!(resources.contains(&r), "{r}: {resources:?}");
+    }
+    let timeout = webhook["timeoutSeconds"].as_u64().unwrap();
+    let docs = read("serve.yaml");
+    let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let args: Vec<&str> = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let flag = |name: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("{name} missing: {args:?}"))
+    };
+    assert_eq!(flag("--webhook-timeout").parse::<u64>().unwrap(), timeout);
+    let deadline: u64 = flag("--admission-deadline").parse().unwrap();
+    assert!(deadline + 2 <= timeout);
+    // The server accepts exactly these timing flags.
+    let port = free_port();
+    let _s = start(
+        port,
+        &[
+            "--webhook-timeout",
+            &timeout.to_string(),
+            "--admission-deadline",
+            &deadline.to_string(),
+        ],
+    );
+    // The policy in the ConfigMap is a valid policy file.
+    let policy = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap()["data"]["policy.yaml"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    let run = crate::support::stevedore(&[
+        "config",
+        "--config",
+        dir.path().join("policy.yaml").to_str().unwrap(),
+        "fixtures/configs/k8s-good",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Hardened by stevedore's own rules.
+    let run = crate::support::stevedore(&[
+        "config",
+        "deploy",
+        "-f",
+        "json",
+        "--fail-on",
+        "low",
+        "--config",
+        &crate::support::empty_config(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json()["findings"].as_array().unwrap().len(), 0);
+}

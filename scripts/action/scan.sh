@@ -11,6 +11,15 @@ mkdir -p "$out"
 
 common=()
 [ -n "${INPUT_CONFIG:-}" ] && common+=(--config "$INPUT_CONFIG")
+case "${INPUT_NO_INLINE_IGNORES:-false}" in
+true) common+=(--no-inline-ignores) ;;
+false | "") ;;
+*)
+  echo "::error::stevedore: no-inline-ignores is \`true\` or \`false\`, not \`$INPUT_NO_INLINE_IGNORES\`"
+  echo "exit-code=2" >>"$GITHUB_OUTPUT"
+  exit 0
+  ;;
+esac
 # fail-on: the input, else the project config's, else high.
 if [ -n "${INPUT_FAIL_ON:-}" ]; then
   common+=(--fail-on "$INPUT_FAIL_ON")

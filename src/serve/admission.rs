@@ -6,9 +6,9 @@
 //! keeps running, so the retry finds the result. Nothing the reviewed object says about itself
 //! suppresses a rule unless the operator trusts it: exceptions come from the server's policy file.
 
-use super::AppState;
 use super::queue::{Flight, Outcome, SubmitError, Submitted, Wanted};
 use super::store::{Lane, Stored};
+use super::{AppState, blocking};
 use crate::catalog::Severity;
 use crate::engine::{Models, Scope};
 use axum::extract::State;
@@ -434,11 +434,19 @@ async fn judge_image(
     // A digest with a current result needs no network; anything else is resolved now.
     let mut manifests: Vec<(String, String)> = Vec::new(); // (digest, platform)
     let cached = match &parsed.digest {
-        Some(d) => state.queue.store.get(d).ok().flatten(),
+        Some(d) => {
+            let d = d.clone();
+            blocking(state, move |s| s.queue.store.get(&d))
+                .await
+                .ok()
+                .flatten()
+        }
         None => None,
     };
-    if let (Some(d), Some(_)) = (&parsed.digest, &cached) {
-        manifests.push((d.clone(), String::new()));
+    if let (Some(_), Some(stored)) = (&parsed.digest, &cached) {
+        reasons_of(stored, image, j);
+        j.judged.push(short.clone());
+        return;
     } else {
         let mut options = state.config.registry.clone();
         options.deadline = Some(deadline);
@@ -456,13 +464,18 @@ async fn judge_image(
     }
     let mut waiting: Vec<(String, String, Arc<Flight>)> = Vec::new();
     for (digest, platform) in manifests {
-        let label = if platform.is_empty() {
-            format!("{short}@{}", short_digest(&digest))
-        } else {
-            format!("{short}@{} ({platform})", short_digest(&digest))
+        // What was judged: the digest a tag or an index resolved to, and its platform.
+        let label = match (
+            parsed.digest.as_deref() == Some(digest.as_str()),
+            platform.is_empty(),
+        ) {
+            (true, true) => short.clone(),
+            (_, true) => format!("{short} → {}", short_digest(&digest)),
+            (_, false) => format!("{short} → {} ({platform})", short_digest(&digest)),
         };
         let reference = parsed.with_digest(&digest);
-        match state.queue.store.get(&digest) {
+        let key = digest.clone();
+        match blocking(state, move |s| s.queue.store.get(&key)).await {
             Ok(Some(stored)) => {
                 reasons_of(&stored, image, j);
                 j.judged.push(label);
@@ -474,33 +487,32 @@ async fn judge_image(
                 continue;
             }
         }
-        if let Ok(Some((stored, catalog))) = state.queue.store.latest(&digest) {
+        let key = digest.clone();
+        if let Ok(Some((stored, catalog))) =
+            blocking(state, move |s| s.queue.store.latest(&key)).await
+        {
             reasons_of(&stored, image, j);
             j.judged.push(format!("{label} (stale)"));
             j.warnings.push(format!("stevedore: {label} judged from a result of an earlier catalog ({catalog}); a rescan is queued"));
             if !dry_run {
-                let _ = state.queue.submit(
-                    Wanted {
-                        reference,
-                        digest,
-                        creds: None,
-                    },
-                    Lane::General,
-                );
+                let wanted = Wanted {
+                    reference,
+                    digest,
+                    creds: None,
+                };
+                let _ = blocking(state, move |s| s.queue.submit(wanted, Lane::General)).await;
             }
             continue;
         }
         if state.config.admission_config_only {
             j.warnings.push(format!("stevedore: {label}: layers not judged yet (--admission-config-only: manifest and config only); a full scan is queued"));
             if !dry_run {
-                let _ = state.queue.submit(
-                    Wanted {
-                        reference: reference.clone(),
-                        digest: digest.clone(),
-                        creds: None,
-                    },
-                    Lane::General,
-                );
+                let wanted = Wanted {
+                    reference: reference.clone(),
+                    digest: digest.clone(),
+                    creds: None,
+                };
+                let _ = blocking(state, move |s| s.queue.submit(wanted, Lane::General)).await;
             }
             match state.queue.ephemeral(&reference, &digest, true, deadline) {
                 Ok(f) => waiting.push((label, digest, f)),
@@ -511,14 +523,12 @@ async fn judge_image(
         let flight = if dry_run {
             state.queue.ephemeral(&reference, &digest, false, deadline)
         } else {
-            match state.queue.submit(
-                Wanted {
-                    reference,
-                    digest: digest.clone(),
-                    creds: None,
-                },
-                Lane::Admission,
-            ) {
+            let wanted = Wanted {
+                reference,
+                digest: digest.clone(),
+                creds: None,
+            };
+            match blocking(state, move |s| s.queue.submit(wanted, Lane::Admission)).await {
                 Ok((_, Submitted::Cached(stored))) => {
                     reasons_of(&stored, image, j);
                     j.judged.push(label);

@@ -3,9 +3,9 @@
 //! partial acceptance would lose the rest — and its manifests are de-duplicated by digest
 //! against each other, scans in flight and stored results.
 
-use super::AppState;
 use super::queue::{SubmitError, Submitted, Wanted};
 use super::store::Lane;
+use super::{AppState, blocking};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -96,7 +96,7 @@ pub async fn receive(
     }
     refused.sort();
     refused.dedup();
-    match state.queue.submit_all(&wanted, Lane::General) {
+    match blocking(&state, move |s| s.queue.submit_all(&wanted, Lane::General)).await {
         Ok(submitted) => {
             let count = |f: fn(&Submitted) -> bool| submitted.iter().filter(|(_, s)| f(s)).count();
             (

@@ -1,8 +1,8 @@
 //! Harbor's Pluggable Scanner Adapter API v1.2.
 
-use super::AppState;
 use super::queue::{SubmitError, Wanted};
 use super::store::{JobStatus, Lane};
+use super::{AppState, blocking};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -119,10 +119,18 @@ pub async fn scan(
         );
     };
     let reference = format!("{host}/{repository}@{digest}");
-    let parsed = match state.parse_allowed(&reference) {
+    let parsed = match crate::source::registry::ParsedReference::parse(&reference) {
         Ok(p) => p,
-        Err(why) => return error(StatusCode::FORBIDDEN, &why),
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, &e.one_line()),
     };
+    if let Err(e) = state
+        .config
+        .registry
+        .egress
+        .check_registry(&parsed.registry)
+    {
+        return error(StatusCode::FORBIDDEN, &e.one_line());
+    }
     // The reference must be pulled from the host Harbor named, not from wherever docker's
     // rules would take a name like `myreg/app` (Docker Hub).
     if parsed.registry != crate::source::registry::egress::canonical_registry(&host)
@@ -153,7 +161,7 @@ pub async fn scan(
         digest: digest.to_string(),
         creds,
     };
-    match state.queue.submit(wanted, Lane::General) {
+    match blocking(&state, move |s| s.queue.submit(wanted, Lane::General)).await {
         Ok((id, _)) => (
             StatusCode::ACCEPTED,
             [("content-type", SCAN_RESPONSE_MIME)],
@@ -217,7 +225,8 @@ pub async fn report(
     if id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return error(StatusCode::NOT_FOUND, "unknown scan id");
     }
-    let job = match state.queue.store.job(&id) {
+    let job_id = id.clone();
+    let job = match blocking(&state, move |s| s.queue.store.job(&job_id)).await {
         Ok(Some(job)) => job,
         Ok(None) => return error(StatusCode::NOT_FOUND, "unknown scan id"),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.one_line()),
@@ -236,7 +245,7 @@ pub async fn report(
             StatusCode::INTERNAL_SERVER_ERROR,
             job.error.as_deref().unwrap_or("the scan failed"),
         ),
-        JobStatus::Done => match state.queue.store.get(&job.digest) {
+        JobStatus::Done => match blocking(&state, move |s| s.queue.store.get(&job.digest)).await {
             Ok(Some(stored)) if accept.contains(RAW_REPORT_MIME) => {
                 ([("content-type", RAW_REPORT_MIME)], stored.report).into_response()
             }

@@ -126,6 +126,25 @@ impl ServeConfig {
     }
 }
 
+/// Runs store work (SQLite, an fsync per commit) on the HTTP runtime's blocking pool — a few
+/// threads, bounded — so an async worker never waits on a disk write of another request.
+pub async fn blocking<T, E>(
+    state: &Arc<AppState>,
+    f: impl FnOnce(&AppState) -> std::result::Result<T, E> + Send + 'static,
+) -> std::result::Result<T, E>
+where
+    T: Send + 'static,
+    E: Send + 'static + From<Error>,
+{
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || f(&state))
+        .await
+        .unwrap_or_else(|e| Err(E::from(Error::input("result store", e.to_string()))))
+}
+
+/// Threads of the HTTP runtime's blocking pool (store work): more requests wait their turn.
+const BLOCKING_THREADS: usize = 4;
+
 pub struct AppState {
     pub queue: Arc<Queue>,
     pub policy: Arc<Policy>,
@@ -244,7 +263,8 @@ async fn report(
     if crate::image::digest::Digest::parse(&digest).is_err() {
         return (StatusCode::BAD_REQUEST, "not a digest (sha256:…)\n").into_response();
     }
-    match state.queue.store.get(&digest) {
+    let wanted = digest.clone();
+    match blocking(&state, move |s| s.queue.store.get(&wanted)).await {
         Ok(Some(stored)) => {
             let wants_sarif = headers
                 .get("accept")
@@ -382,6 +402,7 @@ pub fn run(config: ServeConfig, policy: Policy) -> Result<()> {
     )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(BLOCKING_THREADS)
         .thread_name("stevedore-http")
         .enable_all()
         .build()

@@ -69,6 +69,12 @@ impl Submitted {
     }
 }
 
+impl From<Error> for SubmitError {
+    fn from(e: Error) -> SubmitError {
+        SubmitError::Store(e)
+    }
+}
+
 #[derive(Debug)]
 pub enum SubmitError {
     /// The lane is full: answer 503 with Retry-After.

@@ -153,3 +153,19 @@ pub fn fixture_names() -> Vec<String> {
 pub fn services_required() -> bool {
     std::env::var_os("STEVEDORE_TEST_SERVICES").is_some_and(|v| v == "1")
 }
+
+/// `../shared/tools/validate-sarif` (SARIF 2.1.0 schema plus GitHub's upload rules) when the
+/// workplace's shared folder is beside the checkout: an extra check, never a requirement — a
+/// clone without it skips the validation, saying so.
+pub fn sarif_validator() -> Option<PathBuf> {
+    let validator = repo().join("../shared/tools/validate-sarif");
+    if validator.exists() {
+        Some(validator)
+    } else {
+        eprintln!(
+            "SKIPPED: SARIF validation ({} not found)",
+            validator.display()
+        );
+        None
+    }
+}

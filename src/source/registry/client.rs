@@ -122,6 +122,9 @@ impl RegistryClient {
         deadline: Instant,
     ) -> Result<RegistryClient> {
         egress.check_registry(registry)?;
+        // reqwest is built without a crypto provider (and panics without one): ring, which the
+        // rest of stevedore uses too.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let scheme = if plain.allows_registry(registry) {
             "http"
         } else {
@@ -421,5 +424,137 @@ pub async fn read_limited(
             return Err(format!("larger than {limit} bytes"));
         }
         out.extend_from_slice(&chunk);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::registry::egress::Pair;
+
+    fn client(registry: &str, egress: Egress, plain: PlainHttp) -> RegistryClient {
+        RegistryClient::new(
+            registry,
+            "team/app",
+            egress,
+            plain,
+            None,
+            Instant::now() + Duration::from_secs(5),
+        )
+        .unwrap()
+    }
+
+    fn url(u: &str) -> Url {
+        Url::parse(u).unwrap()
+    }
+
+    #[test]
+    fn hops_keep_to_tls_and_the_allow_list() {
+        let served = Egress {
+            registries: Some(vec!["reg.example".into()]),
+            redirects: vec![Pair::parse("reg.example=cdn.example").unwrap()],
+            ..Egress::default()
+        };
+        let c = client("reg.example", served.clone(), PlainHttp::default());
+        let from = url("https://reg.example/v2/team/app/blobs/sha256:00");
+        assert!(
+            c.check_hop(
+                &from,
+                &url("https://cdn.example/x?sig=1"),
+                Role::Redirect,
+                "blob"
+            )
+            .is_ok()
+        );
+        let e = c
+            .check_hop(
+                &from,
+                &url("https://evil.example/x?sig=SECRET"),
+                Role::Redirect,
+                "blob",
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("redirect to evil.example:443 is not allowed"),
+            "{e}"
+        );
+        assert!(
+            !e.contains("SECRET"),
+            "a redirect URL's query is never repeated: {e}"
+        );
+        let e = c
+            .check_hop(&from, &url("http://cdn.example/x"), Role::Redirect, "blob")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("from HTTPS to plain HTTP"), "{e}");
+        assert!(
+            c.check_hop(&from, &url("ftp://cdn.example/x"), Role::Redirect, "blob")
+                .is_err()
+        );
+        // Realms: the registry's own host only, unless paired.
+        assert!(
+            c.check_hop(&from, &url("https://reg.example/token"), Role::Realm, "m")
+                .is_ok()
+        );
+        assert!(
+            c.check_hop(&from, &url("https://cdn.example/token"), Role::Realm, "m")
+                .is_err()
+        );
+        // A plain-HTTP registry may be redirected to plain HTTP only on insecure hosts.
+        let plain = PlainHttp {
+            all: false,
+            hosts: vec!["127.0.0.1:5000".into(), "127.0.0.1:6000".into()],
+        };
+        let open = Egress::default();
+        let c = client("127.0.0.1:5000", open, plain);
+        let from = url("http://127.0.0.1:5000/v2/team/app/blobs/sha256:00");
+        assert!(
+            c.check_hop(
+                &from,
+                &url("http://127.0.0.1:6000/b"),
+                Role::Redirect,
+                "blob"
+            )
+            .is_ok()
+        );
+        assert!(
+            c.check_hop(
+                &from,
+                &url("http://127.0.0.1:7000/b"),
+                Role::Redirect,
+                "blob"
+            )
+            .is_err()
+        );
+        assert!(
+            c.check_hop(
+                &from,
+                &url("https://anywhere.example/b"),
+                Role::Redirect,
+                "blob"
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_registry_itself_must_be_allowed() {
+        let served = Egress {
+            registries: Some(vec!["reg.example".into()]),
+            ..Egress::default()
+        };
+        let e = RegistryClient::new(
+            "other.example",
+            "a",
+            served,
+            PlainHttp::default(),
+            None,
+            Instant::now(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("registry other.example is not allowed"), "{e}");
     }
 }

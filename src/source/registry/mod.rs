@@ -330,8 +330,6 @@ pub fn open(
     limits: &Limits,
     options: &RegistryOptions,
 ) -> Result<Resolved> {
-    // reqwest is built without a crypto provider; use ring, which the API client uses too.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let display = format!("docker://{reference}");
     let parsed = ParsedReference::parse(reference)?;
     let client = Arc::new(client_for(&parsed, options).map_err(|e| match e {
@@ -408,7 +406,6 @@ pub async fn resolve(
     limits: &Limits,
     options: &RegistryOptions,
 ) -> Result<Resolution> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let display = format!("docker://{reference}");
     let parsed = ParsedReference::parse(reference)?;
     let client = client_for(&parsed, options)?;
