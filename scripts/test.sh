@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\n==> %s\n' "$*"; }
+# Each stage says when it started (seconds since the script began), for per-stage times.
+log() { printf '\n==> [%4ss] %s\n' "$SECONDS" "$*"; }
 
 need_apt=()
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
@@ -178,5 +179,5 @@ set -e
 sum() { grep -oE "[0-9]+ $1" "$work/test.log" | awk '{n += $1} END {print n + 0}'; }
 grep -q '^test result' "$work/test.log" || { echo "no test ran"; exit 1; }
 echo
-echo "$(sum passed) passed, $(sum failed) failed"
+echo "$(sum passed) passed, $(sum failed) failed in ${SECONDS}s"
 exit "$status"

@@ -139,37 +139,18 @@ fn multi_platform_index_from_the_registry() {
     let dir = tempfile::tempdir().unwrap();
     // Two platforms of one description, the arm64 one running as root.
     let desc = imagegen::load(&fixture("images/clean.yaml"));
-    let mut blobs = Vec::new();
-    let mut manifests = Vec::new();
-    for (arch, user) in [("amd64", "10001"), ("arm64", "")] {
-        let mut d = desc.clone();
-        d.architecture = arch.into();
-        d.config.insert(
-            "User".into(),
-            imagegen::serde_yaml_value::Any::Str(user.into()),
-        );
-        let built = imagegen::build(&d);
-        let (manifest, b) = imagegen::oci_manifest(&built, "gzip", None);
-        let bytes = serde_json::to_vec(&manifest).unwrap();
-        let hex = imagegen::sha256_hex(&bytes);
-        manifests.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{hex}"),
-            "size": bytes.len(), "platform": {"os": "linux", "architecture": arch}}));
-        blobs.extend(b);
-        blobs.push((hex, bytes));
-    }
-    let nested = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
-    let nested_bytes = serde_json::to_vec(&nested).unwrap();
-    let nested_hex = imagegen::sha256_hex(&nested_bytes);
-    blobs.push((nested_hex.clone(), nested_bytes.clone()));
-    let index = json!({"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": format!("sha256:{nested_hex}"),
-        "size": nested_bytes.len(), "annotations": {"org.opencontainers.image.ref.name": "multi"}}]});
-    let layout = dir.path().join("multi");
-    for (name, data) in imagegen::layout_members(&index, blobs) {
-        let p = layout.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, data).unwrap();
-    }
+    let platforms: Vec<(&str, imagegen::Description)> = [("amd64", "10001"), ("arm64", "")]
+        .into_iter()
+        .map(|(arch, user)| {
+            let mut d = desc.clone();
+            d.config.insert(
+                "User".into(),
+                imagegen::serde_yaml_value::Any::Str(user.into()),
+            );
+            (arch, d)
+        })
+        .collect();
+    let (layout, _, _) = imagegen::index_layout(dir.path(), &platforms);
     let dest = format!("docker://{reg}/fixtures/multi:1");
     skopeo(&["--all", &format!("oci:{}:multi", layout.display()), &dest]);
     let insecure = ["--insecure-registry", reg.as_str(), "--select", "IMG001"];

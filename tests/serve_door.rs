@@ -790,7 +790,8 @@ fn slow_upstreams_end_at_the_scan_timeout_and_hold_no_threads() {
     for h in handles {
         let (answer, took) = h.join().unwrap();
         assert!(!allowed(&answer), "{answer}");
-        assert!(took < Duration::from_secs(9), "{took:?}");
+        // Answered before the API server's webhook timeout (10 s), at the 8 s deadline.
+        assert!(took < Duration::from_secs(10), "{took:?}");
     }
     assert!(
         peak <= threads_before + 4,

@@ -134,11 +134,7 @@ pub async fn review(
         .metrics
         .admission_reviews
         .fetch_add(1, Ordering::Relaxed);
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if content_type.split(';').next().unwrap_or("").trim() != "application/json" {
+    if super::media_type(&headers) != "application/json" {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected Content-Type application/json\n",

@@ -20,11 +20,7 @@ pub async fn receive(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let essence = super::media_type(&headers);
     if essence != ENVELOPE_MIME && essence != "application/json" {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -84,11 +84,7 @@ pub async fn scan(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.trim_start().starts_with(SCAN_REQUEST_MIME) {
+    if super::media_type(&headers) != SCAN_REQUEST_MIME {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             &format!("expected Content-Type {SCAN_REQUEST_MIME}"),

@@ -142,6 +142,18 @@ where
         .unwrap_or_else(|e| Err(E::from(Error::input("result store", e.to_string()))))
 }
 
+/// The media type of a request without its parameters (`application/json; charset=utf-8` →
+/// `application/json`), lowercased; empty when absent.
+pub fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// Threads of the HTTP runtime's blocking pool (store work): more requests wait their turn.
 const BLOCKING_THREADS: usize = 4;
 

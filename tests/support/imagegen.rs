@@ -593,3 +593,44 @@ pub fn finish_layout(layout: &Path, config: Value, layers: Vec<Value>) -> String
     .expect("write oci-layout");
     format!("oci:{}", layout.display())
 }
+
+/// An OCI layout under `dir/multi` whose index (ref `multi`) names one nested index listing an
+/// image per (architecture, description): (layout path, nested index digest, platform manifest
+/// digests in order).
+pub fn index_layout(
+    dir: &Path,
+    platforms: &[(&str, Description)],
+) -> (PathBuf, String, Vec<String>) {
+    let mut blobs = Vec::new();
+    let mut manifests = Vec::new();
+    let mut digests = Vec::new();
+    for (arch, desc) in platforms {
+        let mut d = desc.clone();
+        d.architecture = arch.to_string();
+        let built = build(&d);
+        let (manifest, b) = oci_manifest(&built, "gzip", None);
+        let bytes = serde_json::to_vec(&manifest).expect("manifest");
+        let hex = sha256_hex(&bytes);
+        manifests.push(
+            json!({"mediaType": OCI_MANIFEST, "digest": format!("sha256:{hex}"),
+            "size": bytes.len(), "platform": {"os": "linux", "architecture": arch}}),
+        );
+        digests.push(format!("sha256:{hex}"));
+        blobs.extend(b);
+        blobs.push((hex, bytes));
+    }
+    let nested = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
+    let nested_bytes = serde_json::to_vec(&nested).expect("index");
+    let nested_hex = sha256_hex(&nested_bytes);
+    blobs.push((nested_hex.clone(), nested_bytes.clone()));
+    let index = json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": format!("sha256:{nested_hex}"),
+        "size": nested_bytes.len(), "annotations": {"org.opencontainers.image.ref.name": "multi"}}]});
+    let layout = dir.join("multi");
+    for (name, data) in layout_members(&index, blobs) {
+        let p = layout.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, data).expect("write");
+    }
+    (layout, format!("sha256:{nested_hex}"), digests)
+}

@@ -794,35 +794,16 @@ pub fn push_index(
 ) -> (String, Vec<String>) {
     use super::imagegen;
     let dir = tempfile::tempdir().unwrap();
-    let mut blobs = Vec::new();
-    let mut manifests = Vec::new();
-    let mut digests = Vec::new();
-    for (arch, name) in platforms {
-        let mut desc = imagegen::load(&super::fixture(&format!("images/{name}.yaml")));
-        desc.architecture = arch.to_string();
-        let built = imagegen::build(&desc);
-        let (manifest, b) = imagegen::oci_manifest(&built, "gzip", None);
-        let bytes = serde_json::to_vec(&manifest).unwrap();
-        let hex = imagegen::sha256_hex(&bytes);
-        manifests.push(serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": format!("sha256:{hex}"), "size": bytes.len(), "platform": {"os": "linux", "architecture": arch}}));
-        digests.push(format!("sha256:{hex}"));
-        blobs.extend(b);
-        blobs.push((hex, bytes));
-    }
-    let nested = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests});
-    let nested_bytes = serde_json::to_vec(&nested).unwrap();
-    let nested_hex = imagegen::sha256_hex(&nested_bytes);
-    blobs.push((nested_hex.clone(), nested_bytes.clone()));
-    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
-        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": format!("sha256:{nested_hex}"),
-        "size": nested_bytes.len(), "annotations": {"org.opencontainers.image.ref.name": "multi"}}]});
-    let layout = dir.path().join("multi");
-    for (name, data) in imagegen::layout_members(&index, blobs) {
-        let p = layout.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, data).unwrap();
-    }
+    let descriptions: Vec<(&str, imagegen::Description)> = platforms
+        .iter()
+        .map(|(arch, name)| {
+            (
+                *arch,
+                imagegen::load(&super::fixture(&format!("images/{name}.yaml"))),
+            )
+        })
+        .collect();
+    let (layout, index, digests) = imagegen::index_layout(dir.path(), &descriptions);
     let out = Command::new("skopeo")
         .args([
             "--insecure-policy",
@@ -841,7 +822,7 @@ pub fn push_index(
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (format!("sha256:{nested_hex}"), digests)
+    (index, digests)
 }
 
 /// A fake registry in front of the real one: every request proxied, blob requests first
