@@ -276,12 +276,16 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
     })
 }
 
-fn connect(live: &LiveArgs) -> Result<crate::live::Connection> {
-    let endpoint = crate::live::resolve_endpoint(live.host.as_deref())?;
-    crate::live::Connection::open(endpoint, std::time::Duration::from_secs(live.timeout))
+fn connect(live: &LiveArgs) -> Result<crate::docker_api::Connection> {
+    let endpoint = crate::docker_api::resolve_endpoint(live.host.as_deref())?;
+    crate::docker_api::Connection::open(endpoint, std::time::Duration::from_secs(live.timeout))
 }
 
-fn live_target(conn: &crate::live::Connection, scanned: Vec<String>, notes: Vec<String>) -> Target {
+fn live_target(
+    conn: &crate::docker_api::Connection,
+    scanned: Vec<String>,
+    notes: Vec<String>,
+) -> Target {
     Target::Live(crate::engine::LiveTarget {
         endpoint: conn.endpoint.url.clone(),
         engine: conn.engine.clone(),
@@ -327,7 +331,11 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
     if let Some(flags) = &args.dockerd_args {
         let file: std::sync::Arc<str> = std::sync::Arc::from("dockerd-args");
         let pos = crate::inputs::doc::Pos { line: 1, column: 1 };
-        daemon.add_flags(&file, pos, &crate::model::daemon::split_command_line(flags));
+        daemon.add_flags(
+            &file,
+            pos,
+            &crate::inputs::shell_words::split_command_line(flags),
+        );
         scanned.push("dockerd-args".into());
     }
     let podman = crate::live::daemon::is_podman(&version);
@@ -378,7 +386,7 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
 
 /// One image out of the daemon, read like any other (default limits).
 fn scan_daemon_image(
-    conn: &crate::live::Connection,
+    conn: &crate::docker_api::Connection,
     id: &str,
     policy: &Policy,
 ) -> Result<image::Image> {

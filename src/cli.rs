@@ -297,7 +297,7 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "FILE")]
     pub compose_file: Vec<String>,
     /// What the inputs are, instead of detecting it.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = kind_parser())]
     pub kind: Option<crate::inputs::scan::Kind>,
     /// dockerd command-line flags to lint with daemon.json, e.g. "-H tcp://0.0.0.0:2376 --tlsverify".
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
@@ -444,6 +444,14 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
 
 fn parse_pair(s: &str) -> Result<crate::source::registry::egress::Pair, String> {
     crate::source::registry::egress::Pair::parse(s)
+}
+
+/// `--kind`: the names `Kind` knows, listed in `--help`.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = crate::inputs::scan::Kind> {
+    use crate::inputs::scan::Kind;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Kind::ALL.map(Kind::name))
+        .map(|name: String| Kind::parse(&name).unwrap_or(Kind::Compose))
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {

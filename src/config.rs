@@ -31,8 +31,8 @@
 //! Exceptions and namespace sections are the operator's: `stevedore serve --config` applies them
 //! to admission, where suppressions written inside the reviewed object are not trusted.
 
-use crate::catalog::Severity;
 use crate::error::{Error, Result};
+use crate::finding::Severity;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,9 +5,9 @@ use crate::catalog::{Check, RawFinding, Run, Severity, Sink, Subject};
 use crate::checks::CATALOG;
 use crate::config::{FailOn, ProjectConfig};
 use crate::error::{Error, Result};
-use crate::image::digest::hex;
 use crate::image::wants::WantSet;
 use crate::image::{Image, Layer};
+use crate::oci::digest::hex;
 use crate::source::{Platform, Transport};
 use sha2::{Digest as _, Sha256};
 
@@ -51,25 +51,6 @@ pub struct Models<'a> {
     pub recipes: &'a [crate::model::recipe::BuildRecipe],
 }
 
-/// Suppressions written into the scanned inputs themselves: `# stevedore:ignore RULE` comments,
-/// Kubernetes annotations, compose `x-stevedore-ignore`, the image's `stevedore.ignore` label.
-#[derive(Debug, Default, Clone)]
-pub struct InlineIgnores {
-    pub entries: Vec<InlineIgnore>,
-    /// Rules the image's own label suppresses (empty unless trusted).
-    pub image_label: Vec<String>,
-}
-
-/// Rules ignored on a range of lines of one file.
-#[derive(Debug, Clone)]
-pub struct InlineIgnore {
-    pub file: String,
-    pub lines: std::ops::RangeInclusive<u32>,
-    pub rules: Vec<String>,
-    /// How it was written, for the justification: `# stevedore:ignore comment`.
-    pub how: String,
-}
-
 impl InlineIgnores {
     /// The image's own label, when it is trusted.
     fn label_suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {
@@ -104,8 +85,7 @@ impl InlineIgnores {
     }
 }
 
-/// The label with which an image asks for rules to be suppressed: `stevedore.ignore=IMG005,FS007`.
-pub const IGNORE_LABEL: &str = "stevedore.ignore";
+pub use crate::suppress::{IMAGE_LABEL as IGNORE_LABEL, InlineIgnore, InlineIgnores};
 
 /// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
 pub fn selects(token: &str, check: &Check) -> bool {
@@ -412,12 +392,7 @@ impl Policy {
     /// Runs every selected image check and applies the policy.
     pub fn check_image(&self, image: &Image) -> Vec<Finding> {
         let label_ignores: Vec<String> = match image.config.config.labels.get(IGNORE_LABEL) {
-            Some(v) if self.trust_image_labels => v
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_string)
-                .collect(),
+            Some(v) if self.trust_image_labels => crate::suppress::rule_list(v),
             _ => Vec::new(),
         };
         let inline = InlineIgnores {
@@ -737,35 +712,7 @@ impl ImageTarget {
     }
 }
 
-/// Configuration files scanned by `stevedore config`.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ConfigTarget {
-    /// The paths as given on the command line.
-    pub inputs: Vec<String>,
-    pub files: Vec<ScannedFile>,
-    /// Files looked at and not recognised (never skipped silently).
-    pub skipped: Vec<SkippedFile>,
-    /// Files that could not be parsed; the scan exits 2 after reporting the rest.
-    pub errors: Vec<FileError>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ScannedFile {
-    pub path: String,
-    pub kind: &'static str,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SkippedFile {
-    pub path: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileError {
-    pub path: String,
-    pub error: String,
-}
+pub use crate::inputs::files::{ConfigTarget, FileError, ScannedFile, SkippedFile};
 
 /// What a report is about.
 #[derive(Debug, Clone, serde::Serialize)]

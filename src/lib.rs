@@ -11,8 +11,10 @@ pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod docker_api;
 pub mod engine;
 pub mod error;
+pub mod finding;
 pub mod hook;
 pub mod image;
 pub mod inputs;
@@ -20,11 +22,13 @@ pub mod limits;
 pub mod live;
 pub mod locate;
 pub mod model;
+pub mod oci;
 pub mod reference;
 pub mod report;
 pub mod secrets;
 pub mod serve;
 pub mod source;
+pub mod suppress;
 
 pub use error::{Error, Result};
 

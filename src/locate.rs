@@ -10,7 +10,7 @@
 use crate::catalog::Subject;
 use crate::error::{Error, Result};
 use crate::image::Image;
-use crate::image::history::Step;
+use crate::inputs::build_step::Step;
 use crate::inputs::dockerfile::{self, Dockerfile};
 use crate::model::recipe::BuildRecipe;
 use serde::Serialize;

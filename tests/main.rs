@@ -3,6 +3,7 @@
 mod support;
 
 mod action;
+mod architecture;
 mod base_os;
 mod baseline;
 mod cli;

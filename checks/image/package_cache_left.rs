@@ -1,5 +1,5 @@
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::image::history::{commands, program_and_subcommand};
+use crate::inputs::build_step::{commands, program_and_subcommand};
 use crate::limits::human_bytes;
 use crate::model::recipe::{BuildRecipe, RecipeKind};
 

@@ -1,5 +1,5 @@
 use crate::catalog::{Check, Run, Severity, Sink};
-use crate::image::history::commands;
+use crate::inputs::build_step::commands;
 use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {

@@ -1,5 +1,5 @@
 use crate::catalog::{Check, Run, Severity, Sink};
-use crate::image::history::{commands, program_and_subcommand};
+use crate::inputs::build_step::{commands, program_and_subcommand};
 use crate::model::recipe::BuildRecipe;
 
 pub const CHECK: Check = Check {

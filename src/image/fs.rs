@@ -2,6 +2,7 @@
 //! directories honoured, and everything a later layer hid kept as a *shadowed* entry — it still
 //! ships in the image, so it still leaks.
 
+use crate::finding::Subject;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -354,6 +355,25 @@ pub fn escape_non_utf8(raw: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Subjects of in-image files, built where the filesystem model lives.
+impl Subject {
+    pub fn file(entry: &Entry) -> Subject {
+        Subject::ImageFile {
+            path: entry.path.clone(),
+            layer: entry.layer,
+            deleted_in: None,
+        }
+    }
+
+    pub fn shadowed(s: &Shadowed) -> Subject {
+        Subject::ImageFile {
+            path: s.entry.path.clone(),
+            layer: s.entry.layer,
+            deleted_in: Some(s.by_layer),
+        }
+    }
 }
 
 #[cfg(test)]

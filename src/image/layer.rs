@@ -1,10 +1,10 @@
 //! Reads one layer blob in a single streaming pass: verify the blob digest, decompress, verify
 //! the diff_id, and turn tar entries into [`LayerRecord`]s. Nothing is written to disk.
 
-use super::compression::{self, Compression, Decoder};
-use super::digest::{Digest, Hashing, HashingReader, clip};
 use super::fs::{Content, Entry, Kind, LayerRecord, clean_path, escape_non_utf8};
 use super::wants::{DATABASE_CAP, Decision, WantSet};
+use crate::oci::compression::{self, Compression, Decoder};
+use crate::oci::digest::{Digest, Hashing, HashingReader, clip};
 use std::cell::{Cell, RefCell};
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;

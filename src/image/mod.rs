@@ -1,22 +1,20 @@
 //! WHAT is in an image: the model every image check reads, and the streaming pass that builds it.
 
 pub mod accounts;
-pub mod compression;
 pub mod config;
-pub mod digest;
 pub mod fs;
-pub mod history;
 pub mod inventory;
 pub mod layer;
 mod pass;
+pub mod recipe;
 pub mod wants;
 
 pub use pass::{ScanOptions, scan};
 
+use crate::oci::compression::Compression;
+use crate::oci::digest::Digest;
 use crate::source::{Platform, Transport};
-use compression::Compression;
 use config::ImageConfig;
-use digest::Digest;
 use fs::Fs;
 
 /// Where the image came from, as the user named it.
@@ -70,19 +68,25 @@ impl Image {
     }
 
     /// Every history entry as a build step: (history index, layer it created, step).
-    pub fn steps(&self) -> impl Iterator<Item = (usize, Option<usize>, history::Step)> + '_ {
+    pub fn steps(
+        &self,
+    ) -> impl Iterator<Item = (usize, Option<usize>, crate::inputs::build_step::Step)> + '_ {
         self.config.history.iter().enumerate().map(move |(i, h)| {
             let layer = self
                 .layers
                 .iter()
                 .find(|l| l.history == Some(i))
                 .map(|l| l.index);
-            (i, layer, history::Step::parse(&h.created_by))
+            (
+                i,
+                layer,
+                crate::inputs::build_step::Step::parse(&h.created_by),
+            )
         })
     }
 
     /// The finding subject for a history entry.
-    pub fn history_subject(&self, index: usize) -> crate::catalog::Subject {
+    pub fn history_subject(&self, index: usize) -> crate::finding::Subject {
         let layer = self
             .layers
             .iter()
@@ -93,7 +97,7 @@ impl Image {
             .history
             .get(index)
             .map_or_else(String::new, |h| h.created_by.clone());
-        crate::catalog::Subject::ImageHistory { index, layer, step }
+        crate::finding::Subject::ImageHistory { index, layer, step }
     }
 
     /// `RUN apt-get install …` (history 3): how messages name a build step.
@@ -102,7 +106,7 @@ impl Image {
             .config
             .history
             .get(index)
-            .map(|h| history::Step::parse(&h.created_by));
+            .map(|h| crate::inputs::build_step::Step::parse(&h.created_by));
         match step {
             Some(s) => {
                 let mut text = s.text.split_whitespace().collect::<Vec<_>>().join(" ");

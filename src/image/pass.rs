@@ -1,13 +1,13 @@
 //! The streaming pass: config, then every layer (in parallel, each read once), then the merge.
 
 use super::config::ImageConfig;
-use super::digest::{Digest, Hashing};
 use super::fs::Fs;
 use super::layer::{Budget, LayerError, LayerInput, LayerScan, read_layer};
 use super::wants::WantSet;
 use super::{Image, Layer, Origin};
 use crate::error::{Error, Result};
 use crate::limits::{Limits, human_bytes};
+use crate::oci::digest::{Digest, Hashing};
 use crate::source::{Platform, Resolved, blobs_read_verified, parse_json};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -103,11 +103,11 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
                 .media_type
                 .as_deref()
                 .and_then(|m| {
-                    super::compression::Compression::from_media_type(m)
+                    crate::oci::compression::Compression::from_media_type(m)
                         .ok()
                         .flatten()
                 })
-                .unwrap_or(super::compression::Compression::None);
+                .unwrap_or(crate::oci::compression::Compression::None);
             layers.push(Layer {
                 index,
                 digest: spec

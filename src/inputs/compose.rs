@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The compose extension that suppresses rules on one service: `x-stevedore-ignore: [CTR001]`.
-pub const IGNORE_KEY: &str = "x-stevedore-ignore";
+use crate::suppress::COMPOSE_KEY as IGNORE_KEY;
 
 /// How deep `extends` and `include` may nest before it is treated as a loop.
 const MAX_DEPTH: usize = 8;

@@ -1,20 +1,7 @@
 //! A parsed JSON or YAML document that remembers where every value was written, so a finding
 //! can point at the exact line and column.
 
-use std::fmt;
-
-/// 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, serde::Serialize)]
-pub struct Pos {
-    pub line: u32,
-    pub column: u32,
-}
-
-impl fmt::Display for Pos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.line, self.column)
-    }
-}
+pub use crate::model::Pos;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -212,7 +212,7 @@ pub fn words(args: &str) -> Vec<String> {
                 .collect();
         }
     }
-    crate::model::daemon::split_command_line(t)
+    crate::inputs::shell_words::split_command_line(t)
 }
 
 #[cfg(test)]

@@ -9,8 +9,7 @@ use crate::model::container::{
 };
 use std::sync::Arc;
 
-/// The annotation that suppresses rules on one object: `stevedore.dev/ignore: "CTR001,CTR007"`.
-pub const IGNORE_ANNOTATION: &str = "stevedore.dev/ignore";
+use crate::suppress::ANNOTATION as IGNORE_ANNOTATION;
 
 /// The pod spec of a workload, and its path in the document.
 fn pod_spec<'a>(doc: &'a Node, kind: &str) -> Option<(&'a Node, &'static str, Option<&'a Node>)> {
@@ -115,11 +114,7 @@ pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
             .at(&["annotations", IGNORE_ANNOTATION])
             .and_then(Node::as_str)
         {
-            ignores.extend(
-                v.split(',')
-                    .map(|r| r.trim().to_string())
-                    .filter(|r| !r.is_empty()),
-            );
+            ignores.extend(crate::suppress::rule_list(v));
         }
     }
     let namespace = doc

@@ -2,22 +2,23 @@
 //! positions, and build the models. A file that fails to parse is recorded and the rest go on.
 
 use super::doc::{Node, Pos};
+use super::files::{ConfigTarget, FileError, ScannedFile, SkippedFile};
 use super::{json, yaml};
-use crate::engine::{
-    ConfigTarget, FileError, InlineIgnore, InlineIgnores, ScannedFile, SkippedFile,
-};
 use crate::error::{Error, Result};
+use crate::inputs::shell_words::split_command_line;
+use crate::inputs::systemd::exec_start;
 use crate::model::Loc;
 use crate::model::container::ContainerSpec;
-use crate::model::daemon::{DaemonConfig, exec_start, split_command_line};
+use crate::model::daemon::DaemonConfig;
 use crate::model::recipe::BuildRecipe;
 use crate::model::seccomp::SeccompProfile;
+use crate::suppress::{InlineIgnores, comment_ignores};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What a configuration file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     DaemonJson,
     DockerdUnit,
@@ -28,6 +29,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::DaemonJson,
+        Kind::DockerdUnit,
+        Kind::Seccomp,
+        Kind::Compose,
+        Kind::Kubernetes,
+        Kind::Dockerfile,
+    ];
+
+    /// The kind `--kind` names (`daemon-json`, `compose`, …).
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Kind::DaemonJson => "daemon-json",
@@ -677,47 +692,6 @@ fn lexical_join(base: &Path, rel: &Path) -> PathBuf {
     out
 }
 
-/// `# stevedore:ignore RULE…` comments: on a line with content they cover that line; alone on a
-/// line they cover the next line with content.
-pub fn comment_ignores(file: &str, text: &str) -> Vec<InlineIgnore> {
-    const MARK: &str = "stevedore:ignore";
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let Some(hash) = line.find('#') else { continue };
-        let comment = &line[hash + 1..];
-        let Some(at) = comment.find(MARK) else {
-            continue;
-        };
-        let rules: Vec<String> = comment[at + MARK.len()..]
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter(|r| !r.is_empty())
-            .map(str::to_string)
-            .collect();
-        if rules.is_empty() {
-            continue;
-        }
-        let own = i as u32 + 1;
-        let target = if line[..hash].trim().is_empty() {
-            lines
-                .iter()
-                .enumerate()
-                .skip(i + 1)
-                .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-                .map_or(own, |(j, _)| j as u32 + 1)
-        } else {
-            own
-        };
-        out.push(InlineIgnore {
-            file: file.to_string(),
-            lines: target..=target,
-            rules,
-            how: "a `# stevedore:ignore` comment".into(),
-        });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -746,15 +720,5 @@ mod tests {
             Some(Kind::Compose)
         );
         assert_eq!(Kind::from_name(Path::new("deploy.yaml")), None);
-    }
-
-    #[test]
-    fn ignore_comments_cover_their_line_or_the_next() {
-        let text = "a: 1  # stevedore:ignore CTR001\n# stevedore:ignore CTR002, CTR003\n\nb: 2\n";
-        let got = comment_ignores("f.yaml", text);
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].lines, 1..=1);
-        assert_eq!(got[1].lines, 4..=4);
-        assert_eq!(got[1].rules, vec!["CTR002", "CTR003"]);
     }
 }

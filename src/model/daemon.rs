@@ -3,7 +3,7 @@
 //! both sources stay visible so a setting given twice can be reported (dockerd refuses to start).
 
 use super::Loc;
-use crate::inputs::doc::{Node, Pos, Value};
+use super::Pos;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,20 +55,6 @@ impl DaemonConfig {
             api_settings: Vec::new(),
             not_visible: Vec::new(),
         }
-    }
-
-    /// Reads `daemon.json`. Keys dockerd does not know are kept too (DMN020 reports them).
-    pub fn from_json(file: &Arc<str>, doc: &Node) -> DaemonConfig {
-        let mut cfg = DaemonConfig::empty(Loc::new(file, doc.pos, ""));
-        for (key, value) in doc.as_map() {
-            cfg.file_settings.push(Setting {
-                key: key.name.clone(),
-                value: from_node(value),
-                loc: Loc::new(file, key.pos, key.name.clone()),
-                flag: None,
-            });
-        }
-        cfg
     }
 
     /// Adds dockerd command-line flags (already split into words).
@@ -241,30 +227,6 @@ pub struct EffectiveBool {
     /// Set in the configuration, rather than left to dockerd's default.
     pub explicit: bool,
     pub loc: Loc,
-}
-
-fn from_node(n: &Node) -> SettingValue {
-    match &n.value {
-        Value::Bool(b) => SettingValue::Bool(*b),
-        Value::Str(s) => SettingValue::Str(s.clone()),
-        Value::Int(i) => SettingValue::Str(i.to_string()),
-        Value::Float(f) => SettingValue::Str(f.to_string()),
-        Value::Seq(items) => {
-            SettingValue::List(items.iter().filter_map(Node::scalar_text).collect())
-        }
-        Value::Map(entries) => SettingValue::Map(
-            entries
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.name.clone(),
-                        v.scalar_text().unwrap_or_else(|| v.to_json().to_string()),
-                    )
-                })
-                .collect(),
-        ),
-        Value::Null => SettingValue::Other,
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -516,112 +478,3 @@ pub const KNOWN_KEYS: &[&str] = &[
     "userland-proxy-path",
     "userns-remap",
 ];
-
-/// Splits a command line into words, honouring quotes and backslash line continuations.
-pub fn split_command_line(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let mut in_word = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => {
-                if let Some(n) = chars.next() {
-                    current.push(n);
-                }
-            }
-            (Some(_), c) => current.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, '\\') => match chars.next() {
-                Some('\n') | None => {}
-                Some(n) => {
-                    current.push(n);
-                    in_word = true;
-                }
-            },
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut current));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                current.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(current);
-    }
-    words
-}
-
-/// The effective `ExecStart=` of a systemd unit or drop-in: (line, command). An empty
-/// `ExecStart=` resets the list, as in drop-ins that replace the command.
-pub fn exec_start(text: &str) -> Option<(u32, String)> {
-    let mut found: Option<(u32, String)> = None;
-    let mut lines = text.lines().enumerate().peekable();
-    while let Some((i, line)) = lines.next() {
-        let trimmed = line.trim();
-        let Some(rest) = trimmed.strip_prefix("ExecStart=") else {
-            continue;
-        };
-        let mut command = rest
-            .trim_start_matches(['-', '@', '+', '!', ':'])
-            .to_string();
-        while command.ends_with('\\') {
-            command.pop();
-            match lines.next() {
-                Some((_, next)) => {
-                    command.push(' ');
-                    command.push_str(next.trim());
-                }
-                None => break,
-            }
-        }
-        found = if command.trim().is_empty() {
-            None
-        } else {
-            Some((i as u32 + 1, command))
-        };
-    }
-    found
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn units_and_flags() {
-        let unit = "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// \\\n  --containerd=/run/containerd/containerd.sock --icc=false -H tcp://0.0.0.0:2375 --bogus\n";
-        let (line, cmd) = exec_start(unit).unwrap();
-        assert_eq!(line, 3);
-        let file: Arc<str> = Arc::from("docker.service");
-        let mut cfg = DaemonConfig::empty(Loc::new(&file, Pos { line: 1, column: 1 }, ""));
-        cfg.add_flags(&file, Pos { line, column: 1 }, &split_command_line(&cmd));
-        assert_eq!(
-            cfg.list("hosts")
-                .into_iter()
-                .map(|(h, _)| h)
-                .collect::<Vec<_>>(),
-            vec!["fd://", "tcp://0.0.0.0:2375"]
-        );
-        assert_eq!(cfg.bool("icc").map(|(b, _)| b), Some(false));
-        assert_eq!(
-            cfg.str("containerd").map(|(s, _)| s),
-            Some("/run/containerd/containerd.sock")
-        );
-        assert_eq!(cfg.unknown_flags.len(), 1);
-        assert_eq!(
-            split_command_line("a 'b c' \"d\\\"e\""),
-            vec!["a", "b c", "d\"e"]
-        );
-    }
-}

@@ -294,7 +294,7 @@ async fn judge(
     if !state.policy.trusts_inline_ignores() && specs.iter().any(|s| !s.ignores.is_empty()) {
         j.warnings.push(format!(
             "stevedore: the {} annotation was ignored: a reviewed object cannot exempt itself (operator exceptions belong in the server's policy file)",
-            crate::inputs::kubernetes::IGNORE_ANNOTATION
+            crate::suppress::ANNOTATION
         ));
     }
     let models = Models {

@@ -55,7 +55,7 @@ pub async fn receive(
         ) else {
             continue;
         };
-        if crate::image::digest::Digest::parse(digest).is_err() {
+        if crate::oci::digest::Digest::parse(digest).is_err() {
             refused.push(format!("`{digest}` is not a digest"));
             continue;
         }

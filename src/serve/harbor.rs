@@ -17,10 +17,7 @@ pub const SCAN_RESPONSE_MIME: &str =
 pub const VULN_REPORT_MIME: &str = "application/vnd.security.vulnerability.report; version=1.1";
 pub const RAW_REPORT_MIME: &str = "application/vnd.scanner.adapter.vuln.report.raw";
 const ERROR_MIME: &str = "application/vnd.scanner.adapter.error; version=1.0";
-const MANIFEST_MIMES: [&str; 2] = [
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-];
+const MANIFEST_MIMES: [&str; 2] = crate::oci::media::IMAGE_MANIFEST_TYPES;
 
 fn error(status: StatusCode, message: &str) -> Response {
     (
@@ -99,9 +96,7 @@ pub async fn scan(
         field("/artifact/repository"),
         field("/artifact/digest"),
     );
-    if url.is_empty()
-        || repository.is_empty()
-        || crate::image::digest::Digest::parse(digest).is_err()
+    if url.is_empty() || repository.is_empty() || crate::oci::digest::Digest::parse(digest).is_err()
     {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,

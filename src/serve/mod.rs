@@ -272,7 +272,7 @@ async fn report(
     UrlPath(digest): UrlPath<String>,
     headers: HeaderMap,
 ) -> Response {
-    if crate::image::digest::Digest::parse(&digest).is_err() {
+    if crate::oci::digest::Digest::parse(&digest).is_err() {
         return (StatusCode::BAD_REQUEST, "not a digest (sha256:…)\n").into_response();
     }
     let wanted = digest.clone();

@@ -172,7 +172,7 @@ pub fn new_id() -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    crate::image::digest::Digest::of_bytes(seed.as_bytes()).hex()[..24].to_string()
+    crate::oci::digest::Digest::of_bytes(seed.as_bytes()).hex()[..24].to_string()
 }
 
 impl Queue {

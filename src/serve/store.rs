@@ -127,7 +127,7 @@ pub trait Store: Send + Sync {
 /// current (admission may still answer from it, marked stale, while a rescan runs).
 pub fn catalog_version() -> String {
     let ids: Vec<&str> = crate::checks::CATALOG.iter().map(|c| c.id).collect();
-    let hash = crate::image::digest::Digest::of_bytes(ids.join(",").as_bytes());
+    let hash = crate::oci::digest::Digest::of_bytes(ids.join(",").as_bytes());
     format!("{}+{}", crate::VERSION, &hash.hex()[..12])
 }
 

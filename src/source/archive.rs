@@ -5,8 +5,8 @@
 
 use super::blobs::BlobStore;
 use crate::error::{Error, Result};
-use crate::image::compression::{Compression, Decoder};
 use crate::limits::{Limits, human_bytes};
+use crate::oci::compression::{Compression, Decoder};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};

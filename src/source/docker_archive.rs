@@ -5,11 +5,11 @@
 
 use super::archive::TarStore;
 use super::blobs::{BlobSpec, BlobStore, parse_json, read_verified};
-use super::platform::Platform;
 use super::{Resolved, Transport, oci_layout};
 use crate::error::{Error, Result};
-use crate::image::digest::Digest;
 use crate::limits::Limits;
+use crate::oci::digest::Digest;
+use crate::oci::platform::Platform;
 use serde::Deserialize;
 use std::path::Path;
 

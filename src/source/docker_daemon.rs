@@ -3,11 +3,11 @@
 //! docker-archive — so results, reference included, are those of scanning the saved archive.
 
 use super::archive::TarStore;
-use super::platform::Platform;
 use super::{Resolved, Transport, docker_archive};
+use crate::docker_api::Connection;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
-use crate::live::Connection;
+use crate::oci::platform::Platform;
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
 

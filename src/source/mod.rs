@@ -10,11 +10,10 @@ pub mod credentials;
 mod docker_archive;
 mod docker_daemon;
 mod oci_layout;
-mod platform;
 pub mod registry;
 
+pub use crate::oci::platform::Platform;
 pub use blobs::{BlobSpec, BlobStore, DirStore, parse_json, read_verified as blobs_read_verified};
-pub use platform::Platform;
 
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -57,7 +56,7 @@ pub struct Resolved {
     pub selector: Option<String>,
     /// Names the image carries: docker-archive `RepoTags`, OCI ref annotations.
     pub names: Vec<String>,
-    pub manifest_digest: Option<crate::image::digest::Digest>,
+    pub manifest_digest: Option<crate::oci::digest::Digest>,
     pub config: BlobSpec,
     pub layers: Vec<BlobSpec>,
 }
@@ -93,8 +92,8 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
         return oci_layout::open_dir(&path, selector, &platform, &options.limits);
     }
     if let Some(name) = input.strip_prefix("docker-daemon:") {
-        let endpoint = crate::live::resolve_endpoint(options.docker_host.as_deref())?;
-        let conn = crate::live::Connection::open(endpoint, options.timeout)?;
+        let endpoint = crate::docker_api::resolve_endpoint(options.docker_host.as_deref())?;
+        let conn = crate::docker_api::Connection::open(endpoint, options.timeout)?;
         return docker_daemon::open(name, &conn, &platform, &options.limits);
     }
     if let Some(reference) = input.strip_prefix("docker://") {
@@ -112,8 +111,8 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
         return open_detected(path, &platform, &options.limits);
     }
     // A bare reference: the local daemon first, as docker does, then the registry.
-    let from_daemon = crate::live::resolve_endpoint(options.docker_host.as_deref())
-        .and_then(|endpoint| crate::live::Connection::open(endpoint, options.timeout))
+    let from_daemon = crate::docker_api::resolve_endpoint(options.docker_host.as_deref())
+        .and_then(|endpoint| crate::docker_api::Connection::open(endpoint, options.timeout))
         .and_then(|conn| docker_daemon::open(input, &conn, &platform, &options.limits));
     let daemon_error = match from_daemon {
         Ok(resolved) => return Ok(resolved),
@@ -131,7 +130,7 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
 /// An image out of an already connected daemon, for the host's default platform.
 pub fn open_from_daemon(
     name: &str,
-    conn: &crate::live::Connection,
+    conn: &crate::docker_api::Connection,
     limits: &Limits,
 ) -> Result<Resolved> {
     docker_daemon::open(name, conn, &Platform::host(), limits)

@@ -4,11 +4,11 @@
 
 use super::archive::TarStore;
 use super::blobs::{BlobSpec, BlobStore, DirStore, parse_json, read_verified};
-use super::platform::Platform;
 use super::{Resolved, Transport};
 use crate::error::{Error, Result};
-use crate::image::digest::Digest;
 use crate::limits::Limits;
+use crate::oci::digest::Digest;
+use crate::oci::platform::Platform;
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest};
 use std::path::Path;
 
@@ -18,14 +18,7 @@ const CONTAINERD_NAME: &str = "io.containerd.image.name";
 /// Nested indexes deeper than this are treated as a loop.
 const MAX_INDEX_DEPTH: usize = 8;
 
-const INDEX_TYPES: [&str; 2] = [
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-];
-const MANIFEST_TYPES: [&str; 2] = [
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-];
+use crate::oci::media::{IMAGE_MANIFEST_TYPES as MANIFEST_TYPES, INDEX_TYPES};
 
 pub fn open_dir(
     path: &Path,

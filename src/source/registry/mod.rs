@@ -11,11 +11,11 @@ pub mod egress;
 
 use super::blobs::BlobStore;
 use super::credentials::{self, Credentials};
-use super::platform::Platform;
 use super::{Resolved, Transport, oci_layout};
 use crate::error::{Error, Result};
-use crate::image::digest::Digest;
 use crate::limits::Limits;
+use crate::oci::digest::Digest;
+use crate::oci::platform::Platform;
 use client::{PlainHttp, RegistryClient};
 use egress::Egress;
 use std::collections::HashMap;
@@ -61,12 +61,7 @@ impl RegistryOptions {
     }
 }
 
-pub const MANIFEST_TYPES: [&str; 4] = [
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-];
+pub use crate::oci::media::MANIFEST_TYPES;
 
 /// The runtime registry I/O runs on: one per process, shared by every pull.
 fn runtime() -> Result<&'static tokio::runtime::Runtime> {

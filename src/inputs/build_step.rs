@@ -1,4 +1,5 @@
-//! Build steps as the image history records them. Builders write `created_by` differently:
+//! Build steps as an image's history records them, and the shell commands of a `RUN` (shared by
+//! the image rules reading history and by Dockerfiles). Builders write `created_by` differently:
 //! the classic builder `/bin/sh -c #(nop)  ENV A=b` and `/bin/sh -c apt-get update`, BuildKit
 //! `ENV A=b`, `RUN /bin/sh -c apt-get update # buildkit` and `RUN |1 X=1 /bin/sh -c …`.
 //! [`Step::parse`] reduces them to an instruction and its text.
