@@ -5,11 +5,11 @@ use crate::cli::{
     LiveArgs, ReportArgs, RulesArgs, ServeArgs,
 };
 use crate::config::ProjectConfig;
-use crate::engine::{CliPolicy, ImageTarget, Policy, Report, Target};
+use crate::engine::{CliPolicy, Policy, Report, Target};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::report::{self, Format, RenderOptions};
-use crate::{image, source};
+use crate::{engine, source};
 use std::io::{IsTerminal, Write};
 
 /// Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it; 2 usage or input error.
@@ -112,11 +112,16 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
 }
 
 fn policy(args: &ReportArgs) -> Result<Policy> {
-    policy_for(args, None)
+    policy_for(args, None, None)
 }
 
-/// [`policy`], for the pre-push hook: findings outside `changed_files` are suppressed.
-fn policy_for(args: &ReportArgs, changed_files: Option<Vec<String>>) -> Result<Policy> {
+/// [`policy`], with the pre-push hook's changed files (findings outside them are suppressed) and
+/// the image command's `--as-of`.
+fn policy_for(
+    args: &ReportArgs,
+    changed_files: Option<Vec<String>>,
+    as_of: Option<String>,
+) -> Result<Policy> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let config = ProjectConfig::discover(args.config.as_deref(), &cwd)?;
     let cli = CliPolicy {
@@ -134,12 +139,13 @@ fn policy_for(args: &ReportArgs, changed_files: Option<Vec<String>>) -> Result<P
             .map(crate::baseline::Baseline::load)
             .transpose()?,
         changed_files,
+        as_of,
     };
     Policy::new(&cli, config)
 }
 
 fn image_command(args: ImageArgs) -> Result<u8> {
-    let policy = policy(&args.report)?;
+    let policy = policy_for(&args.report, None, args.as_of.clone())?;
     let outputs = parse_outputs(&args.report)?;
     // Read before the scan: a wrong path should not cost a pull.
     let dockerfile = match &args.dockerfile {
@@ -172,31 +178,20 @@ fn image_command(args: ImageArgs) -> Result<u8> {
     )?;
     let bar = progress_bar(&resolved, args.report.no_progress);
     let tick = |n: u64| bar.inc(n);
-    let options = image::ScanOptions {
-        limits,
-        wants: policy.wants(),
+    let read = engine::ImageRead {
         input: args.image.clone(),
-        progress: &tick,
+        limits,
         threads: args.threads,
-        minimal_max_packages: policy.minimal_max_packages(),
-        as_of: policy.as_of(args.as_of.as_deref())?,
         inventory: !args.no_inventory,
         config_only: args.config_only,
+        progress: &tick,
     };
-    let scanned = image::scan(resolved, &options);
+    let scanned = engine::scan_image(&policy, resolved, &read);
     bar.finish_and_clear();
-    let scanned = scanned?;
-    let report = Report {
-        target: Target::Image(Box::new(ImageTarget::of(&scanned))),
-        checks: policy
-            .checks()
-            .iter()
-            .copied()
-            .filter(|c| c.reads_images())
-            .collect(),
-        findings: policy.check_image(&scanned),
-        fail_on: policy.fail_on(),
-    };
+    let engine::ScannedImage {
+        image: scanned,
+        report,
+    } = scanned?;
     let mut report = report;
     if let Some((display, text)) = &dockerfile {
         let map =
@@ -210,19 +205,11 @@ fn image_command(args: ImageArgs) -> Result<u8> {
             }
         }
     }
-    let render = RenderOptions {
-        sarif_category: args.report.sarif_category.clone(),
-    };
-    write_outputs(&report, &outputs, &render)?;
-    Ok(if report.failed() {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    finish(report, &args.report, &outputs)
 }
 
 fn config_command(args: ConfigArgs) -> Result<u8> {
-    let policy = policy_for(&args.report, args.changed_files.clone())?;
+    let policy = policy_for(&args.report, args.changed_files.clone(), None)?;
     let outputs = parse_outputs(&args.report)?;
     let options = crate::inputs::scan::LoadOptions {
         kind: args.kind,
@@ -231,36 +218,16 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
         max_file_bytes: args.max_file_size,
         compose_files: args.compose_file.clone(),
     };
-    let loaded = crate::inputs::scan::load(&args.paths, &options)?;
-    let models = crate::engine::Models {
-        image: None,
-        daemons: &loaded.daemons,
-        seccomp: &loaded.seccomp,
-        containers: &loaded.containers,
-        recipes: &loaded.recipes,
-    };
-    let findings = policy.check(&models, &loaded.inline);
-    let errors: Vec<(String, String)> = loaded
-        .target
-        .errors
-        .iter()
-        .map(|e| (e.path.clone(), e.error.clone()))
-        .collect();
-    let report = Report {
-        target: Target::Config(loaded.target),
-        checks: policy
-            .checks()
+    let report = engine::scan_configs(&policy, &args.paths, &options)?;
+    let errors: Vec<(String, String)> = match &report.target {
+        Target::Config(t) => t
+            .errors
             .iter()
-            .copied()
-            .filter(|c| c.reads_config_files())
+            .map(|e| (e.path.clone(), e.error.clone()))
             .collect(),
-        findings,
-        fail_on: policy.fail_on(),
+        _ => Vec::new(),
     };
-    let render = RenderOptions {
-        sarif_category: args.report.sarif_category.clone(),
-    };
-    write_outputs(&report, &outputs, &render)?;
+    let code = finish(report, &args.report, &outputs)?;
     // A file that did not parse is an input error, reported after the findings of the others.
     if let Some((path, error)) = errors.first() {
         let more = match errors.len() {
@@ -269,11 +236,7 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
         };
         return Err(Error::input(path.clone(), format!("{error}{more}")));
     }
-    Ok(if report.failed() {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    Ok(code)
 }
 
 fn connect(live: &LiveArgs) -> Result<crate::docker_api::Connection> {
@@ -365,22 +328,17 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
         daemons: &daemons,
         ..Default::default()
     };
-    let findings = policy.check(&models, &Default::default());
-    let report = Report {
-        target: live_target(&conn, scanned, notes),
-        checks: policy
-            .checks()
-            .iter()
-            .copied()
-            .filter(|c| {
-                c.runs
-                    .iter()
-                    .any(|r| matches!(r, crate::catalog::Run::Daemon(_)))
-            })
-            .collect(),
-        findings,
-        fail_on: policy.fail_on(),
-    };
+    let report = engine::judge(
+        &policy,
+        &models,
+        &Default::default(),
+        live_target(&conn, scanned, notes),
+        |c| {
+            c.runs
+                .iter()
+                .any(|r| matches!(r, crate::catalog::Run::Daemon(_)))
+        },
+    );
     finish(report, &args.report, &outputs)
 }
 
@@ -389,22 +347,13 @@ fn scan_daemon_image(
     conn: &crate::docker_api::Connection,
     id: &str,
     policy: &Policy,
-) -> Result<image::Image> {
-    let limits = Limits::default();
-    let resolved = source::open_from_daemon(id, conn, &limits)?;
-    let tick = |_: u64| {};
-    let options = image::ScanOptions {
-        limits,
-        wants: policy.wants(),
-        input: format!("docker-daemon:{id}"),
-        progress: &tick,
-        threads: 0,
-        minimal_max_packages: policy.minimal_max_packages(),
-        as_of: policy.as_of(None)?,
-        inventory: true,
-        config_only: false,
-    };
-    image::scan(resolved, &options)
+) -> Result<engine::ScannedImage> {
+    let resolved = source::open_from_daemon(id, conn, &Limits::default())?;
+    engine::scan_image(
+        policy,
+        resolved,
+        &engine::ImageRead::quiet(format!("docker-daemon:{id}"), 0),
+    )
 }
 
 fn containers_command(args: ContainersArgs) -> Result<u8> {
@@ -458,7 +407,7 @@ fn containers_command(args: ContainersArgs) -> Result<u8> {
         images.sort();
         images.dedup_by(|a, b| a.0 == b.0);
         for (id, name) in images {
-            let image = scan_daemon_image(&conn, &name, &policy)?;
+            let image = scan_daemon_image(&conn, &name, &policy)?.image;
             let repo = image.repository_path();
             scanned.push(format!(
                 "image {repo} ({})",

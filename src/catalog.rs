@@ -6,10 +6,22 @@ use crate::image::Image;
 use crate::image::wants::Want;
 use std::fmt;
 
+/// What the policy hands the rules that judge against a setting (ruff's `LinterSettings`): the
+/// project config's and the command line's values, never the pass's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Packages above which a base with a shell and a package manager is `full` (OS001).
+    pub minimal_max_packages: usize,
+    /// The day lifecycle data is judged against, `YYYY-MM-DD` (OS002).
+    pub as_of: String,
+}
+
 /// How a check reads the models. A check that understands several models lists several runs.
 #[derive(Clone, Copy)]
 pub enum Run {
     Image(fn(&Image, &mut Sink)),
+    /// An image, judged with the policy's settings.
+    ImageWithSettings(fn(&Image, &Settings, &mut Sink)),
     Daemon(fn(&crate::model::daemon::DaemonConfig, &mut Sink)),
     Seccomp(fn(&crate::model::seccomp::SeccompProfile, &mut Sink)),
     Container(fn(&crate::model::container::ContainerSpec, &mut Sink)),
@@ -41,7 +53,10 @@ pub struct Check {
 impl Run {
     /// Whether this run reads an image (as opposed to a configuration file model).
     pub fn reads_image(&self) -> bool {
-        matches!(self, Run::Image(_) | Run::Recipe(_))
+        matches!(
+            self,
+            Run::Image(_) | Run::ImageWithSettings(_) | Run::Recipe(_)
+        )
     }
 }
 
@@ -53,7 +68,9 @@ impl Check {
 
     /// Whether the check has anything to say about configuration files.
     pub fn reads_config_files(&self) -> bool {
-        self.runs.iter().any(|r| !matches!(r, Run::Image(_)))
+        self.runs
+            .iter()
+            .any(|r| !matches!(r, Run::Image(_) | Run::ImageWithSettings(_)))
     }
 
     /// The id's letters: `IMG`, `FS`, `OS`, `DMN`, `SCP`, `CTR`.

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod date;
 pub mod docker_api;
 pub mod engine;
 pub mod error;

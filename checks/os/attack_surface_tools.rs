@@ -1,6 +1,6 @@
+use super::base::{ToolCategory, tools_of};
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
 use crate::image::Image;
-use crate::image::inventory::ToolCategory;
 
 pub const CHECK: Check = Check {
     id: "OS003",
@@ -24,7 +24,7 @@ packages in the last stage (`apt-get purge`, `apk del`). Debug with an ephemeral
 const LISTED: usize = 8;
 
 fn run(image: &Image, sink: &mut Sink) {
-    let tools = &image.inventory.tools;
+    let tools = tools_of(image);
     for category in [
         ToolCategory::Shell,
         ToolCategory::PackageManager,

@@ -1,4 +1,4 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
+use crate::catalog::{Check, Run, Settings, Severity, Sink, Subject};
 use crate::image::Image;
 
 pub const CHECK: Check = Check {
@@ -20,7 +20,7 @@ trixie; for Ubuntu 20.04, 24.04), rebuild, and rebuild regularly.",
         "https://alpinelinux.org/releases/",
         "https://access.redhat.com/support/policy/updates/errata",
     ],
-    runs: &[Run::Image(run)],
+    runs: &[Run::ImageWithSettings(run)],
     wants: &[],
 };
 
@@ -69,14 +69,14 @@ pub fn lookup(id: &str, version: &str) -> Option<Lifecycle<'static>> {
         .find_map(|v| table().find(|r| r.id == id && r.version == v))
 }
 
-fn run(image: &Image, sink: &mut Sink) {
+fn run(image: &Image, settings: &Settings, sink: &mut Sink) {
     let Some(os) = &image.inventory.os else {
         return;
     };
     let Some(row) = lookup(&os.id, &os.version_id) else {
         return;
     };
-    let today = image.inventory.as_of.as_str();
+    let today = settings.as_of.as_str();
     // ISO dates compare as strings.
     if today <= row.standard_end {
         return;

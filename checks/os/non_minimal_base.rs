@@ -1,6 +1,6 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
+use super::base::{BaseClass, ToolCategory, classify, tools_of};
+use crate::catalog::{Check, Run, Settings, Severity, Sink, Subject};
 use crate::image::Image;
-use crate::image::inventory::{BaseClass, ToolCategory};
 use crate::limits::human_bytes;
 
 pub const CHECK: Check = Check {
@@ -22,7 +22,7 @@ chiseled, `ubi-micro`, alpine, or `scratch` for a static binary.",
         "https://github.com/GoogleContainerTools/distroless",
         "https://docs.docker.com/build/building/multi-stage/",
     ],
-    runs: &[Run::Image(run)],
+    runs: &[Run::ImageWithSettings(run)],
     wants: &[],
 };
 
@@ -52,20 +52,21 @@ fn is_bare_os_image(image: &Image) -> bool {
         })
 }
 
-fn run(image: &Image, sink: &mut Sink) {
+fn run(image: &Image, settings: &Settings, sink: &mut Sink) {
     let inv = &image.inventory;
-    if inv.class != BaseClass::Full || is_bare_os_image(image) {
+    if classify(image, settings.minimal_max_packages) != BaseClass::Full || is_bare_os_image(image)
+    {
         return;
     }
     let Some(os) = &inv.os else { return };
-    let count = |cat: ToolCategory| inv.tools.iter().filter(|t| t.category == cat).count();
+    let found = tools_of(image);
+    let count = |cat: ToolCategory| found.iter().filter(|t| t.category == cat).count();
     let packages = inv
         .packages
         .as_ref()
         .and_then(|p| p.count)
         .map_or("an unknown number of".to_string(), |n| n.to_string());
-    let tools = inv
-        .tools
+    let tools = found
         .iter()
         .filter(|t| {
             matches!(

@@ -1,6 +1,6 @@
-use crate::catalog::{Check, Run, Severity, Sink, Subject};
+use super::base::{BaseClass, classify};
+use crate::catalog::{Check, Run, Settings, Severity, Sink, Subject};
 use crate::image::Image;
-use crate::image::inventory::BaseClass;
 
 pub const CHECK: Check = Check {
     id: "OS004",
@@ -15,19 +15,20 @@ application (scratch) are not reported.",
     remediation: "Keep `/etc/os-release` in the image (distroless and chiseled images do), so \
 scanners can identify the base and its lifecycle.",
     references: &["https://www.freedesktop.org/software/systemd/man/latest/os-release.html"],
-    runs: &[Run::Image(run)],
+    runs: &[Run::ImageWithSettings(run)],
     wants: &[],
 };
 
-fn run(image: &Image, sink: &mut Sink) {
+fn run(image: &Image, settings: &Settings, sink: &mut Sink) {
     let inv = &image.inventory;
-    if inv.os.is_some() || inv.class == BaseClass::Scratch || image.fs.is_empty() {
+    let class = classify(image, settings.minimal_max_packages);
+    if inv.os.is_some() || class == BaseClass::Scratch || image.fs.is_empty() {
         return;
     }
     sink.report(
         format!(
             "no OS identification in a {} image with {} paths",
-            serde_json::to_value(inv.class)
+            serde_json::to_value(class)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),

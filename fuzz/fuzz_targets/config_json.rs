@@ -2,7 +2,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-use stevedore::model::daemon::{DaemonConfig, split_command_line};
+use stevedore::inputs::shell_words::split_command_line;
+use stevedore::model::daemon::DaemonConfig;
 use stevedore::model::seccomp::SeccompProfile;
 
 fuzz_target!(|data: &[u8]| {
@@ -17,5 +18,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = SeccompProfile::shape_problem(&doc);
         let _ = SeccompProfile::from_doc(&file, &doc);
     }
-    let _ = stevedore::model::daemon::exec_start(text);
+    let _ = stevedore::inputs::systemd::exec_start(text);
 });

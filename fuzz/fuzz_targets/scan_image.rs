@@ -8,8 +8,12 @@ pub fn scan_image(reference: String) {
         max_layers: 10,
         max_file_bytes: 1 << 20,
     };
+    let cli = stevedore::engine::CliPolicy {
+        as_of: Some("2026-11-29".into()),
+        ..Default::default()
+    };
     let Ok(policy) = stevedore::engine::Policy::new(
-        &stevedore::engine::CliPolicy::default(),
+        &cli,
         stevedore::config::ProjectConfig::default(),
     ) else {
         return;
@@ -23,27 +27,20 @@ pub fn scan_image(reference: String) {
             docker_host: None,
             timeout,
             registry: stevedore::source::registry::RegistryOptions {
-                plain_http: false,
-                insecure: Vec::new(),
-                creds: None,
                 timeout,
+                ..Default::default()
             },
         },
     ) else {
         return;
     };
-    let options = stevedore::image::ScanOptions {
-        limits,
-        wants: policy.wants(),
+    let read = stevedore::engine::ImageRead {
         input: reference,
-        progress: &|_| {},
+        limits,
         threads: 1,
-        minimal_max_packages: policy.minimal_max_packages(),
-        as_of: "2026-11-29".into(),
         inventory: true,
         config_only: false,
+        progress: &|_| {},
     };
-    if let Ok(image) = stevedore::image::scan(resolved, &options) {
-        let _ = policy.check_image(&image);
-    }
+    let _ = stevedore::engine::scan_image(&policy, resolved, &read);
 }

@@ -22,34 +22,34 @@ pub struct ScanOptions<'a> {
     pub progress: &'a (dyn Fn(u64) + Sync),
     /// Worker threads for layers; 0 = one per core.
     pub threads: usize,
-    /// Packages above which a base with a shell and a package manager counts as `full`.
-    pub minimal_max_packages: usize,
-    /// The day lifecycle data is judged against (`YYYY-MM-DD`).
-    pub as_of: String,
     /// Build the OS and package inventory (off only to measure what it costs).
     pub inventory: bool,
     /// Verify manifest and config only; read no layer (fast admission verdicts).
     pub config_only: bool,
 }
 
+/// What the layer readers take: the files to keep, the limits, where progress goes.
+struct Reading<'a> {
+    wants: WantSet,
+    limits: &'a Limits,
+    progress: &'a (dyn Fn(u64) + Sync),
+    threads: usize,
+}
+
 /// Reads and verifies the whole image. Nothing is reported on content that failed verification:
 /// any mismatch is an error.
 pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
     // The inventory (OS, packages) is part of every image model, whatever checks run.
+    let inventory = options.inventory && !options.config_only;
     let mut wants = options.wants.clone();
     if options.inventory {
         super::inventory::add_wants(&mut wants);
     }
-    let options = &ScanOptions {
-        limits: options.limits.clone(),
+    let reading = Reading {
         wants,
-        input: options.input.clone(),
+        limits: &options.limits,
         progress: options.progress,
         threads: options.threads,
-        minimal_max_packages: options.minimal_max_packages,
-        as_of: options.as_of.clone(),
-        inventory: options.inventory && !options.config_only,
-        config_only: options.config_only,
     };
     let limits = &options.limits;
     let store = resolved.store.as_ref();
@@ -92,7 +92,7 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
     let scans = if options.config_only {
         Vec::new()
     } else {
-        read_all_layers(&resolved, &diff_ids, options)?
+        read_all_layers(&resolved, &diff_ids, &reading)?
     };
     let history = config.layer_history(resolved.layers.len());
     let mut fs = Fs::default();
@@ -137,7 +137,7 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         fs.apply_layer(index, scan.records);
     }
     if !options.config_only {
-        read_link_targets(&resolved, &diff_ids, options, &mut fs)?;
+        read_link_targets(&resolved, &diff_ids, &reading, &mut fs)?;
     }
     let platform = Platform {
         os: if config.os.is_empty() {
@@ -160,10 +160,10 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
         config_digest,
         platform,
         config,
-        inventory: if options.inventory {
-            super::inventory::build(&fs, &layers, options.minimal_max_packages, &options.as_of)
+        inventory: if inventory {
+            super::inventory::build(&fs, &layers)
         } else {
-            super::inventory::Inventory::none(&options.as_of)
+            super::inventory::Inventory::none()
         },
         layers,
         fs,
@@ -176,28 +176,22 @@ pub fn scan(resolved: Resolved, options: &ScanOptions<'_>) -> Result<Image> {
 fn read_link_targets(
     resolved: &Resolved,
     diff_ids: &[Digest],
-    options: &ScanOptions<'_>,
+    reading: &Reading<'_>,
     fs: &mut Fs,
 ) -> Result<()> {
-    let targets = fs.unread_targets(options.wants.paths());
+    let targets = fs.unread_targets(reading.wants.paths());
     let mut by_layer: std::collections::BTreeMap<usize, Vec<String>> =
         std::collections::BTreeMap::new();
     for (layer, path) in targets {
         by_layer.entry(layer).or_default().push(path);
     }
     for (layer, paths) in by_layer {
-        let followup = ScanOptions {
-            limits: options.limits.clone(),
+        let followup = Reading {
             wants: WantSet::exact(paths),
-            input: options.input.clone(),
-            progress: options.progress,
             threads: 1,
-            minimal_max_packages: options.minimal_max_packages,
-            as_of: options.as_of.clone(),
-            inventory: false,
-            config_only: false,
+            ..*reading
         };
-        let budget = Budget::new(options.limits.max_image_bytes);
+        let budget = Budget::new(reading.limits.max_image_bytes);
         let scan = read_one(
             resolved,
             layer,
@@ -224,7 +218,7 @@ fn read_link_targets(
 fn read_all_layers(
     resolved: &Resolved,
     diff_ids: &[Digest],
-    options: &ScanOptions<'_>,
+    options: &Reading<'_>,
 ) -> Result<Vec<LayerScan>> {
     let count = resolved.layers.len();
     let cores = match options.threads {
@@ -297,7 +291,7 @@ fn read_one(
     resolved: &Resolved,
     index: usize,
     diff_id: &Digest,
-    options: &ScanOptions<'_>,
+    options: &Reading<'_>,
     budget: &Budget,
     hashing: Hashing,
 ) -> Result<LayerScan> {

@@ -195,7 +195,7 @@ fn vulnerability_report(stored: &super::store::Stored) -> Value {
         })
         .collect();
     json!({
-        "generated_at": crate::image::inventory::today(),
+        "generated_at": crate::date::today(),
         "artifact": {"repository": stored.repository, "digest": stored.digest, "mime_type": MANIFEST_MIMES[0]},
         "scanner": {"name": "stevedore", "vendor": "stevedore", "version": crate::VERSION},
         "severity": if items.is_empty() { "None" } else { worst.harbor() },

@@ -1,7 +1,8 @@
-//! One image from its registry to a stored result: open → streaming pass → checks → JSON report.
+//! One image from its registry to a stored result: the engine's image pipeline, then the parts of
+//! the report a verdict needs.
 
 use super::store::Stored;
-use crate::engine::{ImageTarget, Policy, Report, Target};
+use crate::engine::{ImageRead, Policy, ScannedImage};
 use crate::error::Result;
 use crate::source::registry::RegistryOptions;
 
@@ -22,31 +23,13 @@ pub fn scan_image(
     };
     let input = format!("docker://{reference}");
     let resolved = crate::source::open(&input, &options)?;
-    let tick = |_: u64| {};
-    let scan_options = crate::image::ScanOptions {
-        limits: crate::limits::Limits::default(),
-        wants: policy.wants(),
-        input: input.clone(),
-        progress: &tick,
-        threads: 1,
-        minimal_max_packages: policy.minimal_max_packages(),
-        as_of: policy.as_of(None)?,
-        inventory: !config_only,
+    // One layer thread per scan: the pool's workers are the server's parallelism.
+    let read = ImageRead {
         config_only,
+        inventory: !config_only,
+        ..ImageRead::quiet(input, 1)
     };
-    let image = crate::image::scan(resolved, &scan_options)?;
-    let findings = policy.check_image(&image);
-    let report = Report {
-        target: Target::Image(Box::new(ImageTarget::of(&image))),
-        checks: policy
-            .checks()
-            .iter()
-            .copied()
-            .filter(|c| c.reads_images())
-            .collect(),
-        findings,
-        fail_on: policy.fail_on(),
-    };
+    let ScannedImage { image, report } = crate::engine::scan_image(policy, resolved, &read)?;
     let worst = report
         .active()
         .map(|f| f.severity)

@@ -1,14 +1,16 @@
-//! The one place policy lives: which checks run, which findings are suppressed, what severity
-//! they carry and whether the run fails. Checks only emit raw findings; reporters only render.
+//! The one place policy lives: which checks run, which findings are suppressed (the project
+//! config, the operator's namespace sections and exceptions, inline suppressions where trusted,
+//! the baseline), what severity they carry and whether the run fails. Checks only emit raw
+//! findings; reporters only render.
 
-use crate::catalog::{Check, RawFinding, Run, Severity, Sink, Subject};
+use super::report::Finding;
+use crate::catalog::{Check, RawFinding, Run, Settings, Severity, Sink, Subject};
 use crate::checks::CATALOG;
 use crate::config::{FailOn, ProjectConfig};
 use crate::error::{Error, Result};
+use crate::image::Image;
 use crate::image::wants::WantSet;
-use crate::image::{Image, Layer};
 use crate::oci::digest::hex;
-use crate::source::{Platform, Transport};
 use sha2::{Digest as _, Sha256};
 
 /// The default `--fail-on`.
@@ -39,16 +41,8 @@ pub struct CliPolicy {
     /// The pre-push hook: the files the push changes. Findings located in other files (a main
     /// compose file read for context) are suppressed: they are not what this push brings.
     pub changed_files: Option<Vec<String>>,
-}
-
-/// Everything one scan produced for the rules to read.
-#[derive(Default)]
-pub struct Models<'a> {
-    pub image: Option<&'a Image>,
-    pub daemons: &'a [crate::model::daemon::DaemonConfig],
-    pub seccomp: &'a [crate::model::seccomp::SeccompProfile],
-    pub containers: &'a [crate::model::container::ContainerSpec],
-    pub recipes: &'a [crate::model::recipe::BuildRecipe],
+    /// `--as-of`: the day end-of-life data is judged against (image scans).
+    pub as_of: Option<String>,
 }
 
 impl InlineIgnores {
@@ -87,6 +81,16 @@ impl InlineIgnores {
 
 pub use crate::suppress::{IMAGE_LABEL as IGNORE_LABEL, InlineIgnore, InlineIgnores};
 
+/// Everything one scan produced for the rules to read.
+#[derive(Default)]
+pub struct Models<'a> {
+    pub image: Option<&'a Image>,
+    pub daemons: &'a [crate::model::daemon::DaemonConfig],
+    pub seccomp: &'a [crate::model::seccomp::SeccompProfile],
+    pub containers: &'a [crate::model::container::ContainerSpec],
+    pub recipes: &'a [crate::model::recipe::BuildRecipe],
+}
+
 /// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
 pub fn selects(token: &str, check: &Check) -> bool {
     let t = token.trim();
@@ -112,24 +116,6 @@ pub struct Suppression {
     pub justification: String,
 }
 
-/// A finding after policy: effective severity, fingerprint, suppression.
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub check: &'static Check,
-    pub severity: Severity,
-    pub message: String,
-    pub subject: Subject,
-    pub evidence: Vec<(&'static str, String)>,
-    /// Stable across rebuilds with the same problems: rule id + subject, never digests or times.
-    pub fingerprint: String,
-    pub suppression: Option<Suppression>,
-    /// The image (repository path) an image finding belongs to, where one report covers several
-    /// images (`stevedore containers --images`); `None`: the report's own target.
-    pub image: Option<String>,
-    /// The Dockerfile line that caused an image finding (`stevedore image --dockerfile`).
-    pub source: Option<crate::locate::SourceLine>,
-}
-
 pub struct Policy {
     checks: Vec<&'static Check>,
     fail_on: FailOn,
@@ -140,6 +126,7 @@ pub struct Policy {
     trust_image_labels: bool,
     trust_inline_ignores: bool,
     exceptions: Vec<CompiledException>,
+    cli_as_of: Option<String>,
     baseline: Option<crate::baseline::Baseline>,
     changed_files: Option<Vec<String>>,
 }
@@ -279,6 +266,7 @@ impl Policy {
             trust_image_labels: cli.trust_image_labels,
             trust_inline_ignores: cli.trust_inline_ignores,
             exceptions,
+            cli_as_of: cli.as_of.clone(),
             baseline: cli.baseline.clone(),
             changed_files: cli.changed_files.clone(),
         })
@@ -286,6 +274,11 @@ impl Policy {
 
     pub fn checks(&self) -> &[&'static Check] {
         &self.checks
+    }
+
+    /// The selected checks that `reads` a kind of input (a report lists what was judged).
+    pub fn checks_for(&self, reads: impl Fn(&Check) -> bool) -> Vec<&'static Check> {
+        self.checks.iter().copied().filter(|c| reads(c)).collect()
     }
 
     /// Whether suppressions written inside the scanned inputs count (`--no-inline-ignores`,
@@ -296,7 +289,7 @@ impl Policy {
 
     /// The operator's exceptions that have expired, as one line each: they no longer apply.
     pub fn expired_exceptions(&self) -> Vec<String> {
-        let today = crate::image::inventory::today();
+        let today = crate::date::today();
         self.exceptions
             .iter()
             .filter(|e| e.expired(&today))
@@ -333,7 +326,7 @@ impl Policy {
                 }
             }
         }
-        let today = crate::image::inventory::today();
+        let today = crate::date::today();
         let mut expired = None;
         for e in self.exceptions.iter().filter(|e| e.matches(check, scope)) {
             if e.expired(&today) {
@@ -357,21 +350,23 @@ impl Policy {
         (None, expired)
     }
 
-    /// The `full` threshold for base classification: the project config's, else the default.
-    pub fn minimal_max_packages(&self) -> usize {
-        self.config
-            .minimal_max_packages
-            .unwrap_or(crate::image::inventory::MINIMAL_MAX_PACKAGES)
-    }
-
-    /// The day end-of-life data is judged against: the command line's, the project config's,
-    /// else today.
-    pub fn as_of(&self, cli: Option<&str>) -> Result<String> {
-        match cli.or(self.config.as_of.as_deref()) {
-            Some(d) if crate::image::inventory::valid_date(d) => Ok(d.to_string()),
-            Some(d) => Err(Error::usage(format!("`{d}` is not a date (YYYY-MM-DD)"))),
-            None => Ok(crate::image::inventory::today()),
-        }
+    /// What the rules that judge against a setting are handed: the `full` threshold (the
+    /// project config's, else the default) and the day end-of-life data is judged against (the
+    /// command line's, the project config's, else today). An error for a date that is not one;
+    /// only image scans ask.
+    pub fn settings(&self) -> Result<Settings> {
+        let as_of = match self.cli_as_of.as_deref().or(self.config.as_of.as_deref()) {
+            Some(d) if crate::date::valid_date(d) => d.to_string(),
+            Some(d) => return Err(Error::usage(format!("`{d}` is not a date (YYYY-MM-DD)"))),
+            None => crate::date::today(),
+        };
+        Ok(Settings {
+            minimal_max_packages: self
+                .config
+                .minimal_max_packages
+                .unwrap_or(crate::checks::os::base::MINIMAL_MAX_PACKAGES),
+            as_of,
+        })
     }
 
     pub fn fail_on(&self) -> FailOn {
@@ -429,6 +424,12 @@ impl Policy {
                         .image
                         .into_iter()
                         .for_each(|m| collect(&|s| f(m, s), None)),
+                    Run::ImageWithSettings(f) => {
+                        // Image pipelines ask for the settings first; an error stops them there.
+                        if let (Some(m), Ok(settings)) = (models.image, self.settings()) {
+                            collect(&|s| f(m, &settings, s), None);
+                        }
+                    }
                     Run::Daemon(f) => models
                         .daemons
                         .iter()
@@ -615,11 +616,7 @@ fn compile_exceptions(config: &ProjectConfig, config_name: &str) -> Result<Vec<C
                 "{at}: name a namespace or a workload (for every object, use `ignore:`)"
             )));
         }
-        if let Some(d) = e
-            .expires
-            .as_deref()
-            .filter(|d| !crate::image::inventory::valid_date(d))
-        {
+        if let Some(d) = e.expires.as_deref().filter(|d| !crate::date::valid_date(d)) {
             return Err(Error::usage(format!(
                 "{at}: expires `{d}` is not a date (YYYY-MM-DD)"
             )));
@@ -658,124 +655,4 @@ fn sort(findings: &mut [Finding]) {
             .then_with(|| a.subject.key().cmp(&b.subject.key()))
             .then_with(|| a.message.cmp(&b.message))
     });
-}
-
-/// What was scanned, as reports describe it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ImageTarget {
-    pub input: String,
-    pub transport: Transport,
-    /// The repository path used as the SARIF location: `library/nginx`.
-    pub repository: String,
-    pub names: Vec<String>,
-    pub manifest_digest: Option<String>,
-    pub config_digest: String,
-    pub platform: Platform,
-    pub layers: Vec<LayerSummary>,
-    pub entries: usize,
-    pub shadowed_files: usize,
-    pub inventory: crate::image::inventory::Inventory,
-    /// Only manifest and config were read: file rules had nothing to judge.
-    pub config_only: bool,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct LayerSummary {
-    #[serde(flatten)]
-    pub layer: Layer,
-    pub created_by: Option<String>,
-}
-
-impl ImageTarget {
-    pub fn of(image: &Image) -> ImageTarget {
-        ImageTarget {
-            input: image.origin.input.clone(),
-            transport: image.origin.transport,
-            repository: image.repository_path(),
-            names: image.origin.names.clone(),
-            manifest_digest: image.manifest_digest.as_ref().map(|d| d.to_string()),
-            config_digest: image.config_digest.to_string(),
-            platform: image.platform.clone(),
-            layers: image
-                .layers
-                .iter()
-                .map(|l| LayerSummary {
-                    layer: l.clone(),
-                    created_by: image.created_by(l.index).map(str::to_string),
-                })
-                .collect(),
-            entries: image.fs.len(),
-            shadowed_files: image.fs.shadowed().len(),
-            inventory: image.inventory.clone(),
-            config_only: image.config_only,
-        }
-    }
-}
-
-pub use crate::inputs::files::{ConfigTarget, FileError, ScannedFile, SkippedFile};
-
-/// What a report is about.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Target {
-    Image(Box<ImageTarget>),
-    Config(ConfigTarget),
-    Live(LiveTarget),
-}
-
-/// A live daemon (or its containers) audited through the Docker API.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct LiveTarget {
-    pub endpoint: String,
-    /// `docker` or `podman` (behind its Docker-compatible API).
-    pub engine: String,
-    pub server_version: String,
-    pub api_version: String,
-    /// What was judged: `docker/daemon`, `docker/containers/<name>`, files merged in.
-    pub scanned: Vec<String>,
-    /// What could not be judged, and why.
-    pub notes: Vec<String>,
-}
-
-impl Target {
-    /// The SARIF location of findings that carry no file of their own (image findings).
-    pub fn default_uri(&self) -> &str {
-        match self {
-            Target::Image(i) => &i.repository,
-            Target::Config(_) | Target::Live(_) => ".",
-        }
-    }
-}
-
-/// Everything a reporter renders.
-pub struct Report {
-    pub target: Target,
-    pub checks: Vec<&'static Check>,
-    pub findings: Vec<Finding>,
-    pub fail_on: FailOn,
-}
-
-impl Report {
-    pub fn active(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.suppression.is_none())
-    }
-
-    pub fn suppressed(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.suppression.is_some())
-            .count()
-    }
-
-    pub fn count(&self, severity: Severity) -> usize {
-        self.active().filter(|f| f.severity == severity).count()
-    }
-
-    /// Whether an unsuppressed finding is at or above `--fail-on`.
-    pub fn failed(&self) -> bool {
-        match self.fail_on {
-            FailOn::Never => false,
-            FailOn::Severity(level) => self.active().any(|f| f.severity >= level),
-        }
-    }
 }

@@ -1,0 +1,10 @@
+//! Selection, policy and the pipelines: from models to a [`Report`], the one path the CLI, the
+//! pre-push hook and `stevedore serve` all take.
+
+mod pipeline;
+mod policy;
+mod report;
+
+pub use pipeline::*;
+pub use policy::*;
+pub use report::*;
