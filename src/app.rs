@@ -4,10 +4,10 @@ use crate::cli::{
     Command, ConfigArgs, ContainersArgs, DaemonArgs, HookCommand, HookPrePushArgs, ImageArgs,
     LiveArgs, ReportArgs, RulesArgs, ServeArgs,
 };
-use crate::config::ProjectConfig;
 use crate::engine::{CliPolicy, Policy, Report, Target};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
+use crate::project_config::ProjectConfig;
 use crate::report::{self, Format, RenderOptions};
 use crate::{engine, source};
 use std::io::{IsTerminal, Write};
@@ -89,10 +89,10 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
         );
         let changed = files.clone();
         let files = crate::hook::with_compose_mains(files, dir.path());
-        std::env::set_current_dir(dir.path()).map_err(|e| Error::io(dir.path(), e))?;
         let code = config_command(ConfigArgs {
             paths: files,
             changed_files: Some(changed),
+            root: Some(dir.path().to_path_buf()),
             compose_file: Vec::new(),
             kind: None,
             dockerd_args: None,
@@ -100,7 +100,6 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
             max_file_size: 8 << 20,
             report: report.clone(),
         });
-        std::env::set_current_dir(repo).map_err(|e| Error::io(repo, e))?;
         worst = worst.max(code?);
     }
     if worst == EXIT_FINDINGS {
@@ -112,18 +111,19 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
 }
 
 fn policy(args: &ReportArgs) -> Result<Policy> {
-    policy_for(args, None, None)
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    policy_for(args, &cwd, None, None)
 }
 
-/// [`policy`], with the pre-push hook's changed files (findings outside them are suppressed) and
-/// the image command's `--as-of`.
+/// [`policy`], with the directory the project config is found from, the pre-push hook's
+/// changed files (findings outside them are suppressed) and the image command's `--as-of`.
 fn policy_for(
     args: &ReportArgs,
+    cwd: &std::path::Path,
     changed_files: Option<Vec<String>>,
     as_of: Option<String>,
 ) -> Result<Policy> {
-    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let config = ProjectConfig::discover(args.config.as_deref(), &cwd)?;
+    let config = ProjectConfig::discover(args.config.as_deref(), cwd)?;
     let cli = CliPolicy {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -145,7 +145,8 @@ fn policy_for(
 }
 
 fn image_command(args: ImageArgs) -> Result<u8> {
-    let policy = policy_for(&args.report, None, args.as_of.clone())?;
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let policy = policy_for(&args.report, &cwd, None, args.as_of.clone())?;
     let outputs = parse_outputs(&args.report)?;
     // Read before the scan: a wrong path should not cost a pull.
     let dockerfile = match &args.dockerfile {
@@ -209,14 +210,23 @@ fn image_command(args: ImageArgs) -> Result<u8> {
 }
 
 fn config_command(args: ConfigArgs) -> Result<u8> {
-    let policy = policy_for(&args.report, args.changed_files.clone(), None)?;
+    let cwd = match &args.root {
+        Some(root) => root.clone(),
+        None => std::env::current_dir().map_err(|e| Error::io(".", e))?,
+    };
+    let policy = policy_for(&args.report, &cwd, args.changed_files.clone(), None)?;
     let outputs = parse_outputs(&args.report)?;
-    let options = crate::inputs::scan::LoadOptions {
+    let options = crate::inputs::load::LoadOptions {
         kind: args.kind,
         dockerd_args: args.dockerd_args.clone(),
         target: args.target.clone(),
         max_file_bytes: args.max_file_size,
         compose_files: args.compose_file.clone(),
+        root: args
+            .root
+            .clone()
+            .map(crate::inputs::Root::dir)
+            .unwrap_or_default(),
     };
     let report = engine::scan_configs(&policy, &args.paths, &options)?;
     let errors: Vec<(String, String)> = match &report.target {
@@ -301,28 +311,7 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
         );
         scanned.push("dockerd-args".into());
     }
-    let podman = crate::live::daemon::is_podman(&version);
-    let not_applicable =
-        |k: &str| podman && crate::live::daemon::NOT_APPLICABLE_TO_PODMAN.contains(&k);
-    let hidden: Vec<&str> = daemon
-        .not_visible
-        .iter()
-        .filter(|k| !daemon.knows(k) && !not_applicable(k))
-        .map(String::as_str)
-        .collect();
-    let mut notes = Vec::new();
-    if !hidden.is_empty() {
-        notes.push(format!(
-            "not visible through the Docker API, so not judged: {} (pass --daemon-config /etc/docker/daemon.json or --dockerd-args to include them)",
-            hidden.join(", ")
-        ));
-    }
-    if podman {
-        notes.push(format!(
-            "Podman: {} do not apply (containers outlive the API service; its Docker-compatible API always reports experimental)",
-            crate::live::daemon::NOT_APPLICABLE_TO_PODMAN.join(" and ")
-        ));
-    }
+    let notes = crate::live::daemon::notes(&daemon, &version);
     let daemons = [daemon];
     let models = crate::engine::Models {
         daemons: &daemons,
@@ -391,21 +380,7 @@ fn containers_command(args: ContainersArgs) -> Result<u8> {
         })
         .collect();
     if args.images {
-        // Export by the name the container was created from (so the image keeps its
-        // reference), one per distinct image id.
-        let mut images: Vec<(String, String)> = inspected
-            .iter()
-            .filter_map(|c| {
-                let id = c.get("Image").and_then(|i| i.as_str())?;
-                let name = c
-                    .pointer("/Config/Image")
-                    .and_then(|i| i.as_str())
-                    .unwrap_or(id);
-                Some((id.to_string(), name.to_string()))
-            })
-            .collect();
-        images.sort();
-        images.dedup_by(|a, b| a.0 == b.0);
+        let images = crate::live::containers::distinct_images(&inspected);
         for (id, name) in images {
             let image = scan_daemon_image(&conn, &name, &policy)?.image;
             let repo = image.repository_path();

@@ -1,7 +1,7 @@
 //! Command-line definitions only.
 
 use crate::catalog::Severity;
-use crate::config::FailOn;
+use crate::project_config::FailOn;
 use crate::report::Format;
 use crate::source::Platform;
 use clap::{Args, Parser, Subcommand};
@@ -298,7 +298,7 @@ pub struct ConfigArgs {
     pub compose_file: Vec<String>,
     /// What the inputs are, instead of detecting it.
     #[arg(long, value_parser = kind_parser())]
-    pub kind: Option<crate::inputs::scan::Kind>,
+    pub kind: Option<crate::inputs::load::Kind>,
     /// dockerd command-line flags to lint with daemon.json, e.g. "-H tcp://0.0.0.0:2376 --tlsverify".
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub dockerd_args: Option<String>,
@@ -313,6 +313,10 @@ pub struct ConfigArgs {
     /// Set by the pre-push hook: only findings in these files count.
     #[arg(skip)]
     pub changed_files: Option<Vec<String>>,
+    /// Set by the pre-push hook: relative paths (and the project config) are found below this
+    /// directory instead of the working directory.
+    #[arg(skip)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -447,8 +451,8 @@ fn parse_pair(s: &str) -> Result<crate::source::registry::egress::Pair, String> 
 }
 
 /// `--kind`: the names `Kind` knows, listed in `--help`.
-fn kind_parser() -> impl clap::builder::TypedValueParser<Value = crate::inputs::scan::Kind> {
-    use crate::inputs::scan::Kind;
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = crate::inputs::load::Kind> {
+    use crate::inputs::load::Kind;
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(Kind::ALL.map(Kind::name))
         .map(|name: String| Kind::parse(&name).unwrap_or(Kind::Compose))

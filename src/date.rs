@@ -1,7 +1,7 @@
 //! Calendar days as `YYYY-MM-DD` text: today (UTC) and validation. Days compare as strings.
 
 /// Today in UTC as `YYYY-MM-DD` (civil-from-days, proleptic Gregorian).
-pub fn today() -> String {
+pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -18,7 +18,7 @@ pub fn today() -> String {
 }
 
 /// Checks a `YYYY-MM-DD` date.
-pub fn valid_date(text: &str) -> bool {
+pub(crate) fn valid_date(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() == 10
         && b[4] == b'-'

@@ -23,7 +23,7 @@ pub struct Endpoint {
 
 /// Chooses the endpoint like the docker CLI: `--host`, else `DOCKER_HOST`, else the current
 /// context, else the rootless socket, else `/var/run/docker.sock`.
-pub fn resolve_endpoint(host: Option<&str>) -> Result<Endpoint> {
+pub(crate) fn resolve_endpoint(host: Option<&str>) -> Result<Endpoint> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let tls = || {
         env("DOCKER_TLS_VERIFY").filter(|v| v != "0").map(|_| {

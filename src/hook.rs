@@ -4,8 +4,8 @@
 //! pushed commit (`git cat-file`) into a private directory, next to the other files of its
 //! directory (compose `.env`, override and include files) and the commit's `.stevedore.yaml`.
 
-use crate::config::FailOn;
 use crate::error::{Error, Result};
+use crate::project_config::FailOn;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -52,7 +52,7 @@ fn text(bytes: Vec<u8>) -> String {
 }
 
 /// The hooks directory: `core.hooksPath` (relative to the work tree's top) or `.git/hooks`.
-pub fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
+pub(crate) fn hooks_dir(cwd: &Path) -> Result<PathBuf> {
     let top = PathBuf::from(text(git(cwd, &["rev-parse", "--show-toplevel"])?));
     let configured = Command::new("git")
         .args(["config", "--path", "core.hooksPath"])
@@ -85,7 +85,7 @@ fn hook_script(exe: &Path, fail_on: Option<FailOn>) -> String {
     )
 }
 
-pub fn install(cwd: &Path, fail_on: Option<FailOn>, force: bool) -> Result<PathBuf> {
+pub(crate) fn install(cwd: &Path, fail_on: Option<FailOn>, force: bool) -> Result<PathBuf> {
     let dir = hooks_dir(cwd)?;
     let path = dir.join("pre-push");
     if let Ok(existing) = std::fs::read_to_string(&path) {
@@ -108,7 +108,7 @@ pub fn install(cwd: &Path, fail_on: Option<FailOn>, force: bool) -> Result<PathB
     Ok(path)
 }
 
-pub fn uninstall(cwd: &Path) -> Result<Option<PathBuf>> {
+pub(crate) fn uninstall(cwd: &Path) -> Result<Option<PathBuf>> {
     let path = hooks_dir(cwd)?.join("pre-push");
     match std::fs::read_to_string(&path) {
         Err(_) => Ok(None),
@@ -125,13 +125,13 @@ pub fn uninstall(cwd: &Path) -> Result<Option<PathBuf>> {
 
 /// One ref being pushed, as git describes it on the hook's standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PushedRef {
+pub(crate) struct PushedRef {
     pub local_sha: String,
     pub remote_ref: String,
     pub remote_sha: String,
 }
 
-pub fn parse_push_lines(input: impl BufRead) -> Result<Vec<PushedRef>> {
+pub(crate) fn parse_push_lines(input: impl BufRead) -> Result<Vec<PushedRef>> {
     let mut refs = Vec::new();
     for line in input.lines() {
         let line = line.map_err(|e| Error::io("standard input", e))?;
@@ -170,7 +170,7 @@ fn nul_list(bytes: Vec<u8>) -> Vec<String> {
 
 /// The files added, copied, modified or renamed by the commits of `pushed` the remote lacks;
 /// `None` for a deleted ref.
-pub fn changed_files(repo: &Path, pushed: &PushedRef) -> Result<Option<Vec<String>>> {
+pub(crate) fn changed_files(repo: &Path, pushed: &PushedRef) -> Result<Option<Vec<String>>> {
     if is_null(&pushed.local_sha) {
         return Ok(None);
     }
@@ -217,9 +217,9 @@ pub fn changed_files(repo: &Path, pushed: &PushedRef) -> Result<Option<Vec<Strin
 
 /// Whether a path may be a configuration file `stevedore config` reads (as pre-commit's
 /// `files` pattern says).
-pub fn may_be_config(path: &str) -> bool {
+pub(crate) fn may_be_config(path: &str) -> bool {
     let p = Path::new(path);
-    is_plain(path) && crate::inputs::scan::Kind::from_name(p).is_some()
+    is_plain(path) && crate::inputs::load::Kind::from_name(p).is_some()
         || is_plain(path) && [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e))
 }
 
@@ -260,7 +260,7 @@ fn tree_entries(
 /// A compose override changed alone is linted through its main file, as `docker compose` merges
 /// them: on its own it would lack everything the main file sets. Paths are relative to `dir`,
 /// where the commit is materialised.
-pub fn with_compose_mains(files: Vec<String>, dir: &Path) -> Vec<String> {
+pub(crate) fn with_compose_mains(files: Vec<String>, dir: &Path) -> Vec<String> {
     let mut out = files.clone();
     for f in &files {
         let path = Path::new(f);
@@ -281,7 +281,7 @@ pub fn with_compose_mains(files: Vec<String>, dir: &Path) -> Vec<String> {
 
 /// Writes `files` of `commit`, the other small files of their directories and the commit's
 /// `.stevedore.yaml` under `dest`. Symlinks and submodules are not followed.
-pub fn materialise(repo: &Path, commit: &str, files: &[String], dest: &Path) -> Result<()> {
+pub(crate) fn materialise(repo: &Path, commit: &str, files: &[String], dest: &Path) -> Result<()> {
     let mut dirs: Vec<String> = files
         .iter()
         .map(|f| match f.rfind('/') {

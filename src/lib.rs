@@ -1,35 +1,41 @@
 //! stevedore: a static security linter for containers.
 //!
-//! Inputs are normalised into a few models ([`image::Image`] for now), the catalog in `checks/`
-//! reads those models and emits raw findings, the [`engine`] applies selection, configuration and
-//! policy, and [`report`] renders the result. See `DESIGN.md` in the shared folder for the map.
+//! Inputs are normalised into a few models (an [`image::Image`], [`model`]'s container, daemon,
+//! seccomp and build-recipe models), the catalog in `checks/` reads those models and emits raw
+//! findings, the [`engine`] applies selection and policy, and [`report`] renders the result.
+//! `docs/architecture.md` draws the layers.
+//!
+//! The public modules are what the binary, the fuzz targets and the tests use: the pipelines, the
+//! parsers and models, the catalog and the printers. The rest is the crate's own.
+
+#![warn(unreachable_pub)]
 
 pub mod app;
-pub mod baseline;
+pub(crate) mod baseline;
 pub mod catalog;
 #[path = "../checks/mod.rs"]
 pub mod checks;
 pub mod cli;
-pub mod config;
-pub mod date;
-pub mod docker_api;
+pub(crate) mod date;
+pub(crate) mod docker_api;
 pub mod engine;
 pub mod error;
 pub mod finding;
-pub mod hook;
+pub(crate) mod hook;
 pub mod image;
 pub mod inputs;
 pub mod limits;
-pub mod live;
-pub mod locate;
+pub(crate) mod live;
+pub(crate) mod locate;
 pub mod model;
 pub mod oci;
-pub mod reference;
+pub mod project_config;
+pub(crate) mod reference;
 pub mod report;
-pub mod secrets;
-pub mod serve;
+pub(crate) mod secrets;
+pub(crate) mod serve;
 pub mod source;
-pub mod suppress;
+pub(crate) mod suppress;
 
 pub use error::{Error, Result};
 

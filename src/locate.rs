@@ -37,7 +37,7 @@ enum Origin {
     Unknown,
 }
 
-pub struct DockerfileMap {
+pub(crate) struct DockerfileMap {
     path: String,
     from_line: u32,
     /// The last instruction of the shipped stage, or its `FROM`: where missing settings go.
@@ -75,7 +75,7 @@ fn port_key(port: &str) -> String {
 }
 
 impl DockerfileMap {
-    pub fn new(image: &Image, path: &str, text: &str, target: Option<&str>) -> Result<Self> {
+    pub(crate) fn new(image: &Image, path: &str, text: &str, target: Option<&str>) -> Result<Self> {
         let parsed: Dockerfile = dockerfile::parse(text);
         let final_stage = parsed.target(target).ok_or_else(|| match target {
             Some(t) => Error::input(path, format!("no stage named `{t}`")),
@@ -170,7 +170,7 @@ impl DockerfileMap {
 
     /// The line a finding about `subject` comes from, and a note for its message where the
     /// mapping is not certain.
-    pub fn locate(&self, subject: &Subject) -> Option<(SourceLine, Option<String>)> {
+    pub(crate) fn locate(&self, subject: &Subject) -> Option<(SourceLine, Option<String>)> {
         let at = |line: u32, note: Option<String>| {
             Some((
                 SourceLine {

@@ -6,7 +6,7 @@ use std::path::Path;
 /// `localhost:5000/team/app:v1` → `team/app`. `None` for text that is not a reference
 /// (e.g. `1.27`). Note a bare word such as `latest` parses as a name: callers holding OCI ref
 /// annotations, which are often bare tags, use [`names_an_image`] first.
-pub fn repository_path(reference: &str) -> Option<String> {
+pub(crate) fn repository_path(reference: &str) -> Option<String> {
     let without_digest = reference.split('@').next()?;
     let mut parts: Vec<&str> = without_digest.split('/').collect();
     // Strip the tag from the last component (a colon in the first component is a port).
@@ -42,12 +42,12 @@ fn is_name_component(s: &str) -> bool {
 
 /// Whether a name from an archive names an image (`repo:tag`, `host/repo`, `repo@digest`)
 /// rather than being a bare tag such as `latest`.
-pub fn names_an_image(name: &str) -> bool {
+pub(crate) fn names_an_image(name: &str) -> bool {
     name.contains([':', '/', '@'])
 }
 
 /// `out/app.tar.gz` → `app`; `layouts/app/` → `app`.
-pub fn file_stem(path: &Path) -> String {
+pub(crate) fn file_stem(path: &Path) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -64,7 +64,7 @@ pub fn file_stem(path: &Path) -> String {
 
 /// The short form docker prints: `docker.io/library/nginx:1` → `nginx:1`,
 /// `docker.io/org/app:2` → `org/app:2`; other registries stay.
-pub fn familiar(reference: &str) -> &str {
+pub(crate) fn familiar(reference: &str) -> &str {
     reference
         .strip_prefix("docker.io/library/")
         .or_else(|| reference.strip_prefix("docker.io/"))
@@ -72,18 +72,8 @@ pub fn familiar(reference: &str) -> &str {
         .unwrap_or(reference)
 }
 
-/// Whether a name from an image (a full reference, or a bare OCI tag such as `latest`) means
-/// the `latest` tag.
-pub fn means_latest(name: &str) -> bool {
-    if names_an_image(name) {
-        is_latest(name)
-    } else {
-        name == "latest"
-    }
-}
-
 /// Whether a reference names the `latest` tag, explicitly or by having no tag or digest.
-pub fn is_latest(reference: &str) -> bool {
+pub(crate) fn is_latest(reference: &str) -> bool {
     if reference.contains('@') {
         return false;
     }

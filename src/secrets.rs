@@ -5,7 +5,7 @@
 
 /// What kind of secret a value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SecretKind {
+pub(crate) enum SecretKind {
     AwsAccessKeyId,
     AwsSecretKey,
     GithubToken,
@@ -21,7 +21,7 @@ pub enum SecretKind {
 }
 
 impl SecretKind {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             SecretKind::AwsAccessKeyId => "AWS access key id",
             SecretKind::AwsSecretKey => "AWS secret access key",
@@ -39,14 +39,14 @@ impl SecretKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretMatch {
+pub(crate) struct SecretMatch {
     pub kind: SecretKind,
     /// The secret itself; only ever shown through [`redact`].
     pub value: String,
 }
 
 /// `AKIA…(20 chars)`: the first four characters and the length, never more.
-pub fn redact(value: &str) -> String {
+pub(crate) fn redact(value: &str) -> String {
     let n = value.chars().count();
     let head: String = value.chars().take(4).collect();
     format!("{head}…({n} chars)")
@@ -92,7 +92,7 @@ fn b64url(c: char) -> bool {
 }
 
 /// Secrets recognisable by their shape anywhere in `text`.
-pub fn find_in_text(text: &str) -> Vec<SecretMatch> {
+pub(crate) fn find_in_text(text: &str) -> Vec<SecretMatch> {
     let mut out = Vec::new();
     let mut push = |kind, values: Vec<String>| {
         for value in values {
@@ -142,7 +142,7 @@ pub fn find_in_text(text: &str) -> Vec<SecretMatch> {
 
 /// `-----BEGIN … PRIVATE KEY-----` headers (PEM, OpenSSH, PGP). Public keys and certificates
 /// are not secrets.
-pub fn private_key_blocks(text: &str) -> Vec<String> {
+pub(crate) fn private_key_blocks(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("-----BEGIN ") {
         let rest = &text[i..];
@@ -198,7 +198,7 @@ fn url_credentials(text: &str) -> Vec<String> {
 
 /// `NAME` looks like it holds a secret: `DB_PASSWORD`, `API_KEY`, `GITHUB_TOKEN`. Names that
 /// point at a secret rather than hold one are not: `PASSWORD_FILE`, `TOKEN_URL`, `SECRET_NAME`.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase().replace(['-', '.'], "_");
     let hits = [
         "PASSWORD",
@@ -244,7 +244,7 @@ fn is_reference(value: &str) -> bool {
 }
 
 /// Values that are obviously not real secrets.
-pub fn is_placeholder(value: &str) -> bool {
+pub(crate) fn is_placeholder(value: &str) -> bool {
     let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
     let lower = v.to_ascii_lowercase();
     if v.is_empty() || is_reference(v) {
@@ -308,7 +308,7 @@ fn is_checksum(value: &str) -> bool {
 }
 
 /// `NAME=value` (an env var, a label, a build arg): by value shape first, then by name.
-pub fn check_assignment(name: &str, value: &str) -> Option<SecretMatch> {
+pub(crate) fn check_assignment(name: &str, value: &str) -> Option<SecretMatch> {
     let value = value.trim();
     if let Some(m) = find_in_text(value).into_iter().next() {
         return Some(m);
@@ -330,7 +330,7 @@ pub fn check_assignment(name: &str, value: &str) -> Option<SecretMatch> {
 }
 
 /// `NAME=value` pairs in shell-ish text (`export A=b`, `--build-arg A=b`, `ENV A=b C=d`).
-pub fn assignments(text: &str) -> Vec<(String, String)> {
+pub(crate) fn assignments(text: &str) -> Vec<(String, String)> {
     text.split_whitespace()
         .filter_map(|w| {
             let w = w.trim_matches(|c| c == '"' || c == '\'' || c == ';' || c == '&');

@@ -5,11 +5,11 @@
 //! and `exceptions` are read in `config`.
 
 /// A comment in a Dockerfile, compose file or manifest: `# stevedore:ignore CTR001 CTR002`.
-pub const COMMENT_MARK: &str = "stevedore:ignore";
+pub(crate) const COMMENT_MARK: &str = "stevedore:ignore";
 /// A Kubernetes annotation on an object or its pod template: `stevedore.dev/ignore: "CTR001,CTR007"`.
-pub const ANNOTATION: &str = "stevedore.dev/ignore";
+pub(crate) const ANNOTATION: &str = "stevedore.dev/ignore";
 /// A compose service's extension key: `x-stevedore-ignore: [CTR003]`.
-pub const COMPOSE_KEY: &str = "x-stevedore-ignore";
+pub(crate) const COMPOSE_KEY: &str = "x-stevedore-ignore";
 /// An image label: `stevedore.ignore=IMG005,FS007` (trusted by the CLI, not by the server).
 pub const IMAGE_LABEL: &str = "stevedore.ignore";
 
@@ -33,7 +33,7 @@ pub struct InlineIgnore {
 }
 
 /// The rule tokens of an annotation or label value: comma-separated, blanks dropped.
-pub fn rule_list(value: &str) -> Vec<String> {
+pub(crate) fn rule_list(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(str::trim)
@@ -44,7 +44,7 @@ pub fn rule_list(value: &str) -> Vec<String> {
 
 /// `# stevedore:ignore RULE…` comments: on a line with content they cover that line; alone on a
 /// line they cover the next line with content.
-pub fn comment_ignores(file: &str, text: &str) -> Vec<InlineIgnore> {
+pub(crate) fn comment_ignores(file: &str, text: &str) -> Vec<InlineIgnore> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {

@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let display: Arc<str> = Arc::from("compose.yaml");
-    let mut files = stevedore::inputs::compose::Files { names: Vec::new() };
+    let mut files = stevedore::inputs::compose::Files {
+        names: Vec::new(),
+        root: Default::default(),
+    };
     let env = BTreeMap::from([("TAG".to_string(), "1".to_string())]);
     let _ = stevedore::inputs::compose::parse_text(text, &display, &mut files, &env);
     let _ = stevedore::inputs::compose::interpolate(text, &env);

@@ -14,7 +14,7 @@ pub fn scan_image(reference: String) {
     };
     let Ok(policy) = stevedore::engine::Policy::new(
         &cli,
-        stevedore::config::ProjectConfig::default(),
+        stevedore::project_config::ProjectConfig::default(),
     ) else {
         return;
     };

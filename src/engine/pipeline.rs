@@ -81,9 +81,9 @@ pub fn scan_image(
 pub fn scan_configs(
     policy: &Policy,
     paths: &[String],
-    options: &crate::inputs::scan::LoadOptions,
+    options: &crate::inputs::load::LoadOptions,
 ) -> Result<Report> {
-    let loaded = crate::inputs::scan::load(paths, options)?;
+    let loaded = crate::inputs::load::load(paths, options)?;
     let models = Models {
         image: None,
         daemons: &loaded.daemons,

@@ -6,11 +6,11 @@
 use super::report::Finding;
 use crate::catalog::{Check, RawFinding, Run, Settings, Severity, Sink, Subject};
 use crate::checks::CATALOG;
-use crate::config::{FailOn, ProjectConfig};
 use crate::error::{Error, Result};
 use crate::image::Image;
 use crate::image::wants::WantSet;
 use crate::oci::digest::hex;
+use crate::project_config::{FailOn, ProjectConfig};
 use sha2::{Digest as _, Sha256};
 
 /// The default `--fail-on`.

@@ -2,11 +2,11 @@
 //! findings after policy.
 
 use crate::catalog::{Check, Settings, Severity, Subject};
-use crate::config::FailOn;
 use crate::image::{Image, Layer};
+use crate::project_config::FailOn;
 use crate::source::{Platform, Transport};
 
-pub use super::policy::Suppression;
+pub(super) use super::policy::Suppression;
 
 /// A finding after policy: effective severity, fingerprint, suppression.
 #[derive(Debug, Clone)]

@@ -20,6 +20,8 @@ const MAX_DEPTH: usize = 8;
 /// Files a project was read from; `Node::src` indexes into it.
 pub struct Files {
     pub names: Vec<Arc<str>>,
+    /// Where the project's relative paths are read from.
+    pub root: super::Root,
 }
 
 impl Files {
@@ -42,8 +44,8 @@ impl Files {
 }
 
 /// The variables interpolation sees: the process environment over the project's `.env`.
-pub fn environment(dir: &Path) -> BTreeMap<String, String> {
-    let mut env = dotenv(dir);
+pub fn environment(dir: &Path, root: &super::Root) -> BTreeMap<String, String> {
+    let mut env = dotenv(dir, root);
     env.extend(std::env::vars());
     env
 }
@@ -51,8 +53,8 @@ pub fn environment(dir: &Path) -> BTreeMap<String, String> {
 /// `COMPOSE_FILE` in a directory's `.env`: the files `docker compose` runs there, in order
 /// (separated by `COMPOSE_PATH_SEPARATOR`, `:` by default). Only the directory's own `.env`
 /// counts: a `COMPOSE_FILE` in the shell belongs to whatever project the shell was set up for.
-pub fn compose_file_list(dir: &Path) -> Option<Vec<PathBuf>> {
-    let env = dotenv(dir);
+pub fn compose_file_list(dir: &Path, root: &super::Root) -> Option<Vec<PathBuf>> {
+    let env = dotenv(dir, root);
     let list = env.get("COMPOSE_FILE")?;
     let separator = env
         .get("COMPOSE_PATH_SEPARATOR")
@@ -70,9 +72,9 @@ pub fn compose_file_list(dir: &Path) -> Option<Vec<PathBuf>> {
 }
 
 /// The `KEY=value` lines of a directory's `.env`.
-fn dotenv(dir: &Path) -> BTreeMap<String, String> {
+fn dotenv(dir: &Path, root: &super::Root) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
-    if let Ok(text) = std::fs::read_to_string(dir.join(".env")) {
+    if let Ok(text) = std::fs::read_to_string(root.at(&dir.join(".env"))) {
         for line in text.lines() {
             let line = line.trim().trim_start_matches("export ");
             if line.starts_with('#') {
@@ -223,7 +225,8 @@ fn read(
     files: &mut Files,
     env: &BTreeMap<String, String>,
 ) -> Result<Node, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{display}: {e}"))?;
+    let text =
+        std::fs::read_to_string(files.root.at(path)).map_err(|e| format!("{display}: {e}"))?;
     parse_text(&text, display, files, env)
 }
 
@@ -244,14 +247,14 @@ pub fn parse_text(
 
 /// The override files `docker compose` merges by default: `compose.override.yaml` next to
 /// `compose.yaml` (and the `docker-compose` spellings).
-pub fn default_override(main: &Path) -> Option<PathBuf> {
+pub fn default_override(main: &Path, root: &super::Root) -> Option<PathBuf> {
     let name = main.file_name()?.to_str()?;
     let (stem, ext) = name.rsplit_once('.')?;
     if stem.ends_with(".override") {
         return None;
     }
     let candidate = main.with_file_name(format!("{stem}.override.{ext}"));
-    candidate.is_file().then_some(candidate)
+    root.at(&candidate).is_file().then_some(candidate)
 }
 
 /// The main file an override is merged into by default (`compose.override.yaml` →
@@ -405,22 +408,20 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
             .push(Val::new(capability_name(&cap), item_loc(n, "cap_drop")));
     }
     for (n, opt) in seq_strings(svc, "security_opt") {
-        let (k, v) = opt
-            .split_once([':', '='])
-            .map_or((opt.as_str(), ""), |(k, v)| (k, v));
+        use super::security_opt::{Seccomp, SecurityOpt};
         let loc = item_loc(n, "security_opt");
-        match k {
-            "seccomp" => {
-                let mode = match v {
-                    "unconfined" => SeccompMode::Unconfined,
-                    "" | "default" | "builtin" => SeccompMode::RuntimeDefault,
-                    path => SeccompMode::Localhost(path.to_string()),
+        match super::security_opt::parse(&opt) {
+            SecurityOpt::Seccomp(seccomp) => {
+                let mode = match seccomp {
+                    Seccomp::Unconfined => SeccompMode::Unconfined,
+                    Seccomp::Default => SeccompMode::RuntimeDefault,
+                    Seccomp::File(path) | Seccomp::Inline(path) => SeccompMode::Localhost(path),
                 };
                 s.seccomp = Some(Val::new(mode, loc));
             }
-            "apparmor" if v == "unconfined" => s.apparmor_unconfined = Some(loc),
-            "no-new-privileges" => s.no_new_privileges = Some(Val::new(v != "false", loc)),
-            _ => {}
+            SecurityOpt::AppArmorUnconfined => s.apparmor_unconfined = Some(loc),
+            SecurityOpt::NoNewPrivileges(on) => s.no_new_privileges = Some(Val::new(on, loc)),
+            SecurityOpt::Other => {}
         }
     }
     for (k, ns) in [

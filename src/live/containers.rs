@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// Where a container's findings point: `docker/containers/<name>`, line 1.
-pub fn location(name: &str) -> String {
+pub(crate) fn location(name: &str) -> String {
     format!("docker/containers/{name}")
 }
 
@@ -31,7 +31,7 @@ fn num(v: Option<&Value>) -> i64 {
 }
 
 /// One inspected container as a spec, and its inline seccomp profile if it has one.
-pub fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>) {
+pub(crate) fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>) {
     let name = c
         .get("Name")
         .and_then(Value::as_str)
@@ -79,36 +79,28 @@ pub fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>) {
 
     let mut profile = None;
     for opt in strs(host.get("SecurityOpt")) {
-        let (k, v) = opt
-            .split_once(['=', ':'])
-            .map_or((opt.as_str(), ""), |(k, v)| (k, v));
-        match k {
-            "seccomp" if v == "unconfined" => {
-                s.seccomp = Some(Val::new(
-                    SeccompMode::Unconfined,
-                    at("HostConfig.SecurityOpt:seccomp"),
-                ))
+        use crate::inputs::security_opt::{Seccomp, SecurityOpt};
+        let at_opt = |k: &str| at(&format!("HostConfig.SecurityOpt:{k}"));
+        match crate::inputs::security_opt::parse(&opt) {
+            SecurityOpt::Seccomp(Seccomp::Unconfined) => {
+                s.seccomp = Some(Val::new(SeccompMode::Unconfined, at_opt("seccomp")))
             }
-            "seccomp" if v.trim_start().starts_with('{') => {
+            SecurityOpt::Seccomp(Seccomp::Inline(json)) => {
                 let pfile: Arc<str> = Arc::from(format!("{}/seccomp", location(&name)).as_str());
-                if let Ok(doc) = crate::inputs::json::parse(v) {
+                if let Ok(doc) = crate::inputs::json::parse(&json) {
                     profile = SeccompProfile::from_doc(&pfile, &doc);
                 }
                 s.seccomp = Some(Val::new(
                     SeccompMode::Localhost("inline".into()),
-                    at("HostConfig.SecurityOpt:seccomp"),
+                    at_opt("seccomp"),
                 ));
             }
-            "apparmor" if v == "unconfined" => {
-                s.apparmor_unconfined = Some(at("HostConfig.SecurityOpt:apparmor"))
+            // The API holds profiles inline; a default needs no note.
+            SecurityOpt::Seccomp(Seccomp::Default | Seccomp::File(_)) | SecurityOpt::Other => {}
+            SecurityOpt::AppArmorUnconfined => s.apparmor_unconfined = Some(at_opt("apparmor")),
+            SecurityOpt::NoNewPrivileges(on) => {
+                s.no_new_privileges = Some(Val::new(on, at_opt("no-new-privileges")))
             }
-            "no-new-privileges" => {
-                s.no_new_privileges = Some(Val::new(
-                    v != "false",
-                    at("HostConfig.SecurityOpt:no-new-privileges"),
-                ))
-            }
-            _ => {}
         }
     }
     for (key, ns) in [
@@ -232,6 +224,25 @@ pub fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>) {
         }
     }
     (s, profile)
+}
+
+/// The images of inspected containers, one per distinct image id: (id, the name the container
+/// was created from, so the exported image keeps its reference).
+pub(crate) fn distinct_images(inspected: &[Value]) -> Vec<(String, String)> {
+    let mut images: Vec<(String, String)> = inspected
+        .iter()
+        .filter_map(|c| {
+            let id = c.get("Image").and_then(|i| i.as_str())?;
+            let name = c
+                .pointer("/Config/Image")
+                .and_then(|i| i.as_str())
+                .unwrap_or(id);
+            Some((id.to_string(), name.to_string()))
+        })
+        .collect();
+    images.sort();
+    images.dedup_by(|a, b| a.0 == b.0);
+    images
 }
 
 #[cfg(test)]

@@ -8,11 +8,11 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// Where live daemon findings point in reports.
-pub const LOCATION: &str = "docker/daemon";
+pub(crate) const LOCATION: &str = "docker/daemon";
 
 /// Settings that `/info` does not reveal; rules about them stay silent for a live daemon unless
 /// `--daemon-config` or `--dockerd-args` supplies them.
-pub const NOT_VISIBLE: [&str; 8] = [
+pub(crate) const NOT_VISIBLE: [&str; 8] = [
     "icc",
     "userland-proxy",
     "no-new-privileges",
@@ -26,10 +26,10 @@ pub const NOT_VISIBLE: [&str; 8] = [
 /// Settings that mean nothing for Podman behind its Docker-compatible API: its containers are not
 /// children of the API service (they outlive it, as `live-restore` arranges for dockerd), and it
 /// reports `ExperimentalBuild: true` whatever its configuration.
-pub const NOT_APPLICABLE_TO_PODMAN: [&str; 2] = ["live-restore", "experimental"];
+pub(crate) const NOT_APPLICABLE_TO_PODMAN: [&str; 2] = ["live-restore", "experimental"];
 
 /// Podman names itself among `/version`'s components ("Podman Engine").
-pub fn is_podman(version: &Value) -> bool {
+pub(crate) fn is_podman(version: &Value) -> bool {
     version
         .get("Components")
         .and_then(Value::as_array)
@@ -40,7 +40,7 @@ pub fn is_podman(version: &Value) -> bool {
 }
 
 /// Builds the daemon view from `/info` and `/version`.
-pub fn from_info(info: &Value, version: &Value) -> DaemonConfig {
+pub(crate) fn from_info(info: &Value, version: &Value) -> DaemonConfig {
     let podman = is_podman(version);
     let file: Arc<str> = Arc::from(LOCATION);
     let at = |field: &str| Loc::new(&file, Pos { line: 1, column: 1 }, field.to_string());
@@ -202,6 +202,33 @@ fn strings_at(info: &Value, pointer: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// What the report should say about settings this view could not judge: those the API does not
+/// show (unless a daemon.json or flags were given), and those that do not apply to Podman.
+pub(crate) fn notes(daemon: &DaemonConfig, version: &serde_json::Value) -> Vec<String> {
+    let podman = is_podman(version);
+    let not_applicable = |k: &str| podman && NOT_APPLICABLE_TO_PODMAN.contains(&k);
+    let hidden: Vec<&str> = daemon
+        .not_visible
+        .iter()
+        .filter(|k| !daemon.knows(k) && !not_applicable(k))
+        .map(String::as_str)
+        .collect();
+    let mut notes = Vec::new();
+    if !hidden.is_empty() {
+        notes.push(format!(
+            "not visible through the Docker API, so not judged: {} (pass --daemon-config /etc/docker/daemon.json or --dockerd-args to include them)",
+            hidden.join(", ")
+        ));
+    }
+    if podman {
+        notes.push(format!(
+            "Podman: {} do not apply (containers outlive the API service; its Docker-compatible API always reports experimental)",
+            NOT_APPLICABLE_TO_PODMAN.join(" and ")
+        ));
+    }
+    notes
 }
 
 #[cfg(test)]

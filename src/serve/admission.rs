@@ -21,19 +21,19 @@ use std::time::Instant;
 
 /// Warnings in one response at most, each at most [`MAX_WARNING_CHARS`], all together at most
 /// [`MAX_WARNINGS_BYTES`]: the API server truncates longer ones, kubectl prints every one.
-pub const MAX_WARNINGS: usize = 20;
-pub const MAX_WARNING_CHARS: usize = 256;
-pub const MAX_WARNINGS_BYTES: usize = 4096;
+pub(crate) const MAX_WARNINGS: usize = 20;
+pub(crate) const MAX_WARNING_CHARS: usize = 256;
+pub(crate) const MAX_WARNINGS_BYTES: usize = 4096;
 /// The deny message at most.
-pub const MAX_MESSAGE_CHARS: usize = 2048;
+pub(crate) const MAX_MESSAGE_CHARS: usize = 2048;
 /// Distinct images judged in one review at most (more is refused, not half judged).
-pub const MAX_IMAGES: usize = 64;
+pub(crate) const MAX_IMAGES: usize = 64;
 
 /// What admission does with workload objects (Deployment, StatefulSet, …): pods are always
 /// judged; a workload can be denied at once (the person applying it sees why) or only warned
 /// (its pods are denied later, where only events show it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkloadVerdict {
+pub(crate) enum WorkloadVerdict {
     Deny,
     Warn,
 }
@@ -49,7 +49,7 @@ const WORKLOAD_KINDS: [&str; 7] = [
 ];
 
 /// `text` cut to `max` characters, with an ellipsis when cut.
-pub fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
@@ -60,7 +60,7 @@ pub fn cut(text: &str, max: usize) -> String {
 
 /// Deduplicated, each cut, at most [`MAX_WARNINGS`] and [`MAX_WARNINGS_BYTES`] in all; what is
 /// dropped is counted in a last warning.
-pub fn bounded_warnings(warnings: Vec<String>) -> Vec<String> {
+pub(crate) fn bounded_warnings(warnings: Vec<String>) -> Vec<String> {
     let mut seen = Vec::new();
     for w in warnings {
         let w = cut(&w, MAX_WARNING_CHARS);
@@ -123,7 +123,7 @@ struct Judgement {
     judged: Vec<String>,
 }
 
-pub async fn review(
+pub(crate) async fn review(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: String,

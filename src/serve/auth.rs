@@ -46,7 +46,7 @@ impl std::str::FromStr for Role {
 
 /// The credentials the server accepts.
 #[derive(Debug, Clone, Default)]
-pub struct Access {
+pub(crate) struct Access {
     /// `--api-key-file`: accepted for every role.
     pub any_key: Option<String>,
     /// `--role-key-file ROLE=FILE`.
@@ -57,7 +57,7 @@ pub struct Access {
 
 /// The client certificate a TLS connection presented and the CA verified, if any.
 #[derive(Clone, Default)]
-pub struct Peer(pub Option<Arc<CertificateDer<'static>>>);
+pub(crate) struct Peer(pub Option<Arc<CertificateDer<'static>>>);
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -72,7 +72,7 @@ fn certificate_names(cert: &CertificateDer<'_>, subject: &str) -> bool {
         .is_ok_and(|ee| ee.verify_is_valid_for_subject_name(&name).is_ok())
 }
 
-pub enum Verdict {
+pub(crate) enum Verdict {
     Allowed,
     /// No credential (401).
     Missing,
@@ -82,7 +82,7 @@ pub enum Verdict {
 
 impl Access {
     /// Whether a key or a certificate opens `role`.
-    pub fn check(&self, role: Role, keys: &[&str], peer: &Peer) -> Verdict {
+    pub(crate) fn check(&self, role: Role, keys: &[&str], peer: &Peer) -> Verdict {
         let key_ok = keys.iter().any(|k| {
             self.any_key
                 .iter()
@@ -124,7 +124,7 @@ impl Access {
 }
 
 /// Middleware: the request must carry a credential of `role`.
-pub async fn require(
+pub(crate) async fn require(
     State((access, role)): State<(Arc<Access>, Role)>,
     request: Request<Body>,
     next: Next,

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The notification envelope's media type (`application/json` accepted too).
-pub const ENVELOPE_MIME: &str = "application/vnd.docker.distribution.events.v1+json";
+pub(crate) const ENVELOPE_MIME: &str = "application/vnd.docker.distribution.events.v1+json";
 
-pub async fn receive(
+pub(crate) async fn receive(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: String,

@@ -10,12 +10,13 @@ use base64::Engine;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub const METADATA_MIME: &str = "application/vnd.scanner.adapter.metadata+json; version=1.1";
-pub const SCAN_REQUEST_MIME: &str = "application/vnd.scanner.adapter.scan.request+json";
-pub const SCAN_RESPONSE_MIME: &str =
+pub(crate) const METADATA_MIME: &str = "application/vnd.scanner.adapter.metadata+json; version=1.1";
+pub(crate) const SCAN_REQUEST_MIME: &str = "application/vnd.scanner.adapter.scan.request+json";
+pub(crate) const SCAN_RESPONSE_MIME: &str =
     "application/vnd.scanner.adapter.scan.response+json; version=1.0";
-pub const VULN_REPORT_MIME: &str = "application/vnd.security.vulnerability.report; version=1.1";
-pub const RAW_REPORT_MIME: &str = "application/vnd.scanner.adapter.vuln.report.raw";
+pub(crate) const VULN_REPORT_MIME: &str =
+    "application/vnd.security.vulnerability.report; version=1.1";
+pub(crate) const RAW_REPORT_MIME: &str = "application/vnd.scanner.adapter.vuln.report.raw";
 const ERROR_MIME: &str = "application/vnd.scanner.adapter.error; version=1.0";
 const MANIFEST_MIMES: [&str; 2] = crate::oci::media::IMAGE_MANIFEST_TYPES;
 
@@ -28,7 +29,7 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-pub async fn metadata() -> Response {
+pub(crate) async fn metadata() -> Response {
     let body = json!({
         "scanner": {"name": "stevedore", "vendor": "stevedore", "version": crate::VERSION},
         "capabilities": [{
@@ -76,7 +77,7 @@ fn creds(authorization: &str) -> Option<crate::source::credentials::Credentials>
     }
 }
 
-pub async fn scan(
+pub(crate) async fn scan(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: String,
@@ -203,7 +204,7 @@ fn vulnerability_report(stored: &super::store::Stored) -> Value {
     })
 }
 
-pub async fn report(
+pub(crate) async fn report(
     State(state): State<Arc<AppState>>,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,

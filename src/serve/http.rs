@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 
 /// Timeouts and the connection cap.
 #[derive(Debug, Clone)]
-pub struct HttpLimits {
+pub(crate) struct HttpLimits {
     pub max_connections: usize,
     pub tls_handshake: Duration,
     pub header: Duration,
@@ -35,7 +35,7 @@ pub struct HttpLimits {
 const FD_RESERVE: usize = 64;
 
 /// The connection cap: the configured one, or less when the file limit is lower.
-pub fn connection_cap(configured: usize) -> usize {
+pub(crate) fn connection_cap(configured: usize) -> usize {
     let soft = std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|text| {
@@ -60,7 +60,7 @@ struct Conn {
 }
 
 /// Every open connection, to cap, evict and shut down.
-pub struct Tracker {
+pub(crate) struct Tracker {
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     next: AtomicU64,
     epoch: Instant,
@@ -70,7 +70,7 @@ pub struct Tracker {
 }
 
 impl Tracker {
-    pub fn new(limits: HttpLimits) -> Arc<Tracker> {
+    pub(crate) fn new(limits: HttpLimits) -> Arc<Tracker> {
         Arc::new(Tracker {
             conns: Mutex::new(HashMap::new()),
             next: AtomicU64::new(0),
@@ -86,11 +86,11 @@ impl Tracker {
     }
 
     /// The connection cap in force.
-    pub fn cap(&self) -> usize {
+    pub(crate) fn cap(&self) -> usize {
         self.limits.max_connections
     }
 
-    pub fn open(&self) -> usize {
+    pub(crate) fn open(&self) -> usize {
         self.conns.lock().map(|c| c.len()).unwrap_or(0)
     }
 
@@ -140,7 +140,7 @@ impl Tracker {
     }
 
     /// Asks every connection to close: idle ones at once, busy ones after their request.
-    pub fn close_all(&self) {
+    pub(crate) fn close_all(&self) {
         if let Ok(conns) = self.conns.lock() {
             for c in conns.values() {
                 c.close.notify_one();
@@ -149,7 +149,7 @@ impl Tracker {
     }
 
     /// Connections with a request in progress.
-    pub fn busy(&self) -> usize {
+    pub(crate) fn busy(&self) -> usize {
         self.conns
             .lock()
             .map(|c| {
@@ -223,7 +223,7 @@ async fn read_body(
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; TLS when `tls` is given.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     tls: Option<Arc<rustls::ServerConfig>>,

@@ -4,14 +4,14 @@
 //! The server trusts its operator (flags, the policy file, the allow-lists) and nothing it is
 //! asked about: see SECURITY.md for the threat model this module implements.
 
-pub mod admission;
-pub mod auth;
-pub mod events;
-pub mod harbor;
-pub mod http;
-pub mod queue;
-pub mod scan;
-pub mod store;
+pub(crate) mod admission;
+pub(crate) mod auth;
+pub(crate) mod events;
+pub(crate) mod harbor;
+pub(crate) mod http;
+pub(crate) mod pull;
+pub(crate) mod queue;
+pub(crate) mod store;
 
 use crate::engine::Policy;
 use crate::error::{Error, Result};
@@ -32,7 +32,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// How the server runs.
-pub struct ServeConfig {
+pub(crate) struct ServeConfig {
     pub listen: SocketAddr,
     /// A listener for the API server's admission calls only, without API keys (see SECURITY.md).
     pub admission_listen: Option<SocketAddr>,
@@ -58,7 +58,7 @@ pub struct ServeConfig {
     pub tls: Option<TlsFiles>,
 }
 
-pub struct TlsFiles {
+pub(crate) struct TlsFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
     /// Client certificates signed by this CA open the routes their subject is allowed
@@ -68,11 +68,11 @@ pub struct TlsFiles {
 
 /// The least time between the admission deadline and the webhook's timeout: the answer has to
 /// reach the API server before it gives up.
-pub const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+pub(crate) const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
 
 impl ServeConfig {
     /// Refuses settings that would make the server unsafe or unable to answer in time.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.admission_deadline + DEADLINE_MARGIN > self.webhook_timeout {
             return Err(Error::usage(format!(
                 "--admission-deadline {}s must be at least {}s below --webhook-timeout {}s (the API server stops waiting at its timeout)",
@@ -128,7 +128,7 @@ impl ServeConfig {
 
 /// Runs store work (SQLite, an fsync per commit) on the HTTP runtime's blocking pool — a few
 /// threads, bounded — so an async worker never waits on a disk write of another request.
-pub async fn blocking<T, E>(
+pub(crate) async fn blocking<T, E>(
     state: &Arc<AppState>,
     f: impl FnOnce(&AppState) -> std::result::Result<T, E> + Send + 'static,
 ) -> std::result::Result<T, E>
@@ -144,7 +144,7 @@ where
 
 /// The media type of a request without its parameters (`application/json; charset=utf-8` →
 /// `application/json`), lowercased; empty when absent.
-pub fn media_type(headers: &HeaderMap) -> String {
+pub(crate) fn media_type(headers: &HeaderMap) -> String {
     headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -157,7 +157,7 @@ pub fn media_type(headers: &HeaderMap) -> String {
 /// Threads of the HTTP runtime's blocking pool (store work): more requests wait their turn.
 const BLOCKING_THREADS: usize = 4;
 
-pub struct AppState {
+pub(crate) struct AppState {
     pub queue: Arc<Queue>,
     pub policy: Arc<Policy>,
     pub config: ServeConfig,
@@ -167,7 +167,10 @@ pub struct AppState {
 
 impl AppState {
     /// `reference` parsed as the puller reads it, if its registry is on the allow-list.
-    pub fn parse_allowed(&self, reference: &str) -> std::result::Result<ParsedReference, String> {
+    pub(crate) fn parse_allowed(
+        &self,
+        reference: &str,
+    ) -> std::result::Result<ParsedReference, String> {
         let parsed = ParsedReference::parse(reference).map_err(|e| e.one_line())?;
         self.config
             .registry
@@ -178,7 +181,7 @@ impl AppState {
     }
 
     /// Whether the operator allowed plain HTTP to `registry`.
-    pub fn insecure(&self, registry: &str) -> bool {
+    pub(crate) fn insecure(&self, registry: &str) -> bool {
         self.config.registry.plain_http
             || self
                 .config
@@ -359,7 +362,7 @@ fn probes() -> Router<Arc<AppState>> {
 }
 
 /// The main listener: every door, each behind its role's credentials.
-pub fn router(state: Arc<AppState>) -> Router {
+pub(crate) fn router(state: Arc<AppState>) -> Router {
     let access = Arc::new(state.config.access.clone());
     let harbor = Router::new()
         .route("/api/v1/metadata", get(harbor::metadata))
@@ -381,7 +384,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 
 /// The admission listener: the review route without API keys (the API server sends none),
 /// reachable only where the network policy lets the API server in; nothing else is served.
-pub fn admission_router(state: Arc<AppState>) -> Router {
+pub(crate) fn admission_router(state: Arc<AppState>) -> Router {
     probes()
         .route("/api/v1/admission", post(admission::review))
         .layer(DefaultBodyLimit::disable())
@@ -390,7 +393,7 @@ pub fn admission_router(state: Arc<AppState>) -> Router {
 
 /// Runs until SIGINT/SIGTERM; then stops accepting, closes idle connections, lets requests and
 /// scans in progress finish within `--shutdown-timeout`, and leaves queued jobs in the store.
-pub fn run(config: ServeConfig, policy: Policy) -> Result<()> {
+pub(crate) fn run(config: ServeConfig, policy: Policy) -> Result<()> {
     config.validate()?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     for note in policy.expired_exceptions() {

@@ -5,7 +5,7 @@
 //! Each scan ends at its deadline, body streaming included. Credentials a request brought
 //! (Harbor's) stay in memory with their task and are never written to the store.
 
-use super::scan::scan_image;
+use super::pull::scan_image;
 use super::store::{Job, JobStatus, Lane, Store, Stored, now};
 use crate::engine::Policy;
 use crate::error::Error;
@@ -18,12 +18,12 @@ use std::time::{Duration, Instant};
 
 /// Attempts a job gets before it fails as interrupted (a scan that kills the process every time
 /// must not loop forever).
-pub const MAX_ATTEMPTS: u32 = 3;
+pub(crate) const MAX_ATTEMPTS: u32 = 3;
 
-pub type Outcome = std::result::Result<Stored, String>;
+pub(crate) type Outcome = std::result::Result<Stored, String>;
 
 /// One scan in flight; every request for the same digest waits on it.
-pub struct Flight {
+pub(crate) struct Flight {
     tx: tokio::sync::watch::Sender<Option<Outcome>>,
 }
 
@@ -35,7 +35,7 @@ impl Flight {
     }
 
     /// The outcome, or `None` when `deadline` comes first.
-    pub async fn wait(&self, deadline: Instant) -> Option<Outcome> {
+    pub(crate) async fn wait(&self, deadline: Instant) -> Option<Outcome> {
         let mut rx = self.tx.subscribe();
         let waited = tokio::time::timeout_at(deadline.into(), rx.wait_for(Option::is_some)).await;
         match waited {
@@ -43,15 +43,10 @@ impl Flight {
             _ => None,
         }
     }
-
-    /// The outcome if there is one already.
-    pub fn outcome(&self) -> Option<Outcome> {
-        self.tx.borrow().clone()
-    }
 }
 
 /// What a submission became.
-pub enum Submitted {
+pub(crate) enum Submitted {
     /// A result for this catalog is stored already.
     Cached(Stored),
     /// A new scan was queued.
@@ -61,7 +56,7 @@ pub enum Submitted {
 }
 
 impl Submitted {
-    pub fn flight(&self) -> Option<&Arc<Flight>> {
+    pub(crate) fn flight(&self) -> Option<&Arc<Flight>> {
         match self {
             Submitted::Cached(_) => None,
             Submitted::Queued(f) | Submitted::Joined(f) => Some(f),
@@ -76,7 +71,7 @@ impl From<Error> for SubmitError {
 }
 
 #[derive(Debug)]
-pub enum SubmitError {
+pub(crate) enum SubmitError {
     /// The lane is full: answer 503 with Retry-After.
     Full,
     /// Shutting down: answer 503.
@@ -86,7 +81,7 @@ pub enum SubmitError {
 
 /// A full scan asked for: `registry/repository@digest`.
 #[derive(Debug, Clone)]
-pub struct Wanted {
+pub(crate) struct Wanted {
     pub reference: String,
     pub digest: String,
     pub creds: Option<Credentials>,
@@ -122,7 +117,7 @@ impl Inner {
 }
 
 #[derive(Debug, Clone)]
-pub struct QueueConfig {
+pub(crate) struct QueueConfig {
     pub workers: usize,
     pub admission_workers: usize,
     /// Tasks waiting per lane at most.
@@ -132,7 +127,7 @@ pub struct QueueConfig {
 
 /// Counters for `/metrics`.
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     pub scans: AtomicU64,
     pub failures: AtomicU64,
     pub scan_millis: AtomicU64,
@@ -146,7 +141,7 @@ pub struct Metrics {
     pub admission_denied: AtomicU64,
 }
 
-pub struct Queue {
+pub(crate) struct Queue {
     pub store: Arc<dyn Store>,
     policy: Arc<Policy>,
     registry: RegistryOptions,
@@ -161,7 +156,7 @@ pub struct Queue {
 }
 
 /// A short random id for a job.
-pub fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     use std::sync::atomic::AtomicU64;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
@@ -177,7 +172,7 @@ pub fn new_id() -> String {
 
 impl Queue {
     /// Starts the workers and resumes the jobs a previous run left unfinished.
-    pub fn start(
+    pub(crate) fn start(
         store: Arc<dyn Store>,
         policy: Arc<Policy>,
         registry: RegistryOptions,
@@ -280,7 +275,7 @@ impl Queue {
 
     /// Queues full scans, all or none: each gets a job id (returned in order) that answers until
     /// [`super::store::JOB_TTL_SECS`] after it finishes.
-    pub fn submit_all(
+    pub(crate) fn submit_all(
         &self,
         wanted: &[Wanted],
         lane: Lane,
@@ -368,7 +363,7 @@ impl Queue {
     }
 
     /// One full scan; see [`Queue::submit_all`].
-    pub fn submit(
+    pub(crate) fn submit(
         &self,
         wanted: Wanted,
         lane: Lane,
@@ -380,7 +375,7 @@ impl Queue {
 
     /// A scan that leaves nothing behind (no job, no stored result): a dry run's full scan or a
     /// config-only verdict, in the admission lane, ending at `deadline`.
-    pub fn ephemeral(
+    pub(crate) fn ephemeral(
         &self,
         reference: &str,
         digest: &str,
@@ -411,14 +406,14 @@ impl Queue {
     }
 
     /// Tasks waiting, per lane.
-    pub fn depth(&self) -> (usize, usize) {
+    pub(crate) fn depth(&self) -> (usize, usize) {
         self.inner
             .lock()
             .map(|i| (i.admission.len(), i.general.len()))
             .unwrap_or((0, 0))
     }
 
-    pub fn running(&self) -> usize {
+    pub(crate) fn running(&self) -> usize {
         self.running.load(Ordering::Relaxed)
     }
 
@@ -514,7 +509,7 @@ impl Queue {
     }
 
     /// Stops taking tasks; workers finish the ones they hold. Queued jobs stay in the store.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         if let Ok(mut inner) = self.inner.lock() {
             inner.closed = true;
         }
@@ -523,7 +518,7 @@ impl Queue {
 
     /// Waits until no scan runs or `deadline`; jobs still running then are put back in the queue
     /// for the next start (their attempt not counted). Returns how many were put back.
-    pub fn drain(&self, deadline: Instant) -> usize {
+    pub(crate) fn drain(&self, deadline: Instant) -> usize {
         while self.running() > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));
         }

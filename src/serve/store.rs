@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One stored scan: the JSON report and what a verdict needs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Stored {
+pub(crate) struct Stored {
     pub digest: String,
     pub repository: String,
     /// The JSON report (`--format json`).
@@ -27,13 +27,13 @@ pub struct Stored {
 
 /// Which workers a job waits for: admission has workers of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lane {
+pub(crate) enum Lane {
     Admission,
     General,
 }
 
 impl Lane {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Lane::Admission => "admission",
             Lane::General => "general",
@@ -49,7 +49,7 @@ impl Lane {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
+pub(crate) enum JobStatus {
     Queued,
     Running,
     Done,
@@ -79,7 +79,7 @@ impl JobStatus {
 /// given some (kept in memory only), so a job resumed after a restart without them fails with
 /// that cause instead of pulling anonymously.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Job {
+pub(crate) struct Job {
     pub id: String,
     /// `registry/repository@digest`.
     pub reference: String,
@@ -94,9 +94,9 @@ pub struct Job {
 }
 
 /// How long a finished job's id keeps answering (Harbor polls for up to 30 minutes).
-pub const JOB_TTL_SECS: i64 = 24 * 3600;
+pub(crate) const JOB_TTL_SECS: i64 = 24 * 3600;
 
-pub trait Store: Send + Sync {
+pub(crate) trait Store: Send + Sync {
     /// The result for `digest` from this catalog.
     fn get(&self, digest: &str) -> Result<Option<Stored>>;
     /// The newest result for `digest` from any catalog, with the catalog it came from.
@@ -107,7 +107,6 @@ pub trait Store: Send + Sync {
     fn job(&self, id: &str) -> Result<Option<Job>>;
     /// Sets the status of every unfinished job for `digest` (joined jobs share one scan).
     fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()>;
-    fn set_status(&self, id: &str, status: JobStatus, error: Option<&str>) -> Result<()>;
     /// Marks every unfinished job for `digest` running, counting the attempt; their ids.
     fn start_digest(&self, digest: &str) -> Result<Vec<String>>;
     /// Puts a running job back in the queue without counting the attempt (a graceful stop).
@@ -125,13 +124,13 @@ pub trait Store: Send + Sync {
 
 /// The catalog a result was produced with: a result from another catalog is not reused as
 /// current (admission may still answer from it, marked stale, while a rescan runs).
-pub fn catalog_version() -> String {
+pub(crate) fn catalog_version() -> String {
     let ids: Vec<&str> = crate::checks::CATALOG.iter().map(|c| c.id).collect();
     let hash = crate::oci::digest::Digest::of_bytes(ids.join(",").as_bytes());
     format!("{}+{}", crate::VERSION, &hash.hex()[..12])
 }
 
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -156,7 +155,7 @@ struct Open {
     identity: (u64, u64),
 }
 
-pub struct SqliteStore {
+pub(crate) struct SqliteStore {
     path: PathBuf,
     open: Mutex<Option<Open>>,
     catalog: String,
@@ -182,7 +181,7 @@ fn log(msg: &str, path: &Path) {
 }
 
 impl SqliteStore {
-    pub fn open(dir: &Path) -> Result<SqliteStore> {
+    pub(crate) fn open(dir: &Path) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let store = SqliteStore {
             path: dir.join("results.sqlite"),
@@ -364,16 +363,6 @@ impl Store for SqliteStore {
             c.execute(
                 "UPDATE jobs SET status = ?2, error = ?3, updated = ?4 WHERE digest = ?1 AND status IN ('queued', 'running')",
                 rusqlite::params![digest, status.name(), error, now()],
-            )
-            .map(|_| ())
-        })
-    }
-
-    fn set_status(&self, id: &str, status: JobStatus, error: Option<&str>) -> Result<()> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE jobs SET status = ?2, error = ?3, updated = ?4 WHERE id = ?1",
-                rusqlite::params![id, status.name(), error, now()],
             )
             .map(|_| ())
         })

@@ -24,7 +24,7 @@ enum Member {
     Link(String),
 }
 
-pub struct TarStore {
+pub(super) struct TarStore {
     file: Arc<File>,
     display: String,
     members: HashMap<String, Member>,
@@ -46,13 +46,13 @@ fn member_key(name: &str) -> String {
 }
 
 impl TarStore {
-    pub fn open(path: &Path, limits: &Limits) -> Result<TarStore> {
+    pub(super) fn open(path: &Path, limits: &Limits) -> Result<TarStore> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         Self::from_file(file, path.display().to_string(), limits)
     }
 
     /// An archive already open (a spool file the daemon's export was streamed into).
-    pub fn from_file(mut file: File, display: String, limits: &Limits) -> Result<TarStore> {
+    pub(super) fn from_file(mut file: File, display: String, limits: &Limits) -> Result<TarStore> {
         let mut head = [0u8; 4];
         let n = read_up_to(&mut file, &mut head).map_err(|e| Error::io(&display, e))?;
         file.seek(SeekFrom::Start(0))

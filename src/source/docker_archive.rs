@@ -23,7 +23,7 @@ struct Entry {
     layers: Vec<String>,
 }
 
-pub fn open(
+pub(super) fn open(
     path: &Path,
     selector: Option<String>,
     platform: &Platform,
@@ -45,7 +45,7 @@ fn digest_from_name(name: &str) -> Option<Digest> {
     Digest::parse(&format!("sha256:{stem}")).ok()
 }
 
-pub fn from_store(
+pub(super) fn from_store(
     store: TarStore,
     path: &Path,
     selector: Option<String>,

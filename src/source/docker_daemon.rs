@@ -11,7 +11,7 @@ use crate::oci::platform::Platform;
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
-pub fn open(
+pub(super) fn open(
     name: &str,
     conn: &Connection,
     platform: &Platform,

@@ -20,7 +20,7 @@ const MAX_INDEX_DEPTH: usize = 8;
 
 use crate::oci::media::{IMAGE_MANIFEST_TYPES as MANIFEST_TYPES, INDEX_TYPES};
 
-pub fn open_dir(
+pub(super) fn open_dir(
     path: &Path,
     selector: Option<String>,
     platform: &Platform,
@@ -42,7 +42,7 @@ pub fn open_dir(
     )
 }
 
-pub fn open_archive(
+pub(super) fn open_archive(
     path: &Path,
     selector: Option<String>,
     platform: &Platform,
@@ -52,7 +52,7 @@ pub fn open_archive(
     from_archive_store(store, path, selector, platform, limits)
 }
 
-pub fn from_archive_store(
+pub(super) fn from_archive_store(
     store: TarStore,
     path: &Path,
     selector: Option<String>,
@@ -112,14 +112,14 @@ fn resolve(
 }
 
 /// What an OCI layout says the image is, every step verified.
-pub struct Plan {
+pub(super) struct Plan {
     pub names: Vec<String>,
     pub manifest_digest: Option<Digest>,
     pub config: BlobSpec,
     pub layers: Vec<BlobSpec>,
 }
 
-pub fn plan(
+pub(super) fn plan(
     store: &dyn BlobStore,
     selector: Option<&str>,
     platform: &Platform,

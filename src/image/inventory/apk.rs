@@ -3,7 +3,7 @@
 use super::Package;
 
 /// apk's `installed` database: `P:` name, `V:` version, `I:` installed size in bytes.
-pub fn parse_apk(text: &str) -> Vec<Package> {
+pub(super) fn parse_apk(text: &str) -> Vec<Package> {
     let mut out = Vec::new();
     for stanza in text.split("\n\n") {
         let mut name = None;

@@ -4,7 +4,7 @@ use super::Package;
 use std::collections::BTreeMap;
 
 /// An rpm header blob: NAME (1000), VERSION (1001), RELEASE (1002), SIZE (1009).
-pub fn parse_rpm_header(blob: &[u8]) -> Option<Package> {
+pub(super) fn parse_rpm_header(blob: &[u8]) -> Option<Package> {
     let be32 = |at: usize| {
         blob.get(at..at + 4)
             .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))

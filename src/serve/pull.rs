@@ -8,7 +8,7 @@ use crate::source::registry::RegistryOptions;
 
 /// Scans `reference` (`registry/repository@digest`) under `registry` (whose deadline bounds the
 /// whole scan, body streaming included).
-pub fn scan_image(
+pub(crate) fn scan_image(
     reference: &str,
     registry: &RegistryOptions,
     policy: &Policy,

@@ -1,0 +1,215 @@
+//! What a configuration file is — by the kind given, by its name, else by its content — and its
+//! parse into the matching model.
+
+use super::doc::Node;
+use super::load::{Input, Parsed, Skip};
+use super::project::{compose_project, kubernetes_specs};
+use super::{json, yaml};
+use crate::inputs::systemd::exec_start;
+use crate::model::recipe::BuildRecipe;
+use crate::model::seccomp::SeccompProfile;
+use std::path::Path;
+
+/// What a configuration file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    DaemonJson,
+    DockerdUnit,
+    Seccomp,
+    Compose,
+    Kubernetes,
+    Dockerfile,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::DaemonJson,
+        Kind::DockerdUnit,
+        Kind::Seccomp,
+        Kind::Compose,
+        Kind::Kubernetes,
+        Kind::Dockerfile,
+    ];
+
+    /// The kind `--kind` names (`daemon-json`, `compose`, …).
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::DaemonJson => "daemon-json",
+            Kind::DockerdUnit => "dockerd-unit",
+            Kind::Seccomp => "seccomp",
+            Kind::Compose => "compose",
+            Kind::Kubernetes => "kubernetes",
+            Kind::Dockerfile => "dockerfile",
+        }
+    }
+
+    /// What the file name alone says.
+    pub fn from_name(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_str()?;
+        let parent = path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|p| p.to_str())
+            .unwrap_or("");
+        let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+        if name == "daemon.json" {
+            Some(Kind::DaemonJson)
+        } else if name == "docker.service"
+            || (parent == "docker.service.d" && name.ends_with(".conf"))
+        {
+            Some(Kind::DockerdUnit)
+        } else if name == "Dockerfile"
+            || name == "Containerfile"
+            || name.ends_with(".Dockerfile")
+            || name.starts_with("Dockerfile.")
+        {
+            Some(Kind::Dockerfile)
+        } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
+            Some(Kind::Compose)
+        } else {
+            None
+        }
+    }
+}
+
+pub(super) fn looks_templated(text: &str) -> bool {
+    text.contains("{{") && text.contains("}}")
+}
+
+/// Decides what a file is (by the given kind, else by content) and parses it.
+pub(super) fn classify(
+    input: &Input,
+    kind: Option<Kind>,
+    target: Option<&str>,
+) -> std::result::Result<Option<(Kind, Parsed)>, Skip> {
+    let name = input
+        .path
+        .as_deref()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let by_extension_json = name.ends_with(".json");
+    let by_extension_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    match kind {
+        Some(Kind::DaemonJson) => json::parse(&input.text)
+            .map(|d| Some((Kind::DaemonJson, Parsed::Daemon(d))))
+            .map_err(Skip::Error),
+        Some(Kind::DockerdUnit) => Ok(Some((
+            Kind::DockerdUnit,
+            match exec_start(&input.text) {
+                Some((line, command)) => Parsed::Unit(line, command),
+                None => Parsed::NoCommand,
+            },
+        ))),
+        Some(Kind::Seccomp) => {
+            let doc = json::parse(&input.text).map_err(Skip::Error)?;
+            if let Some(problem) = SeccompProfile::shape_problem(&doc) {
+                return Err(Skip::Error(problem));
+            }
+            SeccompProfile::from_doc(&input.display, &doc)
+                .map(|p| Some((Kind::Seccomp, Parsed::Seccomp(p))))
+                .ok_or_else(|| {
+                    Skip::Error("not a seccomp profile (no defaultAction or syscalls)".into())
+                })
+        }
+        Some(Kind::Compose) => match compose_project(input) {
+            Ok((specs, used)) => Ok(Some((Kind::Compose, Parsed::Compose(specs, used)))),
+            Err(_) if looks_templated(&input.text) => Err(Skip::Template),
+            Err(e) => Err(Skip::Error(e)),
+        },
+        Some(Kind::Kubernetes) => match yaml::parse(&input.text) {
+            Ok(docs) => Ok(Some((
+                Kind::Kubernetes,
+                Parsed::Containers(kubernetes_specs(input, &docs)),
+            ))),
+            Err(_) if looks_templated(&input.text) => Err(Skip::Template),
+            Err(e) => Err(Skip::Error(e)),
+        },
+        Some(Kind::Dockerfile) => {
+            let parsed = super::dockerfile::parse(&input.text);
+            match BuildRecipe::from_dockerfile(&input.display, &parsed, target) {
+                Some(recipe) => Ok(Some((Kind::Dockerfile, Parsed::Recipe(Box::new(recipe))))),
+                None if parsed.stages.is_empty() => Err(Skip::Error("no FROM instruction".into())),
+                None => Err(Skip::Error(format!(
+                    "no stage named `{}`",
+                    target.unwrap_or("")
+                ))),
+            }
+        }
+        None if by_extension_json => {
+            let Ok(doc) = json::parse(&input.text) else {
+                return Ok(None);
+            };
+            let Some(profile) = SeccompProfile::from_doc(&input.display, &doc) else {
+                return Ok(None);
+            };
+            match SeccompProfile::shape_problem(&doc) {
+                Some(problem) => Err(Skip::Error(problem)),
+                None => Ok(Some((Kind::Seccomp, Parsed::Seccomp(profile)))),
+            }
+        }
+        None if by_extension_yaml => {
+            let docs = match yaml::parse(&input.text) {
+                Ok(d) => d,
+                Err(_) if looks_templated(&input.text) => return Err(Skip::Template),
+                // Not skipped: a manifest that breaks the parser (an alias bomb, say) must not
+                // slip past the linter as "not recognised".
+                Err(e) => return Err(Skip::Error(e)),
+            };
+            if docs
+                .iter()
+                .any(|d| d.get("services").is_some_and(Node::is_map))
+            {
+                compose_project(input)
+                    .map(|(s, used)| Some((Kind::Compose, Parsed::Compose(s, used))))
+                    .map_err(Skip::Error)
+            } else if docs
+                .iter()
+                .any(|d| d.get("apiVersion").is_some() && d.get("kind").is_some())
+            {
+                Ok(Some((
+                    Kind::Kubernetes,
+                    Parsed::Containers(kubernetes_specs(input, &docs)),
+                )))
+            } else {
+                Ok(None)
+            }
+        }
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_name() {
+        assert_eq!(
+            Kind::from_name(Path::new("etc/docker/daemon.json")),
+            Some(Kind::DaemonJson)
+        );
+        assert_eq!(
+            Kind::from_name(Path::new("docker.service.d/override.conf")),
+            Some(Kind::DockerdUnit)
+        );
+        assert_eq!(Kind::from_name(Path::new("other.d/override.conf")), None);
+        assert_eq!(
+            Kind::from_name(Path::new("app/Dockerfile")),
+            Some(Kind::Dockerfile)
+        );
+        assert_eq!(
+            Kind::from_name(Path::new("api.Dockerfile")),
+            Some(Kind::Dockerfile)
+        );
+        assert_eq!(
+            Kind::from_name(Path::new("docker-compose.prod.yml")),
+            Some(Kind::Compose)
+        );
+        assert_eq!(Kind::from_name(Path::new("deploy.yaml")), None);
+    }
+}

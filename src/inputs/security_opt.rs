@@ -1,0 +1,88 @@
+//! `--security-opt` values, one reader for every place they are written: `docker run`, compose's
+//! `security_opt`, and the Engine API's `HostConfig.SecurityOpt` (where the CLI has already
+//! replaced `seccomp=FILE` with the profile's JSON). Docker accepts `=` and the older `:`.
+
+/// What one value sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecurityOpt {
+    Seccomp(Seccomp),
+    /// `apparmor=unconfined`.
+    AppArmorUnconfined,
+    /// `no-new-privileges` (`:true`, `=false`).
+    NoNewPrivileges(bool),
+    /// Anything else (`label=…`, another AppArmor profile): nothing a rule judges.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seccomp {
+    Unconfined,
+    /// `seccomp=default`, `builtin`, or no value: Docker's default profile.
+    Default,
+    /// A profile file.
+    File(String),
+    /// A profile's JSON, inline (what the API holds).
+    Inline(String),
+}
+
+pub fn parse(text: &str) -> SecurityOpt {
+    let (key, value) = text
+        .split_once(['=', ':'])
+        .map_or((text, ""), |(k, v)| (k, v));
+    match key {
+        "seccomp" => SecurityOpt::Seccomp(match value {
+            "unconfined" => Seccomp::Unconfined,
+            "" | "default" | "builtin" => Seccomp::Default,
+            v if v.trim_start().starts_with('{') => Seccomp::Inline(v.to_string()),
+            path => Seccomp::File(path.to_string()),
+        }),
+        "apparmor" if value == "unconfined" => SecurityOpt::AppArmorUnconfined,
+        "no-new-privileges" => SecurityOpt::NoNewPrivileges(value != "false"),
+        _ => SecurityOpt::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling() {
+        assert_eq!(
+            parse("seccomp=unconfined"),
+            SecurityOpt::Seccomp(Seccomp::Unconfined)
+        );
+        assert_eq!(
+            parse("seccomp:unconfined"),
+            SecurityOpt::Seccomp(Seccomp::Unconfined)
+        );
+        assert_eq!(
+            parse("seccomp=builtin"),
+            SecurityOpt::Seccomp(Seccomp::Default)
+        );
+        assert_eq!(
+            parse("seccomp=/etc/p.json"),
+            SecurityOpt::Seccomp(Seccomp::File("/etc/p.json".into()))
+        );
+        assert_eq!(
+            parse("seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}"),
+            SecurityOpt::Seccomp(Seccomp::Inline(
+                "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}".into()
+            ))
+        );
+        assert_eq!(
+            parse("apparmor:unconfined"),
+            SecurityOpt::AppArmorUnconfined
+        );
+        assert_eq!(parse("apparmor=docker-default"), SecurityOpt::Other);
+        assert_eq!(
+            parse("no-new-privileges"),
+            SecurityOpt::NoNewPrivileges(true)
+        );
+        assert_eq!(
+            parse("no-new-privileges:false"),
+            SecurityOpt::NoNewPrivileges(false)
+        );
+        assert_eq!(parse("label=disable"), SecurityOpt::Other);
+    }
+}
