@@ -92,7 +92,7 @@ impl FromStr for Severity {
 
 /// What a finding is about. This is the finding's identity across rebuilds: it holds paths,
 /// field names and build steps, never digests or times.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Subject {
     /// A field of the image configuration, e.g. `config.User`; `key` names one entry of a map or

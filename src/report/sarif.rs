@@ -1,11 +1,14 @@
 //! SARIF 2.1.0 for GitHub code scanning. Rules come from the catalog; every result has a relative
 //! `uri` and `region.startLine`. With no Dockerfile known, image findings point at the image's
 //! repository path (line 1) and name the in-image path or config field as a logical location.
+//! Rendered from the JSON contract ([`JsonReport`]), so a report stored by `stevedore serve`
+//! becomes the same SARIF as the CLI's.
 
+use super::json::{JsonFinding, JsonReport, JsonTarget};
 use super::{RenderOptions, help_uri};
 use crate::catalog::Severity;
 use crate::catalog::{Check, Subject};
-use crate::engine::{Finding, Report};
+use crate::engine::Report;
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
@@ -19,8 +22,26 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const FINGERPRINT_KEY: &str = "stevedore/v1";
 
 pub fn render(report: &Report, options: &RenderOptions) -> String {
-    let rules: Vec<ReportingDescriptor> = report.checks.iter().map(|c| rule(c)).collect();
-    let results: Vec<SarifResult> = report.findings.iter().map(|f| result(report, f)).collect();
+    render_json(&JsonReport::of(report), options)
+}
+
+/// The rules a report ran, from the catalog (ids this build does not know are left out).
+fn checks_of(report: &JsonReport) -> Vec<&'static Check> {
+    report
+        .rules_run
+        .iter()
+        .filter_map(|id| crate::checks::CATALOG.iter().copied().find(|c| c.id == id))
+        .collect()
+}
+
+pub fn render_json(report: &JsonReport, options: &RenderOptions) -> String {
+    let checks = checks_of(report);
+    let rules: Vec<ReportingDescriptor> = checks.iter().map(|c| rule(c)).collect();
+    let results: Vec<SarifResult> = report
+        .findings
+        .iter()
+        .map(|f| result(report, &checks, f))
+        .collect();
     let driver = ToolComponent::builder()
         .name("stevedore")
         .version(crate::VERSION)
@@ -111,8 +132,8 @@ fn rule(check: &Check) -> ReportingDescriptor {
         .build()
 }
 
-fn logical_location(report: &Report, subject: &Subject) -> LogicalLocation {
-    let repo = report.target.default_uri();
+fn logical_location(target: &JsonTarget, subject: &Subject) -> LogicalLocation {
+    let repo = target.default_uri();
     let (name, qualified, kind) = match subject {
         Subject::ImageConfig { field, key } => {
             let name = key
@@ -169,8 +190,8 @@ fn percent_escape(path: &str) -> String {
     out
 }
 
-fn result(report: &Report, f: &Finding) -> SarifResult {
-    let (uri, region) = match (&f.source, &f.subject) {
+fn result(report: &JsonReport, checks: &[&Check], f: &JsonFinding) -> SarifResult {
+    let (uri, region) = match (&f.source, &f.location) {
         (Some(source), _) => (
             uri_of(&source.path),
             Region::builder().start_line(i64::from(source.line)).build(),
@@ -201,27 +222,21 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
                 .region(region)
                 .build(),
         )
-        .logical_locations(vec![logical_location(report, &f.subject)])
+        .logical_locations(vec![logical_location(&report.target, &f.location)])
         .build();
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let mut props = BTreeMap::new();
     props.insert("severity".to_string(), json!(f.severity.name()));
-    if let Some(layer) = f.subject.layer() {
+    if let Some(layer) = f.location.layer() {
         props.insert("layer".to_string(), json!(layer));
     }
     for (k, v) in &f.evidence {
         props.insert(format!("evidence.{k}"), json!(v));
     }
     let builder = SarifResult::builder()
-        .rule_id(f.check.id)
-        .rule_index(
-            report
-                .checks
-                .iter()
-                .position(|c| c.id == f.check.id)
-                .unwrap_or(0) as i64,
-        )
+        .rule_id(f.rule_id.clone())
+        .rule_index(checks.iter().position(|c| c.id == f.rule_id).unwrap_or(0) as i64)
         .level(level(f.severity))
         .message(Message::builder().text(f.message.clone()).build())
         .locations(vec![location])
