@@ -371,3 +371,116 @@ fn a_connection_burst_is_accepted_without_retries() {
         "slowest of {CLIENTS}: {slowest:?}"
     );
 }
+
+/// A stored report renders through the CLI's printers: the server's SARIF has the catalog's rules
+/// (with `helpUri`), the policy's suppressions and the same results as `stevedore image`, and
+/// passes GitHub's validator.
+#[test]
+fn stored_reports_render_like_the_cli() {
+    let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let archive = build_fixture("demo", Format::DockerArchive, dir.path());
+    let digest = push(&archive, &format!("docker://{reg}/serve/rendered:1"));
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "as-of: \"2026-11-27\"\nignore:\n  - rule: IMG002\n    reason: probed by the orchestrator\n",
+    )
+    .unwrap();
+    let server = start(
+        free_port(),
+        &[
+            "--allow-registry",
+            &reg,
+            "--insecure-registry",
+            &reg,
+            "--config",
+            policy.to_str().unwrap(),
+        ],
+    );
+    let (_, id) = harbor_scan(
+        server.port,
+        &format!("http://{reg}"),
+        "serve/rendered",
+        &digest,
+        None,
+    );
+    assert_eq!(
+        harbor_result(server.port, &id, Duration::from_secs(60)).0,
+        200
+    );
+    let (key, value) = bearer();
+    let (status, _, sarif_text) = http(
+        server.port,
+        "GET",
+        &format!("/api/v1/reports/{digest}"),
+        &[(key, &value), ("Accept", "application/sarif+json")],
+        "",
+    );
+    assert_eq!(status, 200);
+    let served: Value = serde_json::from_str(&sarif_text).unwrap();
+    let rules = served["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(!rules.is_empty());
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["helpUri"].as_str().is_some_and(|u| u.contains("#")))
+    );
+    // The CLI on the same image and policy.
+    let cli = crate::support::stevedore(&[
+        "image",
+        &format!("docker://{reg}/serve/rendered@{digest}"),
+        "--insecure-registry",
+        &reg,
+        "--config",
+        policy.to_str().unwrap(),
+        "-f",
+        "sarif",
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(cli.code, 0, "{}", cli.stderr);
+    let local: Value = serde_json::from_str(&cli.stdout).unwrap();
+    let essence = |doc: &Value| -> Vec<(String, String, bool, String)> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["partialFingerprints"]["stevedore/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["suppressions"].is_array(),
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(essence(&served), essence(&local));
+    assert!(
+        essence(&served)
+            .iter()
+            .any(|(rule, _, suppressed, _)| rule == "IMG002" && *suppressed),
+        "the policy's suppression is carried"
+    );
+    if let Some(validator) = crate::support::sarif_validator() {
+        let file = dir.path().join("served.sarif");
+        std::fs::write(&file, &sarif_text).unwrap();
+        let out = Command::new(&validator).arg(&file).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}

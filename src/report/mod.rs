@@ -1,5 +1,7 @@
 //! HOW it is said. Reporters render a [`Report`]; they decide nothing.
 
+pub mod admission;
+pub mod harbor;
 pub mod json;
 pub mod markdown;
 pub mod rules;

@@ -11,23 +11,14 @@ use super::store::{Lane, Stored};
 use super::{AppState, blocking};
 use crate::catalog::Severity;
 use crate::engine::{Models, Scope};
+use crate::report::admission::{MAX_IMAGES, cut};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
-
-/// Warnings in one response at most, each at most [`MAX_WARNING_CHARS`], all together at most
-/// [`MAX_WARNINGS_BYTES`]: the API server truncates longer ones, kubectl prints every one.
-pub(crate) const MAX_WARNINGS: usize = 20;
-pub(crate) const MAX_WARNING_CHARS: usize = 256;
-pub(crate) const MAX_WARNINGS_BYTES: usize = 4096;
-/// The deny message at most.
-pub(crate) const MAX_MESSAGE_CHARS: usize = 2048;
-/// Distinct images judged in one review at most (more is refused, not half judged).
-pub(crate) const MAX_IMAGES: usize = 64;
 
 /// What admission does with workload objects (Deployment, StatefulSet, …): pods are always
 /// judged; a workload can be denied at once (the person applying it sees why) or only warned
@@ -48,62 +39,21 @@ const WORKLOAD_KINDS: [&str; 7] = [
     "ReplicationController",
 ];
 
-/// `text` cut to `max` characters, with an ellipsis when cut.
-pub(crate) fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-/// Deduplicated, each cut, at most [`MAX_WARNINGS`] and [`MAX_WARNINGS_BYTES`] in all; what is
-/// dropped is counted in a last warning.
-pub(crate) fn bounded_warnings(warnings: Vec<String>) -> Vec<String> {
-    let mut seen = Vec::new();
-    for w in warnings {
-        let w = cut(&w, MAX_WARNING_CHARS);
-        if !seen.contains(&w) {
-            seen.push(w);
-        }
-    }
-    let mut out = Vec::new();
-    let mut bytes = 0;
-    let reserve = 64; // room for the "… more" line
-    for w in &seen {
-        if out.len() + 1 >= MAX_WARNINGS || bytes + w.len() + reserve > MAX_WARNINGS_BYTES {
-            break;
-        }
-        bytes += w.len();
-        out.push(w.clone());
-    }
-    let dropped = seen.len() - out.len();
-    if dropped > 0 {
-        out.push(format!("stevedore: {dropped} more warning(s) not shown"));
-    }
-    out
-}
-
 fn bad_request(why: &str) -> Response {
     (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response()
 }
 
 fn answer(uid: &str, allowed: bool, message: Option<String>, warnings: Vec<String>) -> Response {
-    let mut response = json!({"uid": uid, "allowed": allowed});
-    if let Some(m) = message {
-        response["status"] = json!({"code": 403, "message": cut(&m, MAX_MESSAGE_CHARS)});
-    }
-    let warnings = bounded_warnings(warnings);
-    if !warnings.is_empty() {
-        response["warnings"] = json!(warnings);
-    }
-    let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response});
-    ([("content-type", "application/json")], review.to_string()).into_response()
+    (
+        [("content-type", "application/json")],
+        crate::report::admission::review(uid, allowed, message.as_deref(), warnings),
+    )
+        .into_response()
 }
 
 /// One reason to deny (or to warn, below `--deny-on`).
 struct Reason {
+    rule: String,
     severity: Severity,
     text: String,
 }
@@ -241,11 +191,6 @@ fn verdict(
         }
     }
     deny.dedup();
-    let judged = if j.judged.is_empty() {
-        String::new()
-    } else {
-        format!(" [judged: {}]", j.judged.join(", "))
-    };
     if deny.is_empty() {
         return answer(uid, true, None, warnings);
     }
@@ -265,7 +210,7 @@ fn verdict(
     answer(
         uid,
         false,
-        Some(format!("denied by stevedore: {}{judged}", deny.join("; "))),
+        Some(crate::report::admission::deny_message(&deny, &j.judged)),
         warnings,
     )
 }
@@ -308,8 +253,9 @@ async fn judge(
         .filter(|f| f.suppression.is_none())
     {
         j.reasons.push(Reason {
+            rule: f.check.id.to_string(),
             severity: f.severity,
-            text: format!("{} ({}) {}", f.check.id, f.severity, f.message),
+            text: crate::report::admission::object_reason(&f),
         });
     }
     let mut images: Vec<String> = specs
@@ -358,9 +304,8 @@ async fn judge(
         j.warnings.extend(part.warnings);
         j.judged.extend(part.judged);
         for r in part.reasons {
-            // The rule id leads the text: the operator's exceptions apply by rule.
-            let rule = r.text.split_whitespace().next().unwrap_or("");
-            let check = crate::checks::CATALOG.iter().find(|c| c.id == rule);
+            // The operator's exceptions apply by rule.
+            let check = crate::checks::CATALOG.iter().find(|c| c.id == r.rule);
             if let Some(check) = check {
                 let (suppressed, expired) = state.policy.scoped_suppression(check, &scope);
                 if suppressed.is_some() {
@@ -378,23 +323,19 @@ async fn judge(
 
 /// Findings of a stored image result, as reasons.
 fn reasons_of(stored: &Stored, image: &str, into: &mut Judgement) {
-    let doc: Value = serde_json::from_str(&stored.report).unwrap_or_default();
-    let short = cut(image, 96);
-    for f in doc["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["suppression"].is_null())
-    {
-        let severity = f["severity"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(Severity::Info);
-        let rule = f["rule_id"].as_str().unwrap_or("");
-        into.reasons.push(Reason {
-            severity,
-            text: format!("{rule} ({severity}) in image {short}"),
-        });
+    match crate::report::json::JsonReport::parse(&stored.report) {
+        Ok(doc) => {
+            for f in doc.findings.iter().filter(|f| f.is_active()) {
+                into.reasons.push(Reason {
+                    rule: f.rule_id.clone(),
+                    severity: f.severity,
+                    text: crate::report::admission::image_reason(f, image),
+                });
+            }
+        }
+        Err(e) => into
+            .errors
+            .push(format!("image {}: stored result: {e}", cut(image, 96))),
     }
 }
 

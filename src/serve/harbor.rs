@@ -170,40 +170,6 @@ pub(crate) async fn scan(
     }
 }
 
-/// The vulnerability report v1.1 Harbor reads: each finding an item.
-fn vulnerability_report(stored: &super::store::Stored) -> Value {
-    let doc: Value = serde_json::from_str(&stored.report).unwrap_or_default();
-    let mut worst = crate::catalog::Severity::Info;
-    let items: Vec<Value> = doc["findings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|f| f["suppression"].is_null())
-        .map(|f| {
-            let severity = f["severity"].as_str().unwrap_or("info").parse().unwrap_or(crate::catalog::Severity::Info);
-            worst = worst.max(severity);
-            let package = f["location"]["path"]
-                .as_str()
-                .or(f["location"]["field"].as_str())
-                .or(f["location"]["step"].as_str())
-                .unwrap_or("image")
-                .to_string();
-            json!({
-                "id": f["rule_id"], "package": package, "version": "", "fix_version": "",
-                "severity": severity.harbor(), "description": f["message"],
-                "links": [format!("{}#{}", crate::report::RULES_DOC_URL, f["rule_id"].as_str().unwrap_or("").to_ascii_lowercase())],
-            })
-        })
-        .collect();
-    json!({
-        "generated_at": crate::date::today(),
-        "artifact": {"repository": stored.repository, "digest": stored.digest, "mime_type": MANIFEST_MIMES[0]},
-        "scanner": {"name": "stevedore", "vendor": "stevedore", "version": crate::VERSION},
-        "severity": if items.is_empty() { "None" } else { worst.harbor() },
-        "vulnerabilities": items,
-    })
-}
-
 pub(crate) async fn report(
     State(state): State<Arc<AppState>>,
     UrlPath(id): UrlPath<String>,
@@ -241,11 +207,18 @@ pub(crate) async fn report(
             Ok(Some(stored)) if accept.contains(RAW_REPORT_MIME) => {
                 ([("content-type", RAW_REPORT_MIME)], stored.report).into_response()
             }
-            Ok(Some(stored)) => (
-                [("content-type", VULN_REPORT_MIME)],
-                vulnerability_report(&stored).to_string(),
-            )
-                .into_response(),
+            Ok(Some(stored)) => match crate::report::json::JsonReport::parse(&stored.report) {
+                Ok(doc) => (
+                    [("content-type", VULN_REPORT_MIME)],
+                    crate::report::harbor::vulnerability_report(
+                        &doc,
+                        &stored.digest,
+                        &stored.repository,
+                    ),
+                )
+                    .into_response(),
+                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+            },
             Ok(None) => error(
                 StatusCode::NOT_FOUND,
                 "the result is no longer stored; scan again",

@@ -286,13 +286,14 @@ async fn report(
                 .and_then(|a| a.to_str().ok())
                 .is_some_and(|a| a.contains("sarif"));
             if wants_sarif {
-                match sarif_of(&stored.report) {
-                    Some(s) => ([("content-type", "application/sarif+json")], s).into_response(),
-                    None => (
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "stored report unreadable\n",
+                // The stored report renders through the CLI's SARIF printer.
+                match crate::report::json::JsonReport::parse(&stored.report) {
+                    Ok(doc) => (
+                        [("content-type", "application/sarif+json")],
+                        crate::report::sarif::render_json(&doc, &Default::default()),
                     )
                         .into_response(),
+                    Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
                 }
             } else {
                 ([("content-type", "application/json")], stored.report).into_response()
@@ -305,43 +306,6 @@ async fn report(
         )
             .into_response(),
     }
-}
-
-/// SARIF from a stored JSON report: results keyed by the catalog's rules.
-fn sarif_of(report_json: &str) -> Option<String> {
-    let doc: serde_json::Value = serde_json::from_str(report_json).ok()?;
-    let repository = doc.pointer("/target/repository")?.as_str()?.to_string();
-    let checks: Vec<&'static crate::catalog::Check> = crate::checks::CATALOG
-        .iter()
-        .copied()
-        .filter(|c| c.reads_images())
-        .collect();
-    let results: Vec<serde_json::Value> = doc["findings"]
-        .as_array()?
-        .iter()
-        .map(|f| {
-            serde_json::json!({
-                "ruleId": f["rule_id"], "level": crate::catalog::Severity::ALL.iter()
-                    .find(|s| s.name() == f["severity"].as_str().unwrap_or("")).map_or("note", |s| s.sarif_level()),
-                "message": {"text": f["message"]},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": repository}, "region": {"startLine": 1}}}],
-                "partialFingerprints": {"stevedore/v1": f["fingerprint"]},
-            })
-        })
-        .collect();
-    let rules: Vec<serde_json::Value> = checks
-        .iter()
-        .map(|c| {
-            serde_json::json!({"id": c.id, "name": c.name, "shortDescription": {"text": c.title},
-                "fullDescription": {"text": c.rationale}, "help": {"text": c.remediation},
-                "properties": {"security-severity": c.severity.security_severity()}})
-        })
-        .collect();
-    serde_json::to_string_pretty(&serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "stevedore", "version": crate::VERSION, "rules": rules}}, "results": results}],
-    }))
-    .ok()
 }
 
 fn guarded(

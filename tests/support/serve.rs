@@ -528,6 +528,13 @@ fn serve_one(mut stream: TcpStream, hits: &Mutex<Vec<Hit>>, handler: &Handler) {
             Ok(1) => head.push(byte[0]),
             _ => break,
         }
+        // Not HTTP (a TLS ClientHello starts with 0x16): keep what came, answer nothing.
+        if head.len() == 1 && !head[0].is_ascii_uppercase() {
+            let mut rest = [0u8; 15];
+            let n = stream.read(&mut rest).unwrap_or(0);
+            head.extend_from_slice(&rest[..n]);
+            break;
+        }
     }
     let text = String::from_utf8_lossy(&head).into_owned();
     let mut lines = text.split("\r\n");
