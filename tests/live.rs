@@ -711,3 +711,26 @@ fn podman_through_its_docker_api() {
     }
     podman(&["rm", "-f", &name]);
 }
+
+/// Live reports keep the documented JSON contract too.
+#[test]
+fn live_json_matches_the_schema() {
+    let Some(host) = docker_host() else { return };
+    for command in [&["daemon"][..], &["containers", "--all", "--images"][..]] {
+        let mut args = command.to_vec();
+        let cfg = empty_config();
+        args.extend([
+            "-H",
+            &host,
+            "--fail-on",
+            "none",
+            "-f",
+            "json",
+            "--config",
+            &cfg,
+        ]);
+        let run = stevedore(&args);
+        assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
+        crate::support::assert_json_report(&run.stdout);
+    }
+}

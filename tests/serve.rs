@@ -421,6 +421,14 @@ fn stored_reports_render_like_the_cli() {
     );
     assert_eq!(status, 200);
     let served: Value = serde_json::from_str(&sarif_text).unwrap();
+    let (_, _, stored_json) = http(
+        server.port,
+        "GET",
+        &format!("/api/v1/reports/{digest}"),
+        &[(key, &value)],
+        "",
+    );
+    crate::support::assert_json_report(&stored_json);
     let rules = served["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .unwrap();

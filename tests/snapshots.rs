@@ -20,7 +20,9 @@ fn text_report() {
 
 #[test]
 fn json_report() {
-    insta::assert_snapshot!(demo_output("json", &[]));
+    let json = demo_output("json", &[]);
+    crate::support::assert_json_report(&json.replace("[VERSION]", stevedore::VERSION));
+    insta::assert_snapshot!(json);
 }
 
 #[test]
@@ -216,10 +218,12 @@ fn config_text_report() {
 
 #[test]
 fn config_json_report() {
-    insta::assert_snapshot!(config_output(
+    let json = config_output(
         "json",
-        &["fixtures/configs/compose-bad", "fixtures/configs/k8s-bad"]
-    ));
+        &["fixtures/configs/compose-bad", "fixtures/configs/k8s-bad"],
+    );
+    crate::support::assert_json_report(&json.replace("[VERSION]", stevedore::VERSION));
+    insta::assert_snapshot!(json);
 }
 
 #[test]
@@ -257,7 +261,9 @@ fn mapped_output(format: &str) -> String {
 #[test]
 fn dockerfile_mapped_reports() {
     insta::assert_snapshot!("dockerfile_mapped_text", mapped_output("text"));
-    insta::assert_snapshot!("dockerfile_mapped_json", mapped_output("json"));
+    let json = mapped_output("json");
+    crate::support::assert_json_report(&json.replace("[VERSION]", stevedore::VERSION));
+    insta::assert_snapshot!("dockerfile_mapped_json", json);
     insta::assert_snapshot!("dockerfile_mapped_sarif", mapped_output("sarif"));
     insta::assert_snapshot!("dockerfile_mapped_markdown", mapped_output("markdown"));
 }

@@ -169,3 +169,44 @@ pub fn sarif_validator() -> Option<PathBuf> {
         None
     }
 }
+
+/// Checks a JSON report against `docs/json-report.schema.json` (Python's jsonschema, which
+/// scripts/test.sh installs; a bare `cargo test` without it skips, saying so) and that it reads
+/// back into the typed contract and renders to the same text.
+pub fn assert_json_report(text: &str) {
+    let parsed =
+        stevedore::report::json::JsonReport::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(parsed.render(), text, "the report does not round-trip");
+    let have = Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        assert!(!services_required(), "scripts/test.sh installs jsonschema");
+        eprintln!("SKIPPED: JSON Schema validation (python3 jsonschema missing)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, text).expect("write report");
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[1]))\n\
+             jsonschema.Draft202012Validator.check_schema(schema)\n\
+             errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=str)\n\
+             [print(list(e.absolute_path), e.message) for e in errors]\n\
+             sys.exit(1 if errors else 0)",
+        ])
+        .arg(repo().join("docs/json-report.schema.json"))
+        .arg(&report)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "the JSON report breaks docs/json-report.schema.json:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
