@@ -365,42 +365,41 @@ fn containers_command(args: ContainersArgs) -> Result<u8> {
         seccomp: &profiles,
         ..Default::default()
     };
-    let mut findings = policy.check(&models, &Default::default());
-    let mut checks: Vec<&'static crate::catalog::Check> = policy
-        .checks()
-        .iter()
-        .copied()
-        .filter(|c| {
+    let mut report = engine::judge(
+        &policy,
+        &models,
+        &Default::default(),
+        live_target(&conn, Vec::new(), Vec::new()),
+        |c| {
             c.runs.iter().any(|r| {
                 matches!(
                     r,
                     crate::catalog::Run::Container(_) | crate::catalog::Run::Seccomp(_)
                 )
             })
-        })
-        .collect();
+        },
+    );
     if args.images {
-        let images = crate::live::containers::distinct_images(&inspected);
-        for (id, name) in images {
-            let image = scan_daemon_image(&conn, &name, &policy)?.image;
-            let repo = image.repository_path();
+        for (id, name) in crate::live::containers::distinct_images(&inspected) {
+            let image = scan_daemon_image(&conn, &name, &policy)?;
+            let repo = image.image.repository_path();
             scanned.push(format!(
                 "image {repo} ({})",
                 id.chars().take(19).collect::<String>()
             ));
-            findings.extend(policy.check_image(&image).into_iter().map(|mut f| {
-                f.image = Some(repo.clone());
-                f
-            }));
+            report
+                .findings
+                .extend(image.report.findings.into_iter().map(|mut f| {
+                    f.image = Some(repo.clone());
+                    f
+                }));
+            report.unmatched.extend(image.report.unmatched);
         }
-        checks.extend(policy.checks().iter().copied().filter(|c| c.reads_images()));
+        report
+            .checks
+            .extend(policy.checks().iter().copied().filter(|c| c.reads_images()));
     }
-    let report = Report {
-        target: live_target(&conn, scanned, Vec::new()),
-        checks,
-        findings,
-        fail_on: policy.fail_on(),
-    };
+    report.target = live_target(&conn, scanned, Vec::new());
     finish(report, &args.report, &outputs)
 }
 

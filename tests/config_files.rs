@@ -1118,3 +1118,124 @@ fn operator_exceptions_by_namespace_workload_and_expiry() {
         assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     }
 }
+
+#[test]
+fn suppressions_that_match_nothing_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("compose.yaml"),
+        "services:\n  web:\n    image: nginx:1.27\n    # stevedore:ignore CTR001\n    read_only: false\n    privileged: true  # stevedore:ignore CTR001\n    x-stevedore-ignore: [CTR002, CTR003]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  annotations:\n    stevedore.dev/ignore: \"CTR002,CTR013\"\nspec:\n  containers:\n  - name: api\n    image: nginx:1.27\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("policy.yaml"),
+        "ignore:\n  - CTR014\n  - CTR012\n  - FS001\naccept:\n  FS003: [/app/.env]\n",
+    )
+    .unwrap();
+    let policy = d.join("policy.yaml");
+    let json = stevedore_in(
+        d,
+        &[
+            "config",
+            "compose.yaml",
+            "pod.yaml",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            policy.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let report = json.json();
+    let listed: Vec<(String, String)> = report["unmatched_suppressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["at"].as_str().unwrap().to_string(),
+                u["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let policy_name = policy.display().to_string();
+    let want = [
+        // The comment above `read_only` covers that line; privileged is CTR001 on line 6.
+        ("compose.yaml:5".to_string(), "CTR001".to_string()),
+        // No capability is added: CTR002 suppresses nothing on the service or the pod.
+        (
+            "compose.yaml (service web)".to_string(),
+            "CTR002".to_string(),
+        ),
+        ("pod.yaml (Pod/api)".to_string(), "CTR002".to_string()),
+        // No device is mapped; no FS rule reads configuration files, so FS001 and FS003 are
+        // not warned about in a config scan.
+        (policy_name.clone(), "CTR014".to_string()),
+    ];
+    for w in &want {
+        assert!(listed.contains(w), "{w:?} missing from {listed:?}");
+    }
+    assert_eq!(listed.len(), want.len(), "{listed:?}");
+    assert_eq!(report["summary"]["unmatched_suppressions"], want.len());
+    // What matched is not listed: the comment on line 6, CTR003 (no drop ALL), CTR013 (root),
+    // CTR012 (no limits).
+    for (_, rule) in &listed {
+        assert!(
+            !["CTR003", "CTR013", "CTR012"].contains(&rule.as_str()),
+            "{listed:?}"
+        );
+    }
+    crate::support::assert_json_report(&json.stdout);
+    let text = stevedore_in(
+        d,
+        &[
+            "config",
+            "compose.yaml",
+            "pod.yaml",
+            "--fail-on",
+            "none",
+            "--config",
+            policy.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        text.stdout.contains("Suppressions that match nothing"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("compose.yaml:5: a `# stevedore:ignore` comment names CTR001"),
+        "{}",
+        text.stdout
+    );
+    // Not honoured, not counted.
+    let refused = stevedore_in(
+        d,
+        &[
+            "config",
+            "compose.yaml",
+            "pod.yaml",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--no-inline-ignores",
+            "--config",
+            policy.to_str().unwrap(),
+        ],
+    );
+    let listed = refused.json()["unmatched_suppressions"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(listed, 1, "only the project config's ignore of CTR014");
+}

@@ -4,7 +4,9 @@
 mod pipeline;
 mod policy;
 mod report;
+mod unmatched;
 
 pub use pipeline::*;
 pub use policy::*;
 pub use report::*;
+pub use unmatched::Unmatched;

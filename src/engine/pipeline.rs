@@ -66,12 +66,13 @@ pub fn scan_image(
         config_only: read.config_only,
     };
     let image = crate::image::scan(resolved, &options)?;
-    let findings = policy.check_image(&image);
+    let (findings, unmatched) = policy.check_image_reporting(&image);
     let report = Report {
         target: Target::Image(Box::new(ImageTarget::of(&image, &settings))),
         checks: policy.checks_for(Check::reads_images),
         findings,
         fail_on: policy.fail_on(),
+        unmatched,
     };
     Ok(ScannedImage { image, report })
 }
@@ -91,12 +92,13 @@ pub fn scan_configs(
         containers: &loaded.containers,
         recipes: &loaded.recipes,
     };
-    let findings = policy.check(&models, &loaded.inline);
+    let (findings, unmatched) = policy.check_reporting(&models, &loaded.inline);
     Ok(Report {
         target: Target::Config(loaded.target),
         checks: policy.checks_for(Check::reads_config_files),
         findings,
         fail_on: policy.fail_on(),
+        unmatched,
     })
 }
 
@@ -108,10 +110,12 @@ pub fn judge(
     target: Target,
     reads: impl Fn(&Check) -> bool,
 ) -> Report {
+    let (findings, unmatched) = policy.check_reporting(models, inline);
     Report {
         target,
         checks: policy.checks_for(reads),
-        findings: policy.check(models, inline),
+        findings,
         fail_on: policy.fail_on(),
+        unmatched,
     }
 }

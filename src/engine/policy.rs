@@ -287,6 +287,22 @@ impl Policy {
         self.trust_inline_ignores
     }
 
+    pub(super) fn trusts_image_labels(&self) -> bool {
+        self.trust_image_labels
+    }
+
+    pub(super) fn project(&self) -> &ProjectConfig {
+        &self.config
+    }
+
+    /// The project config as messages name it.
+    pub(super) fn config_name(&self) -> String {
+        self.config
+            .path
+            .as_ref()
+            .map_or(".stevedore.yaml".to_string(), |p| p.display().to_string())
+    }
+
     /// The operator's exceptions that have expired, as one line each: they no longer apply.
     pub fn expired_exceptions(&self) -> Vec<String> {
         let today = crate::date::today();
@@ -386,6 +402,11 @@ impl Policy {
 
     /// Runs every selected image check and applies the policy.
     pub fn check_image(&self, image: &Image) -> Vec<Finding> {
+        self.check_image_reporting(image).0
+    }
+
+    /// [`Policy::check_image`], and the suppressions that matched nothing.
+    pub fn check_image_reporting(&self, image: &Image) -> (Vec<Finding>, Vec<super::Unmatched>) {
         let label_ignores: Vec<String> = match image.config.config.labels.get(IGNORE_LABEL) {
             Some(v) if self.trust_image_labels => crate::suppress::rule_list(v),
             _ => Vec::new(),
@@ -400,11 +421,31 @@ impl Policy {
             recipes: &recipes,
             ..Models::default()
         };
-        self.check(&models, &inline)
+        self.check_reporting(&models, &inline)
     }
 
     /// Runs every selected check over whatever models a scan produced and applies the policy.
     pub fn check<'a>(&self, models: &Models<'a>, inline: &InlineIgnores) -> Vec<Finding> {
+        self.check_tallied(models, inline).0
+    }
+
+    /// [`Policy::check`], and the suppressions that matched nothing.
+    pub fn check_reporting<'a>(
+        &self,
+        models: &Models<'a>,
+        inline: &InlineIgnores,
+    ) -> (Vec<Finding>, Vec<super::Unmatched>) {
+        let (findings, tally) = self.check_tallied(models, inline);
+        let unmatched = self.unmatched(&findings, models, inline, &tally);
+        (findings, unmatched)
+    }
+
+    fn check_tallied<'a>(
+        &self,
+        models: &Models<'a>,
+        inline: &InlineIgnores,
+    ) -> (Vec<Finding>, super::unmatched::Tally) {
+        let mut tally = super::unmatched::Tally::default();
         let mut out = Vec::new();
         for check in &self.checks {
             for run in check.runs {
@@ -419,6 +460,7 @@ impl Policy {
                     f(&mut sink);
                     batches.push((sink.into_findings(), spec));
                 };
+                let ran = &mut tally.ran;
                 match run {
                     Run::Image(f) => models
                         .image
@@ -447,7 +489,18 @@ impl Policy {
                         .iter()
                         .for_each(|m| collect(&|s| f(m, s), Some(m))),
                 }
+                if !batches.is_empty() {
+                    ran.insert(check.id);
+                }
                 for (raws, spec) in batches {
+                    if let Some(spec) = spec.filter(|s| !s.ignores.is_empty() && !raws.is_empty()) {
+                        tally.spec_fired.insert((
+                            super::unmatched::object_of(spec),
+                            spec.ignore_how.clone(),
+                            spec.loc.file.to_string(),
+                            check.id,
+                        ));
+                    }
                     for raw in raws {
                         let mut finding = self.finish(check, raw);
                         if let Some(spec) = spec.filter(|_| finding.suppression.is_none()) {
@@ -491,7 +544,7 @@ impl Policy {
             }
         }
         sort(&mut out);
-        out
+        (out, tally)
     }
 
     fn finish(&self, check: &'static Check, raw: RawFinding) -> Finding {
@@ -516,6 +569,22 @@ impl Policy {
             image: None,
             source: None,
         }
+    }
+
+    /// Whether a project-config `accept` entry covers `subject` (an in-image path glob, or an env
+    /// or label name).
+    pub(super) fn accepts(
+        &self,
+        item: &crate::project_config::AcceptItem,
+        subject: &Subject,
+    ) -> bool {
+        let path_ok = match (item.path(), subject.path()) {
+            (Some(p), Some(path)) => path_glob(p).is_ok_and(|g| g.is_match(path)),
+            _ => false,
+        };
+        let key_ok =
+            matches!((item.key(), subject.config_key_name()), (Some(k), Some(name)) if k == name);
+        path_ok || key_ok
     }
 
     fn outside_the_change(&self, subject: &Subject) -> Option<Suppression> {
@@ -571,14 +640,7 @@ impl Policy {
             .iter()
             .filter(|(rule, _)| selects(rule, check))
             .flat_map(|(_, items)| items)
-            .find(|item| {
-                let path_ok = match (item.path(), subject.path()) {
-                    (Some(p), Some(path)) => path_glob(p).is_ok_and(|g| g.is_match(path)),
-                    _ => false,
-                };
-                let key_ok = matches!((item.key(), subject.config_key_name()), (Some(k), Some(name)) if k == name);
-                path_ok || key_ok
-            })?;
+            .find(|item| self.accepts(item, subject))?;
         let what = subject
             .path()
             .or(subject.config_key_name())

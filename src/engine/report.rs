@@ -146,6 +146,8 @@ pub struct Report {
     pub checks: Vec<&'static Check>,
     pub findings: Vec<Finding>,
     pub fail_on: FailOn,
+    /// Suppressions that matched nothing (warnings; they do not fail a run).
+    pub unmatched: Vec<super::Unmatched>,
 }
 
 impl Report {

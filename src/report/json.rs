@@ -22,6 +22,17 @@ pub struct JsonReport {
     pub failed: bool,
     pub summary: Summary,
     pub findings: Vec<JsonFinding>,
+    /// Suppressions that matched no finding (absent in reports written before they were
+    /// counted).
+    #[serde(default)]
+    pub unmatched_suppressions: Vec<UnmatchedInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmatchedInfo {
+    pub at: String,
+    pub how: String,
+    pub rule: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +50,8 @@ pub struct Summary {
     pub low: usize,
     pub info: usize,
     pub suppressed: usize,
+    #[serde(default)]
+    pub unmatched_suppressions: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -378,8 +391,18 @@ impl JsonReport {
                 low: report.count(Severity::Low),
                 info: report.count(Severity::Info),
                 suppressed: report.suppressed(),
+                unmatched_suppressions: report.unmatched.len(),
             },
             findings: report.findings.iter().map(finding).collect(),
+            unmatched_suppressions: report
+                .unmatched
+                .iter()
+                .map(|u| UnmatchedInfo {
+                    at: u.at.clone(),
+                    how: u.how.clone(),
+                    rule: u.rule.clone(),
+                })
+                .collect(),
         }
     }
 

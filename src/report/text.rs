@@ -91,6 +91,17 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    if !report.unmatched.is_empty() {
+        let s = severity_style(Severity::Medium);
+        let _ = writeln!(
+            out,
+            "{s}Suppressions that match nothing{s:#} (stale, misspelt or on the wrong line):"
+        );
+        for u in &report.unmatched {
+            let _ = writeln!(out, "  • {}: {} names {}", u.at, u.how, u.rule);
+        }
+        out.push('\n');
+    }
 
     let counts: Vec<String> = Severity::ALL
         .iter()
