@@ -17,6 +17,7 @@ mod image_checks;
 mod live;
 mod real_docker;
 mod registry;
+mod rules;
 mod serve;
 mod serve_door;
 mod snapshots;
