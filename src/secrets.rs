@@ -298,12 +298,32 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
     )
 }
 
-/// A hex digest (md5/sha1/sha256/sha512): a checksum, not a secret.
-fn is_checksum(value: &str) -> bool {
-    let v = value
+/// A hex digest (md5/sha1/sha256/sha512) under a name that says it is one (`*_SHA256`,
+/// `GPG_KEY_FINGERPRINT`, `TOKEN_CHECKSUM`): a checksum, not a secret. Hex alone proves nothing:
+/// many API keys are 32 or 40 hex digits.
+fn is_named_checksum(name: &str, value: &str) -> bool {
+    if let Some(v) = value
         .strip_prefix("sha256:")
         .or_else(|| value.strip_prefix("sha512:"))
-        .unwrap_or(value);
+    {
+        return is_hex_digest(v);
+    }
+    let n = name.to_ascii_uppercase();
+    let digest_words = [
+        "SHA",
+        "MD5",
+        "CHECKSUM",
+        "HASH",
+        "DIGEST",
+        "SUM",
+        "FINGERPRINT",
+        "GPG",
+        "PGP",
+    ];
+    is_hex_digest(value) && digest_words.iter().any(|w| n.contains(w))
+}
+
+fn is_hex_digest(v: &str) -> bool {
     matches!(v.len(), 32 | 40 | 64 | 128) && v.chars().all(|c| c.is_ascii_hexdigit())
 }
 
@@ -313,7 +333,11 @@ pub(crate) fn check_assignment(name: &str, value: &str) -> Option<SecretMatch> {
     if let Some(m) = find_in_text(value).into_iter().next() {
         return Some(m);
     }
-    if value.is_empty() || is_placeholder(value) || is_checksum(value) || value.starts_with('/') {
+    if value.is_empty()
+        || is_placeholder(value)
+        || is_named_checksum(name, value)
+        || value.starts_with('/')
+    {
         return None;
     }
     let upper = name.to_ascii_uppercase();
@@ -418,6 +442,18 @@ mod tests {
         assert!(check_assignment("DB_PASSWORD", "changeme").is_none());
         assert!(check_assignment("API_KEY", "<your key>").is_none());
         assert!(check_assignment("SECRET_SHA256", &"a".repeat(64)).is_none());
+        assert!(check_assignment("API_TOKEN", &format!("sha256:{}", "b".repeat(64))).is_none());
+    }
+
+    #[test]
+    fn hex_values_are_checksums_only_when_named_so() {
+        // Datadog-style API keys are 32 hex digits; a 40-hex token looks like a SHA-1.
+        let hex32 = "9f8e7d6c5b4a39281706152a3b4c5d6e";
+        assert!(check_assignment("DD_API_KEY", hex32).is_some());
+        assert!(check_assignment("SERVICE_TOKEN", &"c0ffee".repeat(7)[..40]).is_some());
+        assert!(check_assignment("TOKEN_CHECKSUM", hex32).is_none());
+        assert!(check_assignment("API_KEY_MD5", hex32).is_none());
+        assert!(check_assignment("PGP_TOKEN_FINGERPRINT", &"A".repeat(40)).is_none());
         assert!(
             check_assignment(
                 "AWS_SECRET_ACCESS_KEY",
