@@ -134,7 +134,10 @@ fn distroless_alpine_scratch_unknown() {
     );
     assert_eq!(inv["class"], "minimal");
     let found = os_findings(&alpine);
-    assert!(!found.iter().any(|f| f.0 == "OS001"), "alpine is minimal");
+    assert!(
+        !found.iter().any(|f| f.0 == "OS001"),
+        "alpine is minimal: {found:?}"
+    );
     assert!(
         found
             .iter()

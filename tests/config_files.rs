@@ -36,10 +36,15 @@ fn findings(report: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn has(found: &[(String, String, String)], rule: &str, at: &str, needle: &str) -> bool {
-    found
-        .iter()
-        .any(|(r, a, m)| r == rule && a == at && m.contains(needle))
+/// Fails with every finding listed when no `rule` finding at `at` says `needle`.
+#[track_caller]
+fn assert_has(found: &[(String, String, String)], rule: &str, at: &str, needle: &str) {
+    assert!(
+        found
+            .iter()
+            .any(|(r, a, m)| r == rule && a == at && m.contains(needle)),
+        "no {rule} at {at} saying {needle:?}; found: {found:#?}"
+    );
 }
 
 #[test]
@@ -74,10 +79,7 @@ fn daemon_findings_point_at_their_lines() {
         ("DMN005", format!("{unit}:4"), "userland-proxy is true"),
     ];
     for (rule, at, needle) in &expect {
-        assert!(
-            has(&found, rule, at, needle),
-            "{rule} at {at} ({needle}) missing: {found:#?}"
-        );
+        assert_has(&found, rule, at, needle);
     }
     assert!(
         !found.iter().any(|(_, _, m)| m.contains("127.0.0.1:5000")),
@@ -150,30 +152,30 @@ fn seccomp_profiles() {
     let found = findings(&config(&["fixtures/configs/seccomp-bad"]).json());
     let allow_all = "fixtures/configs/seccomp-bad/allow-all.json";
     let permissive = "fixtures/configs/seccomp-bad/permissive.json";
-    assert!(has(
+    assert_has(
         &found,
         "SCP001",
         &format!("{allow_all}:2"),
-        "SCMP_ACT_ALLOW"
-    ));
-    assert!(has(
+        "SCMP_ACT_ALLOW",
+    );
+    assert_has(
         &found,
         "SCP002",
         &format!("{permissive}:5"),
-        "mount syscalls allowed unconditionally: mount, umount2"
-    ));
-    assert!(has(
+        "mount syscalls allowed unconditionally: mount, umount2",
+    );
+    assert_has(
         &found,
         "SCP002",
         &format!("{permissive}:9"),
-        "namespaces syscalls allowed unconditionally: clone, unshare"
-    ));
-    assert!(has(
+        "namespaces syscalls allowed unconditionally: clone, unshare",
+    );
+    assert_has(
         &found,
         "SCP002",
         &format!("{permissive}:9"),
-        "kernel keyring"
-    ));
+        "kernel keyring",
+    );
     assert!(
         !found
             .iter()
@@ -478,10 +480,7 @@ fn compose_merges_overrides_extends_include_and_env() {
         ),
     ];
     for (rule, at, needle) in &expect {
-        assert!(
-            has(&found, rule, at, needle),
-            "{rule} at {at} ({needle}) missing: {found:#?}"
-        );
+        assert_has(&found, rule, at, needle);
     }
     // Ports bound to one address (127.0.0.1, [::1]) listen on that address only.
     assert!(
@@ -511,7 +510,10 @@ fn compose_merges_overrides_extends_include_and_env() {
             .count(),
         1
     );
-    assert!(!found.iter().any(|(_, _, m)| m.contains("privileged-base")));
+    assert!(
+        !found.iter().any(|(_, _, m)| m.contains("privileged-base")),
+        "{found:#?}"
+    );
     // inline ignores: a comment above the line, and x-stevedore-ignore on the service.
     let suppressed: Vec<(String, String)> = report["findings"]
         .as_array()
@@ -585,10 +587,7 @@ fn kubernetes_pod_templates_and_defaults() {
         ("CTR014", 61, "host device /dev/sda"),
     ];
     for (rule, line, needle) in &expect {
-        assert!(
-            has(&found, rule, &format!("{f}:{line}"), needle),
-            "{rule} at line {line} ({needle}) missing: {found:#?}"
-        );
+        assert_has(&found, rule, &format!("{f}:{line}"), needle);
     }
     let ignored: Vec<&Value> = report["findings"]
         .as_array()
@@ -654,18 +653,18 @@ fn dockerfile_final_stage_through_the_image_rules() {
         ("IMG011", 23, "VOLUME /var/run/docker.sock"),
     ];
     for (rule, line, needle) in &expect {
-        assert!(
-            has(&found, rule, &format!("{f}:{line}"), needle),
-            "{rule} at line {line} ({needle}) missing: {found:#?}"
-        );
+        assert_has(&found, rule, &format!("{f}:{line}"), needle);
     }
     assert!(
         !found
             .iter()
             .any(|(_, _, m)| m.contains("BUILD_TOKEN") || m.contains("line 6")),
-        "the build stage does not ship: {found:#?}"
+        "the build stage does not ship"
     );
-    assert!(!found.iter().any(|(_, _, m)| m.contains("8080")));
+    assert!(
+        !found.iter().any(|(_, _, m)| m.contains("8080")),
+        "{found:#?}"
+    );
     assert!(
         findings(&config(&["fixtures/configs/dockerfile-good"]).json()).is_empty(),
         "a careful Dockerfile is silent"
@@ -685,19 +684,13 @@ fn dockerfile_target_heredoc_and_ignore_comment() {
     let all = config(&[p]).json();
     let found = findings(&all);
     let at = |line: u32| format!("{p}:{line}");
-    assert!(
-        has(
-            &found,
-            "IMG010",
-            &at(2),
-            "apk installs without cleaning /var/cache/apk"
-        ),
-        "heredoc body is read: {found:#?}"
-    );
-    assert!(
-        has(&found, "IMG001", &at(10), "USER is `root`"),
-        "the final stage inherits and overrides: {found:#?}"
-    );
+    assert_has(
+        &found,
+        "IMG010",
+        &at(2),
+        "apk installs without cleaning /var/cache/apk",
+    ); // heredoc body is read
+    assert_has(&found, "IMG001", &at(10), "USER is `root`"); // the final stage inherits and overrides
     let img002 = all["findings"]
         .as_array()
         .unwrap()

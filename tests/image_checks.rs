@@ -44,6 +44,28 @@ fn has(found: &[(String, String)], rule: &str, needle: &str) -> bool {
     found.iter().any(|(r, m)| r == rule && m.contains(needle))
 }
 
+/// Fails with every finding listed when no `rule` finding says `needle`.
+#[track_caller]
+fn assert_has(found: &[(String, String)], rule: &str, needle: &str) {
+    assert!(
+        has(found, rule, needle),
+        "no {rule} saying {needle:?}; found: {found:#?}"
+    );
+}
+
+/// Fails with the offending findings listed when a `rule` finding says `needle`.
+#[track_caller]
+fn assert_lacks(found: &[(String, String)], rule: &str, needle: &str) {
+    let hits: Vec<_> = found
+        .iter()
+        .filter(|(r, m)| r == rule && m.contains(needle))
+        .collect();
+    assert!(
+        hits.is_empty(),
+        "{rule} saying {needle:?} must not fire: {hits:#?}"
+    );
+}
+
 #[test]
 fn config_secrets_fire_and_look_alikes_stay_silent() {
     let (report, raw) = scan("config-smells", &[]);
@@ -54,10 +76,7 @@ fn config_secrets_fire_and_look_alikes_stay_silent() {
         "ENV DB_PASSWORD",
         "LABEL deploy.slack_webhook_token",
     ] {
-        assert!(
-            has(&found, "IMG005", needle),
-            "{needle} missing: {found:#?}"
-        );
+        assert_has(&found, "IMG005", needle);
     }
     for quiet in [
         "GPG_KEY",
@@ -71,7 +90,7 @@ fn config_secrets_fire_and_look_alikes_stay_silent() {
     ] {
         assert!(
             !found.iter().any(|(_, m)| m.contains(&format!(" {quiet} "))),
-            "{quiet} must not fire: {found:#?}"
+            "{quiet} must not fire"
         );
     }
     assert_eq!(
@@ -98,21 +117,20 @@ fn config_secrets_fire_and_look_alikes_stay_silent() {
         assert!(!text.contains(secret), "{secret} leaked into text");
     }
     assert!(sarif.contains("AKIA…(20 chars)"));
-    assert!(has(&found, "IMG007", "2375/tcp: Docker API without TLS"));
-    assert!(has(&found, "IMG007", "22/tcp: SSH"));
-    assert!(!found.iter().any(|(_, m)| m.contains("8080")));
-    assert!(has(
+    assert_has(&found, "IMG007", "2375/tcp: Docker API without TLS");
+    assert_has(&found, "IMG007", "22/tcp: SSH");
+    assert!(!found.iter().any(|(_, m)| m.contains("8080")), "{found:#?}");
+    assert_has(
         &found,
         "IMG008",
-        "label RUN asks for --privileged, --pid=host, -v /:/"
-    ));
-    assert!(has(&found, "IMG011", "/var/run/docker.sock"));
-    assert!(!found.iter().any(|(_, m)| m.contains("/var/lib/app")));
-    assert!(has(
-        &found,
-        "IMG006",
-        "stevedore-fixtures/config-smells:latest"
-    ));
+        "label RUN asks for --privileged, --pid=host, -v /:/",
+    );
+    assert_has(&found, "IMG011", "/var/run/docker.sock");
+    assert!(
+        !found.iter().any(|(_, m)| m.contains("/var/lib/app")),
+        "{found:#?}"
+    );
+    assert_has(&found, "IMG006", "stevedore-fixtures/config-smells:latest");
     let severity = |rule: &str, needle: &str| -> String {
         report["findings"]
             .as_array()
@@ -160,41 +178,34 @@ fn latest_tag_needs_a_reference() {
 fn history_smells() {
     let (report, _) = scan("history-smells", &[]);
     let found = active(&report);
-    assert!(has(
+    assert_has(
         &found,
         "IMG003",
-        "`apt-get update` without an install in the same step: `RUN apt-get update` (history 1)"
-    ));
-    assert!(has(
-        &found,
-        "IMG003",
-        "`apt-get dist-upgrade` upgrades packages"
-    ));
-    assert!(has(
+        "`apt-get update` without an install in the same step: `RUN apt-get update` (history 1)",
+    );
+    assert_has(&found, "IMG003", "`apt-get dist-upgrade` upgrades packages");
+    assert_has(
         &found,
         "IMG009",
-        "sudo in `RUN apt-get -y dist-upgrade && sudo apt-get install -y curl`"
-    ));
-    assert!(has(
-        &found,
-        "IMG004",
-        "ADD fetches a remote file without verifying it"
-    ));
-    assert!(has(
-        &found,
-        "IMG004",
-        "ADD where COPY would do: `ADD file:7a6b5c in /app/config/`"
-    ));
-    assert!(
-        !has(&found, "IMG004", "file:0c9d8e"),
-        "the base image's own ADD is not ours"
+        "sudo in `RUN apt-get -y dist-upgrade && sudo apt-get install -y curl`",
     );
-    assert!(has(
+    assert_has(
+        &found,
+        "IMG004",
+        "ADD fetches a remote file without verifying it",
+    );
+    assert_has(
+        &found,
+        "IMG004",
+        "ADD where COPY would do: `ADD file:7a6b5c in /app/config/`",
+    );
+    assert_lacks(&found, "IMG004", "file:0c9d8e"); // the base image's own ADD is not ours
+    assert_has(
         &found,
         "IMG010",
-        "/var/lib/apt/lists holds 43 B in 1 file, left by `RUN apt-get update`"
-    ));
-    assert!(has(&found, "IMG005", "build arg NPM_TOKEN, history 5"));
+        "/var/lib/apt/lists holds 43 B in 1 file, left by `RUN apt-get update`",
+    );
+    assert_has(&found, "IMG005", "build arg NPM_TOKEN, history 5");
     let sev: Vec<(&str, &str)> = report["findings"]
         .as_array()
         .unwrap()
@@ -217,50 +228,50 @@ fn history_smells() {
 fn filesystem_smells() {
     let (report, raw) = scan("fs-smells", &[]);
     let found = active(&report);
-    assert!(has(
+    assert_has(
         &found,
         "FS002",
-        "/usr/bin/admin-tool has file capabilities cap_sys_admin+ep"
-    ));
-    assert!(has(
+        "/usr/bin/admin-tool has file capabilities cap_sys_admin+ep",
+    );
+    assert_has(
         &found,
         "FS002",
-        "/usr/bin/web has file capabilities cap_net_bind_service+ep"
-    ));
-    assert!(has(
+        "/usr/bin/web has file capabilities cap_net_bind_service+ep",
+    );
+    assert_has(
         &found,
         "FS003",
-        "private key (openssh private key): /app/deploy_key was added in layer 1 by `COPY . /app` (history 1) and deleted in layer 2, but still ships"
-    ));
-    assert!(has(&found, "FS003", "docker save"));
-    assert!(has(
+        "private key (openssh private key): /app/deploy_key was added in layer 1 by `COPY . /app` (history 1) and deleted in layer 2, but still ships",
+    );
+    assert_has(&found, "FS003", "docker save");
+    assert_has(
         &found,
         "FS003",
-        "credentials in config.json: /root/.docker/config.json"
-    ));
-    assert!(has(
+        "credentials in config.json: /root/.docker/config.json",
+    );
+    assert_has(
         &found,
         "FS003",
-        "shell history (2 commands): /root/.bash_history"
-    ));
-    assert!(has(&found, "FS004", "account `toor` has an empty password"));
-    assert!(!has(&found, "FS004", "`app`"), "a locked account is fine");
-    assert!(has(&found, "FS005", "account `toor` has uid 0"));
-    assert!(has(&found, "FS005", "uid 1000 is shared by app, svc"));
-    assert!(has(&found, "FS005", "gid 1000 is shared by app, svc"));
-    assert!(has(&found, "FS005", "malformed lines (skipped): 5"));
-    assert!(has(&found, "FS006", "world-writable file: /opt/app.conf"));
-    assert!(has(
+        "shell history (2 commands): /root/.bash_history",
+    );
+    assert_has(&found, "FS004", "account `toor` has an empty password");
+    assert_lacks(&found, "FS004", "`app`"); // a locked account is fine
+    assert_has(&found, "FS005", "account `toor` has uid 0");
+    assert_has(&found, "FS005", "uid 1000 is shared by app, svc");
+    assert_has(&found, "FS005", "gid 1000 is shared by app, svc");
+    assert_has(&found, "FS005", "malformed lines (skipped): 5");
+    assert_has(&found, "FS006", "world-writable file: /opt/app.conf");
+    assert_has(
         &found,
         "FS006",
-        "world-writable directory without the sticky bit: /opt/shared"
-    ));
-    assert!(has(
+        "world-writable directory without the sticky bit: /opt/shared",
+    );
+    assert_has(
         &found,
         "FS007",
-        "version-control directory (.git): /app/.git"
-    ));
-    assert!(has(&found, "FS007", "Dockerfile: /app/Dockerfile"));
+        "version-control directory (.git): /app/.git",
+    );
+    assert_has(&found, "FS007", "Dockerfile: /app/Dockerfile");
     assert!(
         !found.iter().any(|(_, m)| m.contains("/app/.git/config")),
         "contents of a reported directory are not repeated"

@@ -120,7 +120,10 @@ fn image_from_the_daemon_equals_its_saved_archive() {
         "same findings, same fingerprints"
     );
     assert_eq!(repo_daemon, repo_archive);
-    assert!(from_daemon.iter().any(|f| f["rule_id"] == "FS001"));
+    assert!(
+        from_daemon.iter().any(|f| f["rule_id"] == "FS001"),
+        "{from_daemon:#?}"
+    );
     // A bare reference asks the daemon.
     let (bare, _, transport) = scan(&tag);
     assert_eq!(transport, "docker-daemon");
