@@ -29,6 +29,7 @@ pub static CATALOG: &[&Check] = &[
     &container::mount_propagation_shared::CHECK,
     &container::restart_policy_unbounded::CHECK,
     &container::port_all_interfaces::CHECK,
+    &container::system_paths_unmasked::CHECK,
     &daemon::conflicting_daemon_option::CHECK,
     &daemon::tcp_socket_without_tls::CHECK,
     &daemon::icc_enabled::CHECK,

@@ -163,6 +163,10 @@ fn containers_runtime_settings() {
         ("nethost", vec!["--network".into(), "host".into()]),
         ("readonly", vec!["--read-only".into()]),
         (
+            "unmasked",
+            vec!["--security-opt".into(), "systempaths=unconfined".into()],
+        ),
+        (
             "restart",
             [
                 "--restart",
@@ -259,6 +263,11 @@ fn containers_runtime_settings() {
     assert_eq!(of("pidhost"), with(&["CTR008", "CTR011"]));
     assert_eq!(of("nethost"), with(&["CTR007", "CTR011"]));
     assert_eq!(of("readonly"), with(&[]));
+    assert_eq!(
+        of("unmasked"),
+        with(&["CTR011", "CTR019"]),
+        "the CLI sends empty masked paths"
+    );
     assert_eq!(of("restart"), with(&["CTR011", "CTR017", "CTR018"]));
     assert_eq!(of("onfailure5"), with(&["CTR011"]));
     let ports: Vec<&String> = found

@@ -16,4 +16,5 @@ pub mod restart_policy_unbounded;
 pub mod runs_as_root;
 pub mod seccomp_unconfined;
 pub mod sensitive_host_mount;
+pub mod system_paths_unmasked;
 pub mod writable_root_fs;

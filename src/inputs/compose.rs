@@ -421,6 +421,7 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
             }
             SecurityOpt::AppArmorUnconfined => s.apparmor_unconfined = Some(loc),
             SecurityOpt::NoNewPrivileges(on) => s.no_new_privileges = Some(Val::new(on, loc)),
+            SecurityOpt::SystemPathsUnconfined => s.system_paths_unmasked = Some(loc),
             SecurityOpt::Other => {}
         }
     }

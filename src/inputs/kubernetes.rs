@@ -228,6 +228,12 @@ pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
                         }
                     }
                 }
+                if let Some((k, v)) = sc.entry("procMount") {
+                    if v.as_str() == Some("Unmasked") {
+                        spec.system_paths_unmasked =
+                            Some(Loc::new(file, k.pos, format!("{sc_field}.procMount")));
+                    }
+                }
                 if sc.at(&["appArmorProfile", "type"]).and_then(Node::as_str) == Some("Unconfined")
                 {
                     spec.apparmor_unconfined = sc

@@ -10,6 +10,9 @@ pub enum SecurityOpt {
     AppArmorUnconfined,
     /// `no-new-privileges` (`:true`, `=false`).
     NoNewPrivileges(bool),
+    /// `systempaths=unconfined` (Docker), `unmask=ALL` or `unmask=PATHS` (Podman): masked or
+    /// read-only paths under `/proc` and `/sys` opened.
+    SystemPathsUnconfined,
     /// Anything else (`label=…`, another AppArmor profile): nothing a rule judges.
     Other,
 }
@@ -38,6 +41,8 @@ pub fn parse(text: &str) -> SecurityOpt {
         }),
         "apparmor" if value == "unconfined" => SecurityOpt::AppArmorUnconfined,
         "no-new-privileges" => SecurityOpt::NoNewPrivileges(value != "false"),
+        "systempaths" if value == "unconfined" => SecurityOpt::SystemPathsUnconfined,
+        "unmask" if !value.is_empty() => SecurityOpt::SystemPathsUnconfined,
         _ => SecurityOpt::Other,
     }
 }
@@ -84,5 +89,15 @@ mod tests {
             SecurityOpt::NoNewPrivileges(false)
         );
         assert_eq!(parse("label=disable"), SecurityOpt::Other);
+        assert_eq!(
+            parse("systempaths=unconfined"),
+            SecurityOpt::SystemPathsUnconfined
+        );
+        assert_eq!(parse("systempaths=default"), SecurityOpt::Other);
+        assert_eq!(parse("unmask=ALL"), SecurityOpt::SystemPathsUnconfined);
+        assert_eq!(
+            parse("unmask=/proc/kcore:/proc/sys"),
+            SecurityOpt::SystemPathsUnconfined
+        );
     }
 }

@@ -98,9 +98,24 @@ pub(crate) fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>)
             // The API holds profiles inline; a default needs no note.
             SecurityOpt::Seccomp(Seccomp::Default | Seccomp::File(_)) | SecurityOpt::Other => {}
             SecurityOpt::AppArmorUnconfined => s.apparmor_unconfined = Some(at_opt("apparmor")),
+            SecurityOpt::SystemPathsUnconfined => {
+                s.system_paths_unmasked = Some(at_opt("systempaths"))
+            }
             SecurityOpt::NoNewPrivileges(on) => {
                 s.no_new_privileges = Some(Val::new(on, at_opt("no-new-privileges")))
             }
+        }
+    }
+    // The CLI turns `systempaths=unconfined` into empty lists; the daemon leaves them null when it
+    // applies its defaults (and for privileged containers, which CTR001 reports).
+    for key in ["MaskedPaths", "ReadonlyPaths"] {
+        if s.system_paths_unmasked.is_none()
+            && host
+                .get(key)
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        {
+            s.system_paths_unmasked = Some(at(&format!("HostConfig.{key}")));
         }
     }
     for (key, ns) in [
@@ -267,5 +282,20 @@ mod tests {
         assert!(s.no_new_privileges.as_ref().is_some_and(|v| v.value));
         assert!(profile.is_some_and(|p| p.allows_by_default()));
         assert_eq!(s.mounts[0].loc.file.as_ref(), "docker/containers/web");
+        assert!(
+            s.system_paths_unmasked.is_none(),
+            "null lists: the defaults"
+        );
+    }
+
+    #[test]
+    fn empty_masked_paths_are_unmasked_system_paths() {
+        let unmasked =
+            json!({"Name": "/a", "HostConfig": {"MaskedPaths": [], "ReadonlyPaths": []}});
+        let spec = from_inspect(&unmasked).0;
+        let at = spec.system_paths_unmasked.map(|l| l.field);
+        assert_eq!(at.as_deref(), Some("HostConfig.MaskedPaths"));
+        let defaults = json!({"Name": "/b", "HostConfig": {"MaskedPaths": ["/proc/kcore"], "ReadonlyPaths": ["/proc/sys"]}});
+        assert!(from_inspect(&defaults).0.system_paths_unmasked.is_none());
     }
 }

@@ -157,6 +157,9 @@ pub struct ContainerSpec {
     pub cap_drop: Vec<Val<String>>,
     pub seccomp: Option<Val<SeccompMode>>,
     pub apparmor_unconfined: Option<Loc>,
+    /// Docker's masked and read-only kernel paths (`/proc/kcore`, `/proc/sys`, `/sys/firmware`…)
+    /// turned off: `systempaths=unconfined`, an empty `MaskedPaths`, `procMount: Unmasked`.
+    pub system_paths_unmasked: Option<Loc>,
     /// `no-new-privileges` (Docker) / `allowPrivilegeEscalation: false` (Kubernetes).
     pub no_new_privileges: Option<Val<bool>>,
     pub host_namespaces: Vec<(Namespace, Loc)>,
@@ -195,6 +198,7 @@ impl ContainerSpec {
             cap_drop: Vec::new(),
             seccomp: None,
             apparmor_unconfined: None,
+            system_paths_unmasked: None,
             no_new_privileges: None,
             host_namespaces: Vec::new(),
             mounts: Vec::new(),
