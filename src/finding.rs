@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Severity, ordered from least to most severe. One table maps it to every output; see
-/// DESIGN.md "Severity, one table for every output".
+/// Severity, ordered from least to most severe. The methods below are the one table that maps it
+/// to every output (text and JSON names, SARIF level and `security-severity`, Harbor's scale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {

@@ -38,8 +38,8 @@ fn sarif_report() {
     ));
 }
 
-/// The shared validator: SARIF 2.1.0 schema plus GitHub's rules, where `../shared` is beside the
-/// checkout (skipped with a message where it is not).
+/// An external validator (SARIF 2.1.0 schema plus GitHub's upload rules), where one is installed
+/// (see `support::sarif_validator`; skipped with a message where it is not).
 #[test]
 fn sarif_passes_the_github_validator() {
     let Some(validator) = crate::support::sarif_validator() else {

@@ -154,11 +154,13 @@ pub fn services_required() -> bool {
     std::env::var_os("STEVEDORE_TEST_SERVICES").is_some_and(|v| v == "1")
 }
 
-/// `../shared/tools/validate-sarif` (SARIF 2.1.0 schema plus GitHub's upload rules) when the
-/// workplace's shared folder is beside the checkout: an extra check, never a requirement — a
-/// clone without it skips the validation, saying so.
+/// An external SARIF validator (schema plus GitHub's upload rules): `STEVEDORE_SARIF_VALIDATOR`,
+/// or `../shared/tools/validate-sarif` beside the checkout. An extra check, never a requirement:
+/// without one the validation is skipped, saying so.
 pub fn sarif_validator() -> Option<PathBuf> {
-    let validator = repo().join("../shared/tools/validate-sarif");
+    let validator = std::env::var_os("STEVEDORE_SARIF_VALIDATOR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/tools/validate-sarif"));
     if validator.exists() {
         Some(validator)
     } else {
