@@ -2,7 +2,7 @@
 # .pre-commit-hooks.yaml run for real: `pre-commit try-repo` builds stevedore with pre-commit's
 # Rust support and runs the `stevedore-config` hook on a privileged compose file (must fail,
 # naming CTR001) and on a clean one (must pass). Called by scripts/test.sh when pre-commit is
-# installable. Prints "N passed, M failed".
+# installed (Debian's package). Prints "N passed, M failed".
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/stevedore-pre-commit.XXXXXX)
@@ -27,7 +27,7 @@ check() {
   local name=$1 want=$2 needle=$3
   shift 3
   local out code
-  out=$(python3 -m pre_commit try-repo "$repo" stevedore-config "$@" 2>&1)
+  out=$(pre-commit try-repo "$repo" stevedore-config "$@" 2>&1)
   code=$?
   if [ "$code" = "$want" ] && grep -q -- "$needle" <<<"$out"; then
     echo "test pre-commit::$name ... ok"

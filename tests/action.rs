@@ -327,16 +327,10 @@ fn workspace() -> tempfile::TempDir {
 }
 
 fn validate(files: &[PathBuf]) {
-    let Some(validator) = crate::support::sarif_validator() else {
-        return;
-    };
-    let out = Command::new(&validator).args(files).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
+        crate::support::assert_sarif_accepted(&text);
+    }
 }
 
 #[test]

@@ -188,6 +188,7 @@ fn seccomp_profiles() {
 /// Docker's own default profile (Debian's golang-github-docker-docker-dev, Docker 20.10):
 /// no SCP001, and in SCP002 only io_uring, which Docker 25 blocks.
 #[test]
+#[ignore = "needs Debian's golang-github-docker-docker-dev, which ./scripts/test.sh installs"]
 fn dockers_default_profile() {
     let path = "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
     if !std::path::Path::new(path).exists() {
@@ -212,6 +213,7 @@ fn dockers_default_profile() {
 /// The unit Debian's docker.io installs passes `-H fd://`: with a daemon.json that sets
 /// `hosts`, dockerd refuses to start.
 #[test]
+#[ignore = "needs Debian's docker.io unit, which ./scripts/test.sh installs"]
 fn debians_docker_service_with_hosts_in_daemon_json() {
     let unit = std::path::Path::new("/lib/systemd/system/docker.service");
     if !unit.exists() {
@@ -361,17 +363,7 @@ fn config_sarif_is_accepted_with_the_paths_as_given() {
                 >= 1
         );
     }
-    if let Some(validator) = crate::support::sarif_validator() {
-        let out = std::process::Command::new(&validator)
-            .arg(&sarif)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
+    crate::support::assert_sarif_accepted(&std::fs::read_to_string(&sarif).unwrap());
 }
 
 #[test]

@@ -827,6 +827,7 @@ fn scan_measured(args: &[&str]) -> (Run, u64, std::time::Duration) {
 /// tops out near 1000:1) and a zstd layer of a few hundred KiB that inflates to 10 GiB. Each is a
 /// correct report in bounded memory and time; with a size limit, a one-line error.
 #[test]
+#[ignore = "needs GNU time (/usr/bin/time), which ./scripts/test.sh installs"]
 fn decompression_bombs_stream_in_bounded_memory() {
     if !gnu_time() {
         return;
@@ -885,6 +886,7 @@ fn decompression_bombs_stream_in_bounded_memory() {
 /// A PAX extended header or GNU long name claiming 1 GiB (a 1 MiB gzip blob): the tar reader
 /// buffers extension records whole, so these must be refused before they fill memory.
 #[test]
+#[ignore = "needs GNU time (/usr/bin/time), which ./scripts/test.sh installs"]
 fn huge_tar_extension_headers_are_refused_in_bounded_memory() {
     if !gnu_time() {
         return;
@@ -942,6 +944,7 @@ fn layout_with_gigabyte_config(dir: &Path, name: &str, declared: u64) -> String 
 /// A 1 GiB config (and a 1 GiB index.json, and a 1 GiB config inside a docker-archive) is
 /// refused by size before it is read: a one-line error, small RSS, well under a second or two.
 #[test]
+#[ignore = "needs GNU time (/usr/bin/time), which ./scripts/test.sh installs"]
 fn gigabyte_config_is_refused_without_reading_it() {
     if !gnu_time() {
         return;

@@ -21,3 +21,4 @@ mod rules;
 mod serve;
 mod serve_door;
 mod snapshots;
+mod validation;

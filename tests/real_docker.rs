@@ -66,6 +66,7 @@ fn write(path: &Path, text: &str, mode: u32) {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn docker_build_save_and_skopeo_conversions_agree() {
     let Some(host) = docker_host() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -154,6 +155,7 @@ fn docker_build_save_and_skopeo_conversions_agree() {
 /// removed by a later `RUN rm`, a setuid bit set by `RUN chmod`, and a file whose capability
 /// xattr arrives in an imported base layer. The base is Debian's static busybox, imported.
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn docker_build_with_planted_problems() {
     let Some(host) = docker_host() else { return };
     let busybox = Path::new("/bin/busybox");
@@ -294,6 +296,7 @@ fn docker_build_with_planted_problems() {
 /// imported as an image: the package count matches dpkg's own, the base is `full`, and the
 /// end-of-life rule follows the date it is given.
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn debootstrapped_debian_base() {
     let Some(host) = docker_host() else { return };
     let root = std::env::var("STEVEDORE_DEBIAN_ROOT").unwrap_or_default();

@@ -70,6 +70,7 @@ fn essence(report: &Value) -> Vec<Value> {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn pushed_images_scan_like_their_archives() {
     let Some(reg) = registry("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -132,6 +133,7 @@ fn pushed_images_scan_like_their_archives() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn multi_platform_index_from_the_registry() {
     let Some(reg) = registry("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -176,6 +178,7 @@ fn multi_platform_index_from_the_registry() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn basic_auth_registry() {
     let Some(reg) = registry("STEVEDORE_TEST_AUTH_REGISTRY") else {
         return;
@@ -272,6 +275,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// --preserve-digests), each case is the same report or the same one-line error as from the
 /// layout, in bounded memory and time.
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn hostile_images_through_the_registry() {
     use crate::support::imagegen::raw_tar;
     use tar::EntryType::{Link, Regular, Symlink};

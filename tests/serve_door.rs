@@ -49,6 +49,7 @@ fn start_args(args: Vec<String>) -> Server {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn a_workload_cannot_exempt_itself() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -125,6 +126,7 @@ fn a_workload_cannot_exempt_itself() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn tags_are_judged_by_the_digest_they_resolve_to() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -234,6 +236,7 @@ fn tags_are_judged_by_the_digest_they_resolve_to() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn a_scan_that_cannot_finish_in_time_denies_and_keeps_running() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -380,6 +383,7 @@ fn realm_registry(realm_port: u16) -> Fake {
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn token_realms_receive_credentials_only_when_paired() {
     if env("STEVEDORE_TEST_REGISTRY").is_none() {
         return;
@@ -510,6 +514,7 @@ fn token_realms_receive_credentials_only_when_paired() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn redirects_stay_on_the_allow_list_and_never_carry_credentials() {
     let Some(auth_reg) = env("STEVEDORE_TEST_AUTH_REGISTRY") else {
         return;
@@ -689,6 +694,7 @@ fn the_allow_list_is_matched_as_the_puller_reads_references() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn plain_http_is_used_only_for_insecure_registries() {
     if env("STEVEDORE_TEST_REGISTRY").is_none() {
         return;
@@ -720,6 +726,7 @@ fn plain_http_is_used_only_for_insecure_registries() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn slow_upstreams_end_at_the_scan_timeout_and_hold_no_threads() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -868,6 +875,7 @@ fn slow_clients_cannot_crowd_out_healthz_or_admission() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn shutdown_closes_idle_connections_and_loses_no_accepted_job() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -938,6 +946,7 @@ fn shutdown_closes_idle_connections_and_loses_no_accepted_job() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn harbor_credentials_are_never_stored() {
     let Some(auth_reg) = env("STEVEDORE_TEST_AUTH_REGISTRY") else {
         return;
@@ -1004,6 +1013,7 @@ fn harbor_credentials_are_never_stored() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn push_event_envelopes_are_taken_whole_or_not_at_all() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -1296,6 +1306,7 @@ fn the_admission_listener_takes_no_key_and_serves_nothing_else() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn a_broken_store_is_reopened_and_stale_results_still_answer() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -1378,6 +1389,7 @@ fn a_broken_store_is_reopened_and_stale_results_still_answer() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn push_floods_cannot_starve_admission() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;
@@ -1423,6 +1435,7 @@ fn push_floods_cannot_starve_admission() {
 }
 
 #[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
 fn job_state_stays_bounded() {
     let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
         return;

@@ -4,6 +4,7 @@
 
 pub mod imagegen;
 pub mod serve;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -154,61 +155,46 @@ pub fn services_required() -> bool {
     std::env::var_os("STEVEDORE_TEST_SERVICES").is_some_and(|v| v == "1")
 }
 
-/// An external SARIF validator (schema plus GitHub's upload rules): `STEVEDORE_SARIF_VALIDATOR`,
-/// or `../shared/tools/validate-sarif` beside the checkout. An extra check, never a requirement:
-/// without one the validation is skipped, saying so.
-pub fn sarif_validator() -> Option<PathBuf> {
-    let validator = std::env::var_os("STEVEDORE_SARIF_VALIDATOR")
+/// SARIF GitHub code scanning accepts: the schema and upload rules in [`validate`], always; and,
+/// as an extra check, an external validator when one is installed (`STEVEDORE_SARIF_VALIDATOR`, or
+/// `../shared/tools/validate-sarif` beside the checkout).
+#[track_caller]
+pub fn assert_sarif_accepted(text: &str) {
+    validate::assert_sarif(text);
+    let external = std::env::var_os("STEVEDORE_SARIF_VALIDATOR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("../shared/tools/validate-sarif"));
-    if validator.exists() {
-        Some(validator)
-    } else {
-        eprintln!(
-            "SKIPPED: SARIF validation ({} not found)",
-            validator.display()
-        );
-        None
+    if !external.exists() {
+        return;
     }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("report.sarif");
+    std::fs::write(&file, text).expect("write SARIF");
+    let out = Command::new(&external)
+        .arg(&file)
+        .output()
+        .expect("run the external SARIF validator");
+    assert!(
+        out.status.success(),
+        "{}: {}{}",
+        external.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
-/// Checks a JSON report against `docs/json-report.schema.json` (Python's jsonschema, which
-/// scripts/test.sh installs; a bare `cargo test` without it skips, saying so) and that it reads
-/// back into the typed contract and renders to the same text.
+/// Checks a JSON report against `docs/json-report.schema.json` and that it reads back into the
+/// typed contract and renders to the same text.
+#[track_caller]
 pub fn assert_json_report(text: &str) {
     let parsed =
         stevedore::report::json::JsonReport::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(parsed.render(), text, "the report does not round-trip");
-    let have = Command::new("python3")
-        .args(["-c", "import jsonschema"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have {
-        assert!(!services_required(), "scripts/test.sh installs jsonschema");
-        eprintln!("SKIPPED: JSON Schema validation (python3 jsonschema missing)");
-        return;
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    let report = dir.path().join("report.json");
-    std::fs::write(&report, text).expect("write report");
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, jsonschema\n\
-             schema = json.load(open(sys.argv[1]))\n\
-             jsonschema.Draft202012Validator.check_schema(schema)\n\
-             errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=str)\n\
-             [print(list(e.absolute_path), e.message) for e in errors]\n\
-             sys.exit(1 if errors else 0)",
-        ])
-        .arg(repo().join("docs/json-report.schema.json"))
-        .arg(&report)
-        .output()
-        .expect("python3");
+    let doc: serde_json::Value = serde_json::from_str(text).expect("JSON");
+    let errors = validate::json_report_schema_errors(&doc);
     assert!(
-        out.status.success(),
-        "the JSON report breaks docs/json-report.schema.json:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        errors.is_empty(),
+        "the JSON report breaks docs/json-report.schema.json:\n{}",
+        errors.join("\n")
     );
 }
