@@ -51,6 +51,7 @@ pub static CATALOG: &[&Check] = &[
     &daemon::daemon_runs_as_root::CHECK,
     &daemon::icc_without_iptables::CHECK,
     &daemon::unknown_daemon_option::CHECK,
+    &daemon::daemon_option_wrong_type::CHECK,
     &fs::setuid_setgid_file::CHECK,
     &fs::file_capabilities::CHECK,
     &fs::secret_file::CHECK,

@@ -273,6 +273,7 @@ fn live_target(
 fn finish(report: Report, args: &ReportArgs, outputs: &[Output]) -> Result<u8> {
     let render = RenderOptions {
         sarif_category: args.sarif_category.clone(),
+        show_suppressed: args.show_suppressed,
     };
     write_outputs(&report, outputs, &render)?;
     Ok(if report.failed() {
@@ -526,12 +527,19 @@ fn parse_outputs(args: &ReportArgs) -> Result<Vec<Output>> {
     let mut stdout_taken = false;
     for spec in &args.output {
         match spec.split_once('=') {
-            Some((fmt, file)) if fmt.parse::<Format>().is_ok() => {
+            // `WORD=FILE` names a format: a misspelt one is an error, not a file name.
+            Some((fmt, file))
+                if !fmt.is_empty()
+                    && fmt.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+            {
+                let format = fmt
+                    .parse::<Format>()
+                    .map_err(|e| Error::usage(format!("--output {spec}: {e}")))?;
                 if file.is_empty() {
                     return Err(Error::usage(format!("--output {spec}: missing file name")));
                 }
                 outputs.push(Output {
-                    format: fmt.parse().map_err(Error::usage)?,
+                    format,
                     file: Some(file.into()),
                 });
             }
@@ -561,23 +569,38 @@ fn write_outputs(report: &Report, outputs: &[Output], options: &RenderOptions) -
                 let plain = anstream::adapter::strip_str(&text).to_string();
                 std::fs::write(path, plain).map_err(|e| Error::io(path, e))?;
             }
-            None => {
-                let mut stdout = anstream::stdout();
-                stdout
-                    .write_all(text.as_bytes())
-                    .and_then(|_| stdout.flush())
-                    .map_err(|e| Error::io("standard output", e))?;
-            }
+            None => write_stdout(&text)?,
         }
     }
     Ok(())
+}
+
+/// Writes to standard output; a reader that went away (`| head`) ends the output quietly.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = anstream::stdout();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("standard output", e))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A byte progress bar on stderr, only on a terminal and only for images worth waiting for.
 fn progress_bar(resolved: &source::Resolved, disabled: bool) -> indicatif::ProgressBar {
     const WORTH_A_BAR: u64 = 64 << 20;
     let total: Option<u64> = resolved.layers.iter().map(|l| l.size).sum();
-    let big = total.is_none_or(|t| t >= WORTH_A_BAR);
+    // Layer sizes a `docker save` archive does not record: the archive's own size says enough.
+    let estimate = total.or_else(|| {
+        std::fs::metadata(&resolved.path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.len())
+    });
+    let big = estimate.is_none_or(|t| t >= WORTH_A_BAR);
     if disabled || !big || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
@@ -611,10 +634,6 @@ fn rules_command(args: RulesArgs) -> Result<u8> {
             }
         }
     };
-    let mut stdout = anstream::stdout();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-        .map_err(|e| Error::io("standard output", e))?;
+    write_stdout(&text)?;
     Ok(EXIT_OK)
 }

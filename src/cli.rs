@@ -21,7 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan an image: docker-archive:PATH, oci:DIR[:REF], oci-archive:PATH[:REF], or a path.
+    /// Scan an image: an archive, an OCI layout, the local daemon's image or a registry's.
+    #[command(after_long_help = IMAGE_FORMS)]
     Image(Box<ImageArgs>),
     /// Lint configuration files: daemon.json, dockerd units, seccomp profiles, compose files,
     /// Kubernetes manifests, Dockerfiles. Directories are searched (honouring .gitignore);
@@ -39,6 +40,25 @@ pub enum Command {
     #[command(subcommand)]
     Hook(HookCommand),
 }
+
+/// Every form `stevedore image` accepts, with an example each (`image --help`).
+const IMAGE_FORMS: &str = "\
+Images:
+  docker-archive:PATH[:REPO:TAG|:@N]   a `docker save` archive, plain or gzip
+                                       stevedore image docker-archive:app.tar
+  oci:DIR[:REF]                        an OCI image layout directory
+                                       stevedore image oci:build/app-oci:1.0
+  oci-archive:PATH[:REF]               an OCI image layout as a tar
+                                       stevedore image oci-archive:app-oci.tar
+  docker-daemon:NAME[:TAG|@DIGEST]     an image in the local Docker daemon (or --host)
+                                       stevedore image docker-daemon:nginx:1.27
+  docker://REGISTRY/REPO[:TAG|@DIGEST] straight from a registry
+                                       stevedore image docker://ghcr.io/org/app:1.4
+  PATH                                 a file or directory, its kind detected; a path that does
+                                       not exist is an error, never a registry lookup
+                                       stevedore image ./app.tar
+  NAME[:TAG]                           the local daemon first, then the registry
+                                       stevedore image nginx:1.27\n";
 
 #[derive(Debug, clap::Subcommand)]
 pub enum HookCommand {
@@ -321,7 +341,8 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args)]
 pub struct ImageArgs {
-    /// The image: docker-archive:PATH[:REF], oci:DIR[:REF], oci-archive:PATH[:REF], or a bare path.
+    /// The image: PATH, docker-archive:PATH, oci:DIR, oci-archive:PATH, docker-daemon:NAME,
+    /// docker://REGISTRY/REPO:TAG or NAME[:TAG] (every form with an example: --help).
     pub image: String,
     #[command(flatten)]
     pub report: ReportArgs,
@@ -413,9 +434,13 @@ pub struct ReportArgs {
     /// SARIF automationDetails.id (GitHub's category), e.g. `stevedore/image`.
     #[arg(long)]
     pub sarif_category: Option<String>,
-    /// Never draw a progress bar (it is only drawn on a terminal anyway).
+    /// Never draw a progress bar (it is only drawn on a terminal, for large images).
     #[arg(long)]
     pub no_progress: bool,
+    /// Text output: list the findings the baseline suppresses one by one (they are counted
+    /// either way; JSON and SARIF always carry them).
+    #[arg(long)]
+    pub show_suppressed: bool,
 }
 
 #[derive(Debug, Args)]

@@ -153,6 +153,38 @@ pub struct Connection {
     pub api_version: String,
 }
 
+/// Why a request to the daemon failed, in words: the innermost operating-system error where there
+/// is one (`connection refused`, `no such socket`), else the innermost message — never the HTTP
+/// client's own wording ("client error (Connect)").
+fn cause(e: &bollard::errors::Error) -> String {
+    use std::io::ErrorKind;
+    if let bollard::errors::Error::SocketNotFoundError(_) = e {
+        return "no such socket".into();
+    }
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut innermost = e.to_string();
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            let words = match io.kind() {
+                ErrorKind::ConnectionRefused => "connection refused",
+                ErrorKind::NotFound => "no such socket",
+                ErrorKind::PermissionDenied => {
+                    "permission denied (the socket belongs to root and the docker group)"
+                }
+                ErrorKind::TimedOut => "timed out",
+                ErrorKind::ConnectionReset => "connection reset",
+                _ => "",
+            };
+            if !words.is_empty() {
+                return words.to_string();
+            }
+        }
+        innermost = err.to_string();
+        current = err.source();
+    }
+    innermost
+}
+
 impl Connection {
     pub fn open(endpoint: Endpoint, timeout: Duration) -> Result<Connection> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -161,7 +193,7 @@ impl Connection {
             .map_err(|e| Error::input("tokio runtime", e.to_string()))?;
         let unreachable = |problem: String| Error::Input {
             what: format!(
-                "cannot reach the Docker daemon at {} ({})",
+                "cannot connect to the Docker daemon at {} ({})",
                 endpoint.url, endpoint.origin
             ),
             problem,
@@ -181,16 +213,16 @@ impl Connection {
                 "Docker host `{url}`: only unix:// and tcp:// endpoints are supported (for ssh://, forward the socket)"
             )));
         }
-        .map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|e| unreachable(cause(&e)))?;
         // Old daemons (and Podman) speak older API versions: negotiate down.
         let docker = runtime
             .block_on(async { tokio::time::timeout(timeout, docker.negotiate_version()).await })
             .map_err(|_| unreachable(format!("no answer within {}s", timeout.as_secs())))?
-            .map_err(|e| unreachable(e.to_string()))?;
+            .map_err(|e| unreachable(cause(&e)))?;
         let v = runtime
             .block_on(async { tokio::time::timeout(timeout, docker.version()).await })
             .map_err(|_| unreachable(format!("no answer within {}s", timeout.as_secs())))?
-            .map_err(|e| unreachable(e.to_string()))?;
+            .map_err(|e| unreachable(cause(&e)))?;
         let podman = v
             .components
             .iter()

@@ -12,7 +12,7 @@ pub enum Error {
     #[error("{what}: {problem}")]
     Input { what: String, problem: String },
     /// The operating system refused an operation on a named file.
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", io_text(source))]
     Io {
         path: String,
         #[source]
@@ -29,6 +29,33 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What the operating system said, in words: `no such file or directory` rather than Rust's
+/// `entity not found` for an error built from its kind, and without ` (os error 2)`.
+fn io_text(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    if e.get_ref().is_some() {
+        // A message of ours (or a library's) inside: it says more than the kind.
+        return e.to_string();
+    }
+    let words = match e.kind() {
+        ErrorKind::NotFound => "no such file or directory",
+        ErrorKind::PermissionDenied => "permission denied",
+        ErrorKind::IsADirectory => "is a directory, not a file",
+        ErrorKind::NotADirectory => "not a directory",
+        ErrorKind::UnexpectedEof => "ends too early (truncated?)",
+        ErrorKind::BrokenPipe => "the reader went away (broken pipe)",
+        _ => "",
+    };
+    if !words.is_empty() {
+        return words.to_string();
+    }
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => text[..i].to_string(),
+        _ => text,
+    }
+}
 
 impl Error {
     pub fn usage(msg: impl Into<String>) -> Self {

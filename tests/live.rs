@@ -448,7 +448,7 @@ fn unreachable_daemon_is_one_clear_error() {
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("cannot reach the Docker daemon at unix:///nonexistent/docker.sock (--host)"),
+            .contains("cannot connect to the Docker daemon at unix:///nonexistent/docker.sock (--host): no such socket"),
         "{}",
         run.stderr
     );

@@ -10,6 +10,7 @@ mod cli;
 mod config_files;
 mod dockerfile_map;
 mod docs;
+mod first_minutes;
 mod formats;
 mod hook;
 mod hostile;

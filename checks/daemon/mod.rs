@@ -2,6 +2,7 @@
 pub mod base_device_size_changed;
 pub mod cgroup_parent_custom;
 pub mod conflicting_daemon_option;
+pub mod daemon_option_wrong_type;
 pub mod daemon_runs_as_root;
 pub mod daemon_seccomp_unconfined;
 pub mod default_ulimits_unset;

@@ -73,6 +73,7 @@ pub fn scan_image(
         findings,
         fail_on: policy.fail_on(),
         unmatched,
+        project_config: policy.config_path(),
     };
     Ok(ScannedImage { image, report })
 }
@@ -99,6 +100,7 @@ pub fn scan_configs(
         findings,
         fail_on: policy.fail_on(),
         unmatched,
+        project_config: policy.config_path(),
     })
 }
 
@@ -117,5 +119,6 @@ pub fn judge(
         findings,
         fail_on: policy.fail_on(),
         unmatched,
+        project_config: policy.config_path(),
     }
 }

@@ -53,6 +53,7 @@ impl InlineIgnores {
             Subject::ImageConfig { .. } | Subject::ImageFile { .. } | Subject::ImageHistory { .. }
         ) && self.image_label.iter().any(|t| selects(t, check)))
         .then(|| Suppression {
+            baseline: false,
             kind: "inSource",
             justification: format!("the image's {IGNORE_LABEL} label suppresses {}", check.id),
         })
@@ -73,6 +74,7 @@ impl InlineIgnores {
                     && e.rules.iter().any(|t| t == "all" || selects(t, check))
             })
             .map(|e| Suppression {
+                baseline: false,
                 kind: "inSource",
                 justification: format!("suppressed by {} in {path}", e.how),
             })
@@ -111,6 +113,9 @@ fn validate(tokens: &[String], origin: &str) -> Result<()> {
 /// Why a finding is suppressed. Suppressed findings stay in JSON and SARIF.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Suppression {
+    /// Whether it is `--baseline` that suppresses (text output counts those rather than list
+    /// them, unless `--show-suppressed`).
+    pub baseline: bool,
     /// SARIF suppression kind: `external` (config file) or `inSource` (inline comment).
     pub kind: &'static str,
     pub justification: String,
@@ -295,6 +300,23 @@ impl Policy {
         &self.config
     }
 
+    /// The project config file that applies, if one does: relative to the working directory when
+    /// it is below it, as the other paths of a report are.
+    pub(super) fn config_path(&self) -> Option<String> {
+        let path = self.config.path.as_ref()?;
+        let relative = std::env::current_dir().ok().and_then(|cwd| {
+            path.strip_prefix(cwd)
+                .ok()
+                .map(std::path::Path::to_path_buf)
+        });
+        Some(
+            relative
+                .unwrap_or_else(|| path.clone())
+                .display()
+                .to_string(),
+        )
+    }
+
     /// The project config as messages name it.
     pub(super) fn config_name(&self) -> String {
         self.config
@@ -334,6 +356,7 @@ impl Policy {
                     );
                     return (
                         Some(Suppression {
+                            baseline: false,
                             kind: "external",
                             justification,
                         }),
@@ -357,6 +380,7 @@ impl Policy {
             let justification = format!("{} (exception for {}{until})", e.reason, e.scope);
             return (
                 Some(Suppression {
+                    baseline: false,
                     kind: "external",
                     justification,
                 }),
@@ -517,6 +541,7 @@ impl Policy {
                         }) {
                             if finding.suppression.is_none() {
                                 finding.suppression = Some(Suppression {
+                                    baseline: false,
                                     kind: "inSource",
                                     justification: format!("suppressed by {}", spec.ignore_how),
                                 });
@@ -591,6 +616,7 @@ impl Policy {
         let changed = self.changed_files.as_ref()?;
         match subject {
             Subject::File { path, .. } if !changed.contains(path) => Some(Suppression {
+                baseline: false,
                 kind: "external",
                 justification: "in a file this push does not change (read for context)".into(),
             }),
@@ -603,6 +629,7 @@ impl Policy {
         baseline
             .contains(check.id, fingerprint)
             .then(|| Suppression {
+                baseline: true,
                 kind: "external",
                 justification: format!("already in the baseline {}", baseline.name),
             })
@@ -611,6 +638,7 @@ impl Policy {
     fn suppression(&self, check: &Check, subject: &Subject) -> Option<Suppression> {
         if let Some(item) = self.config.ignore.iter().find(|i| selects(i.rule(), check)) {
             return Some(Suppression {
+                baseline: false,
                 kind: "external",
                 justification: item.reason().map_or_else(
                     || format!("{} is ignored in the project config", check.id),
@@ -621,6 +649,7 @@ impl Policy {
         if let Some(key) = subject.config_key_name() {
             if self.accept_keys.iter().any(|k| k == key) {
                 return Some(Suppression {
+                    baseline: false,
                     kind: "external",
                     justification: format!("{key} is accepted with --accept-key"),
                 });
@@ -629,6 +658,7 @@ impl Policy {
         if let Some(path) = subject.path() {
             if self.accept_files.iter().any(|g| g.is_match(path)) {
                 return Some(Suppression {
+                    baseline: false,
                     kind: "external",
                     justification: format!("{path} is accepted with --accept-file"),
                 });
@@ -646,6 +676,7 @@ impl Policy {
             .or(subject.config_key_name())
             .unwrap_or("this finding");
         Some(Suppression {
+            baseline: false,
             kind: "external",
             justification: item.reason().map_or_else(
                 || format!("{what} is accepted for {} in the project config", check.id),

@@ -148,6 +148,8 @@ pub struct Report {
     pub fail_on: FailOn,
     /// Suppressions that matched nothing (warnings; they do not fail a run).
     pub unmatched: Vec<super::Unmatched>,
+    /// The project config that applied (`None`: none was found, defaults apply).
+    pub project_config: Option<String>,
 }
 
 impl Report {
@@ -167,6 +169,14 @@ impl Report {
     }
 
     /// Whether an unsuppressed finding is at or above `--fail-on`.
+    /// Inputs that could not be read: the run exits 2 whatever the findings say.
+    pub fn errors(&self) -> usize {
+        match &self.target {
+            Target::Config(t) => t.errors.len(),
+            _ => 0,
+        }
+    }
+
     pub fn failed(&self) -> bool {
         match self.fail_on {
             FailOn::Never => false,

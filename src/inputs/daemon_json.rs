@@ -3,7 +3,7 @@
 
 use super::doc::{Node, Value};
 use crate::model::Loc;
-use crate::model::daemon::{DaemonConfig, Setting, SettingValue};
+use crate::model::daemon::{DaemonConfig, JsonType, Setting, SettingValue};
 use std::sync::Arc;
 
 impl DaemonConfig {
@@ -16,9 +16,26 @@ impl DaemonConfig {
                 value: from_node(value),
                 loc: Loc::new(file, key.pos, key.name.clone()),
                 flag: None,
+                written: Some(json_type(value)),
             });
         }
         cfg
+    }
+}
+
+fn json_type(n: &Node) -> JsonType {
+    let is_string = |v: &Node| matches!(v.value, Value::Str(_));
+    match &n.value {
+        Value::Bool(_) => JsonType::Boolean,
+        Value::Str(_) => JsonType::String,
+        Value::Int(_) | Value::Float(_) => JsonType::Number,
+        Value::Seq(items) => JsonType::Array {
+            strings_only: items.iter().all(is_string),
+        },
+        Value::Map(entries) => JsonType::Object {
+            string_values: entries.iter().all(|(_, v)| is_string(v)),
+        },
+        Value::Null => JsonType::Null,
     }
 }
 

@@ -70,6 +70,8 @@ impl Kind {
             Some(Kind::Dockerfile)
         } else if yaml && (name.starts_with("compose") || name.starts_with("docker-compose")) {
             Some(Kind::Compose)
+        } else if name.ends_with(".json") && name.to_ascii_lowercase().contains("seccomp") {
+            Some(Kind::Seccomp)
         } else {
             None
         }
@@ -78,6 +80,18 @@ impl Kind {
 
 pub(super) fn looks_templated(text: &str) -> bool {
     text.contains("{{") && text.contains("}}")
+}
+
+/// Whether a JSON file that does not parse says, in what can be read of it, that it is a seccomp
+/// profile: then it is broken input, not some other JSON file.
+fn says_seccomp(text: &str) -> bool {
+    text.contains("\"defaultAction\"") || text.contains("\"syscalls\"")
+}
+
+/// Whether a YAML file that does not parse says it is a compose file or a Kubernetes manifest.
+fn says_compose_or_kubernetes(text: &str) -> bool {
+    let starts = |key: &str| text.lines().any(|l| l.starts_with(key));
+    starts("services:") || (starts("apiVersion:") && starts("kind:"))
 }
 
 /// Decides what a file is (by the given kind, else by content) and parses it.
@@ -94,6 +108,14 @@ pub(super) fn classify(
         .unwrap_or("");
     let by_extension_json = name.ends_with(".json");
     let by_extension_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    if input.text.trim().is_empty() {
+        // A file whose kind is known and that holds nothing is broken; any other is just empty.
+        return match kind {
+            Some(Kind::DockerdUnit) => Ok(Some((Kind::DockerdUnit, Parsed::NoCommand))),
+            Some(_) => Err(Skip::Error("empty file".into())),
+            None => Err(Skip::Empty),
+        };
+    }
     match kind {
         Some(Kind::DaemonJson) => json::parse(&input.text)
             .map(|d| Some((Kind::DaemonJson, Parsed::Daemon(d))))
@@ -141,8 +163,12 @@ pub(super) fn classify(
             }
         }
         None if by_extension_json => {
-            let Ok(doc) = json::parse(&input.text) else {
-                return Ok(None);
+            let doc = match json::parse(&input.text) {
+                Ok(doc) => doc,
+                Err(e) if says_seccomp(&input.text) => {
+                    return Err(Skip::Error(format!("seccomp profile: {e}")));
+                }
+                Err(e) => return Err(Skip::Unparsed(e)),
             };
             let Some(profile) = SeccompProfile::from_doc(&input.display, &doc) else {
                 return Ok(None);
@@ -156,9 +182,10 @@ pub(super) fn classify(
             let docs = match yaml::parse(&input.text) {
                 Ok(d) => d,
                 Err(_) if looks_templated(&input.text) => return Err(Skip::Template),
-                // Not skipped: a manifest that breaks the parser (an alias bomb, say) must not
-                // slip past the linter as "not recognised".
-                Err(e) => return Err(Skip::Error(e)),
+                // A manifest or compose file that breaks the parser (an alias bomb, say) must not
+                // slip past the linter: an error. Other YAML is skipped, the reason shown.
+                Err(e) if says_compose_or_kubernetes(&input.text) => return Err(Skip::Error(e)),
+                Err(e) => return Err(Skip::Unparsed(e)),
             };
             if docs
                 .iter()

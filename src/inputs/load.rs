@@ -221,6 +221,14 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                 path: input.display.to_string(),
                 reason: "not a recognised configuration file".into(),
             }),
+            Err(Skip::Empty) => loaded.target.skipped.push(SkippedFile {
+                path: input.display.to_string(),
+                reason: "empty file".into(),
+            }),
+            Err(Skip::Unparsed(error)) => loaded.target.skipped.push(SkippedFile {
+                path: input.display.to_string(),
+                reason: format!("does not parse, and nothing in it says it is a configuration file: {error}"),
+            }),
             Err(Skip::Template) => loaded.target.skipped.push(SkippedFile {
                 path: input.display.to_string(),
                 reason: "Go template that does not parse as YAML (render it first, e.g. helm template … | stevedore config - --kind kubernetes)".into(),
@@ -262,5 +270,9 @@ pub(super) enum Parsed {
 
 pub(super) enum Skip {
     Template,
+    /// Nothing in it (and nothing says what it should have been).
+    Empty,
+    /// Does not parse, and nothing says it is a configuration file: skipped, the reason shown.
+    Unparsed(String),
     Error(String),
 }

@@ -51,6 +51,7 @@ pub(crate) fn from_info(info: &Value, version: &Value) -> DaemonConfig {
             value,
             loc: at(field),
             flag: None,
+            written: None,
         });
     };
     let security = strings_at(info, "/SecurityOptions");

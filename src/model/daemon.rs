@@ -24,6 +24,180 @@ pub struct Setting {
     pub loc: Loc,
     /// The flag as written (`-H`, `--icc=false`) when it came from the command line.
     pub flag: Option<String>,
+    /// The JSON type it was written with, for a daemon.json setting (dockerd refuses a file whose
+    /// value has the wrong type: `"live-restore": "yes"`).
+    pub written: Option<JsonType>,
+}
+
+/// A JSON value's type, as far as dockerd's decoder cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    Boolean,
+    String,
+    Number,
+    /// An array; whether every element is a string.
+    Array {
+        strings_only: bool,
+    },
+    /// An object; whether every value is a string.
+    Object {
+        string_values: bool,
+    },
+    Null,
+}
+
+impl JsonType {
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::Boolean => "true or false",
+            JsonType::String => "a string",
+            JsonType::Number => "a number",
+            JsonType::Array { strings_only: true } => "a list of strings",
+            JsonType::Array { .. } => "a list",
+            JsonType::Object {
+                string_values: true,
+            } => "an object of strings",
+            JsonType::Object { .. } => "an object",
+            JsonType::Null => "null",
+        }
+    }
+
+    /// Whether dockerd decodes a value of this type into a field that wants `want`.
+    pub fn fits(self, want: JsonType) -> bool {
+        match (want, self) {
+            (JsonType::Array { strings_only: true }, JsonType::Array { strings_only }) => {
+                strings_only
+            }
+            (JsonType::Array { .. }, JsonType::Array { .. }) => true,
+            (
+                JsonType::Object {
+                    string_values: true,
+                },
+                JsonType::Object { string_values },
+            ) => string_values,
+            (JsonType::Object { .. }, JsonType::Object { .. }) => true,
+            // dockerd's decoder leaves a field at its default on null.
+            (_, JsonType::Null) => true,
+            (want, have) => want == have,
+        }
+    }
+}
+
+/// The JSON type dockerd's configuration struct gives a daemon.json key, for the keys where a
+/// wrong one is a common mistake; `None` where it is not listed.
+pub fn daemon_json_type(key: &str) -> Option<JsonType> {
+    const BOOLEAN: &[&str] = &[
+        "debug",
+        "experimental",
+        "icc",
+        "init",
+        "ip-forward",
+        "ip-masq",
+        "ip6tables",
+        "iptables",
+        "ipv6",
+        "live-restore",
+        "no-new-privileges",
+        "raw-logs",
+        "rootless",
+        "selinux-enabled",
+        "tls",
+        "tlsverify",
+        "userland-proxy",
+    ];
+    const NUMBER: &[&str] = &[
+        "cpu-rt-period",
+        "cpu-rt-runtime",
+        "max-concurrent-downloads",
+        "max-concurrent-uploads",
+        "max-download-attempts",
+        "mtu",
+        "network-control-plane-mtu",
+        "oom-score-adjust",
+        "shutdown-timeout",
+    ];
+    const STRINGS: &[&str] = &[
+        "allow-nondistributable-artifacts",
+        "authorization-plugins",
+        "cdi-spec-dirs",
+        "dns",
+        "dns-opts",
+        "dns-search",
+        "exec-opts",
+        "host-gateway-ips",
+        "hosts",
+        "insecure-registries",
+        "labels",
+        "node-generic-resources",
+        "registry-mirrors",
+        "storage-opts",
+    ];
+    const STRING_MAPS: &[&str] = &["log-opts", "cluster-store-opts"];
+    const OBJECTS: &[&str] = &[
+        "builder",
+        "default-network-opts",
+        "default-ulimits",
+        "features",
+        "proxies",
+        "runtimes",
+    ];
+    const STRING: &[&str] = &[
+        "api-cors-header",
+        "bip",
+        "bridge",
+        "cgroup-parent",
+        "containerd",
+        "containerd-namespace",
+        "containerd-plugin-namespace",
+        "data-root",
+        "default-cgroupns-mode",
+        "default-gateway",
+        "default-gateway-v6",
+        "default-ipc-mode",
+        "default-runtime",
+        "default-shm-size",
+        "exec-root",
+        "fixed-cidr",
+        "fixed-cidr-v6",
+        "group",
+        "init-path",
+        "ip",
+        "log-driver",
+        "log-format",
+        "log-level",
+        "metrics-addr",
+        "pidfile",
+        "seccomp-profile",
+        "storage-driver",
+        "tlscacert",
+        "tlscert",
+        "tlskey",
+        "userland-proxy-path",
+        "userns-remap",
+    ];
+    if BOOLEAN.contains(&key) {
+        Some(JsonType::Boolean)
+    } else if NUMBER.contains(&key) {
+        Some(JsonType::Number)
+    } else if STRINGS.contains(&key) {
+        Some(JsonType::Array { strings_only: true })
+    } else if STRING_MAPS.contains(&key) {
+        Some(JsonType::Object {
+            string_values: true,
+        })
+    } else if OBJECTS.contains(&key) {
+        Some(JsonType::Object {
+            string_values: false,
+        })
+    } else if key == "default-address-pools" {
+        Some(JsonType::Array {
+            strings_only: false,
+        })
+    } else if STRING.contains(&key) {
+        Some(JsonType::String)
+    } else {
+        None
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +284,7 @@ impl DaemonConfig {
                 value,
                 loc,
                 flag: Some(word.clone()),
+                written: None,
             });
         }
     }

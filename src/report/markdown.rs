@@ -19,7 +19,9 @@ pub fn render(report: &Report) -> String {
         ),
         Target::Live(t) => format!("Docker at `{}`", code(&t.endpoint)),
     };
-    let verdict = if report.failed() {
+    let verdict = if report.errors() > 0 {
+        "⚠️ error: files could not be read"
+    } else if report.failed() {
         "❌ fail"
     } else {
         "✅ pass"

@@ -39,12 +39,14 @@ impl std::str::FromStr for Format {
 pub struct RenderOptions {
     /// SARIF `automationDetails.id`.
     pub sarif_category: Option<String>,
+    /// Text: list the findings the baseline suppresses one by one (otherwise they are counted).
+    pub show_suppressed: bool,
 }
 
 /// Renders a report. Text carries ANSI styles; the writer strips them where colour is off.
 pub fn render(report: &Report, format: Format, options: &RenderOptions) -> String {
     match format {
-        Format::Text => text::render(report),
+        Format::Text => text::render(report, options.show_suppressed),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, options),
         Format::Markdown => markdown::render(report),

@@ -20,13 +20,21 @@ fn severity_style(s: Severity) -> Style {
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
 
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Report, show_baselined: bool) -> String {
     let mut out = String::new();
     match &report.target {
         Target::Image(t) => image_header(&mut out, t),
         Target::Config(t) => config_header(&mut out, t),
         Target::Live(t) => live_header(&mut out, t),
     }
+    let _ = writeln!(
+        out,
+        "{DIM}  project config: {}{DIM:#}",
+        report
+            .project_config
+            .as_deref()
+            .unwrap_or("none found (defaults)")
+    );
     out.push('\n');
 
     let active: Vec<&Finding> = report.active().collect();
@@ -76,9 +84,19 @@ pub fn render(report: &Report) -> String {
         .iter()
         .filter(|f| f.suppression.is_some())
         .collect();
-    if !suppressed.is_empty() {
+    let baselined = suppressed
+        .iter()
+        .filter(|f| f.suppression.as_ref().is_some_and(|s| s.baseline))
+        .count();
+    // A baseline suppresses what was there before, often hundreds of findings: counted, and
+    // listed only when asked for. Suppressions someone wrote a reason for are always listed.
+    let listed: Vec<&&Finding> = suppressed
+        .iter()
+        .filter(|f| show_baselined || f.suppression.as_ref().is_some_and(|s| !s.baseline))
+        .collect();
+    if !listed.is_empty() || baselined > 0 {
         let _ = writeln!(out, "{DIM}Suppressed:{DIM:#}");
-        for f in &suppressed {
+        for f in &listed {
             let reason = f
                 .suppression
                 .as_ref()
@@ -87,6 +105,13 @@ pub fn render(report: &Report) -> String {
                 out,
                 "{DIM}  • {} {}: {} ({reason}){DIM:#}",
                 f.check.id, f.check.name, f.message
+            );
+        }
+        if baselined > 0 && !show_baselined {
+            let _ = writeln!(
+                out,
+                "{DIM}  • {} already in the baseline (list them with --show-suppressed){DIM:#}",
+                plural(baselined, "finding")
             );
         }
         out.push('\n');
@@ -107,17 +132,29 @@ pub fn render(report: &Report) -> String {
         .iter()
         .map(|s| format!("{} {}", report.count(*s), s.name()))
         .collect();
-    let verdict = if report.failed() {
+    let verdict = if report.errors() > 0 {
+        let s = severity_style(Severity::High);
+        format!(
+            "{s}ERROR{s:#} ({} could not be read)",
+            plural(report.errors(), "file")
+        )
+    } else if report.failed() {
         let s = severity_style(Severity::High);
         format!("{s}FAIL{s:#}")
     } else {
         let s = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
         format!("{s}PASS{s:#}")
     };
+    let skipped = match &report.target {
+        Target::Config(t) if !t.skipped.is_empty() => {
+            format!(" · {} skipped", plural(t.skipped.len(), "file"))
+        }
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{} findings ({}), {} suppressed · fail-on {}: {verdict}",
-        active.len(),
+        "{} ({}), {} suppressed{skipped} · fail-on {}: {verdict}",
+        plural(active.len(), "finding"),
         counts.join(", "),
         suppressed.len(),
         report.fail_on

@@ -47,7 +47,7 @@ fn member_key(name: &str) -> String {
 
 impl TarStore {
     pub(super) fn open(path: &Path, limits: &Limits) -> Result<TarStore> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = super::blobs::open_regular(path, None).map_err(|e| Error::io(path, e))?;
         Self::from_file(file, path.display().to_string(), limits)
     }
 

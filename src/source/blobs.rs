@@ -114,6 +114,54 @@ fn safe_locator(locator: &str) -> Option<&str> {
     ok.then_some(l)
 }
 
+/// Opens a file an image is read from, refusing anything but a regular file: a FIFO would block
+/// the scan forever, a device is not an image. `within`: a directory the file (after resolving
+/// links) must stay inside, for the blobs of an OCI layout. Opened without following a final
+/// link and without blocking, and checked again once open, so a swap between the check and the
+/// open is caught too.
+pub(crate) fn open_regular(path: &Path, within: Option<&Path>) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let refuse = |what: String| io::Error::new(io::ErrorKind::InvalidInput, what);
+    let resolved = path.canonicalize()?;
+    if let Some(root) = within {
+        let root = root.canonicalize()?;
+        if !resolved.starts_with(&root) {
+            return Err(refuse(format!(
+                "links out of the layout (to {})",
+                resolved.display()
+            )));
+        }
+    }
+    let kind = |m: &std::fs::Metadata| -> Option<&'static str> {
+        use std::os::unix::fs::FileTypeExt;
+        let t = m.file_type();
+        if t.is_file() {
+            None
+        } else if t.is_fifo() {
+            Some("a FIFO")
+        } else if t.is_dir() {
+            Some("a directory")
+        } else if t.is_socket() {
+            Some("a socket")
+        } else if t.is_char_device() || t.is_block_device() {
+            Some("a device")
+        } else {
+            Some("not a regular file")
+        }
+    };
+    if let Some(k) = kind(&std::fs::symlink_metadata(&resolved)?) {
+        return Err(refuse(format!("is {k}, not a regular file")));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(&resolved)?;
+    if let Some(k) = kind(&file.metadata()?) {
+        return Err(refuse(format!("is {k}, not a regular file")));
+    }
+    Ok(file)
+}
+
 impl BlobStore for DirStore {
     fn open(&self, locator: &str) -> Result<Box<dyn Read + Send + '_>> {
         let Some(l) = safe_locator(locator) else {
@@ -123,12 +171,15 @@ impl BlobStore for DirStore {
             ));
         };
         let path = self.root.join(l);
-        match File::open(&path) {
+        match open_regular(&path, Some(&self.root)) {
             Ok(f) => Ok(Box::new(io::BufReader::with_capacity(256 * 1024, f))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::input(
                 self.describe(),
                 format!("blob `{l}` is missing"),
             )),
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+                Err(Error::input(self.describe(), format!("blob `{l}` {e}")))
+            }
             Err(e) => Err(Error::io(path, e)),
         }
     }

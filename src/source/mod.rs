@@ -76,8 +76,55 @@ pub struct OpenOptions {
 const TRANSPORT_HELP: &str = "transports: docker://REGISTRY/REPO:TAG, docker-daemon:NAME, \
 docker-archive:PATH, oci:DIR[:REF], oci-archive:PATH[:REF]";
 
-/// Locates an image from what the user typed.
+/// Locates an image from what the user typed. With `--platform` given, an image of another
+/// platform is an error (an index picks the platform; a single image is what it is).
 pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
+    let resolved = locate(input, options)?;
+    if let Some(wanted) = &options.platform {
+        check_platform(&resolved, wanted, input, &options.limits)?;
+    }
+    Ok(resolved)
+}
+
+/// The image's own platform, from its config, against the one asked for.
+fn check_platform(
+    resolved: &Resolved,
+    wanted: &Platform,
+    input: &str,
+    limits: &Limits,
+) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct ConfigPlatform {
+        #[serde(default)]
+        os: String,
+        #[serde(default)]
+        architecture: String,
+        variant: Option<String>,
+    }
+    let bytes = blobs::read_verified(
+        resolved.store.as_ref(),
+        &resolved.config,
+        "image config",
+        limits.max_json_bytes,
+    )?;
+    let have: ConfigPlatform = parse_json(&bytes, "image config")?;
+    if wanted.accepts(&have.os, &have.architecture, have.variant.as_deref()) {
+        return Ok(());
+    }
+    let have = Platform {
+        os: have.os,
+        architecture: have.architecture,
+        variant: have.variant,
+    };
+    Err(Error::input(
+        input,
+        format!(
+            "the image is {have}, not the {wanted} asked for with --platform (it holds one platform only)"
+        ),
+    ))
+}
+
+fn locate(input: &str, options: &OpenOptions) -> Result<Resolved> {
     let platform = options.platform.clone().unwrap_or_else(Platform::host);
     if let Some(rest) = input.strip_prefix("docker-archive:") {
         let (path, selector) = split_path_and_ref(rest)?;
@@ -110,6 +157,13 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
     if path.exists() {
         return open_detected(path, &platform, &options.limits);
     }
+    if looks_like_a_path(input) {
+        // A missing file is not a reason to ask a daemon or a registry (or to send the name there).
+        return Err(Error::io(
+            input,
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
+    }
     // A bare reference: the local daemon first, as docker does, then the registry.
     let from_daemon = crate::docker_api::resolve_endpoint(options.docker_host.as_deref())
         .and_then(|endpoint| crate::docker_api::Connection::open(endpoint, options.timeout))
@@ -125,6 +179,22 @@ pub fn open(input: &str, options: &OpenOptions) -> Result<Resolved> {
             e.one_line()
         ))),
     }
+}
+
+/// Whether what the user typed is meant as a file: it starts like a path (`/`, `./`, `../`, `~`),
+/// ends like an archive, or its first component exists here (`fixtures/app.tar`). Registry
+/// references (`ghcr.io/org/app:1`, `library/nginx`) do neither.
+fn looks_like_a_path(input: &str) -> bool {
+    const ARCHIVE_ENDINGS: [&str; 6] = [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".oci"];
+    let lower = input.to_ascii_lowercase();
+    input.starts_with('/')
+        || input.starts_with("./")
+        || input.starts_with("../")
+        || input.starts_with('~')
+        || ARCHIVE_ENDINGS.iter().any(|e| lower.ends_with(e))
+        || input
+            .split_once('/')
+            .is_some_and(|(first, _)| !first.is_empty() && Path::new(first).exists())
 }
 
 /// An image out of an already connected daemon, for the host's default platform.
@@ -196,6 +266,31 @@ mod tests {
             .to_string();
         assert!(err.contains("docker-archive:PATH"), "{err}");
         assert!(err.contains("oci:DIR"), "{err}");
+    }
+
+    #[test]
+    fn paths_and_references_are_told_apart() {
+        for path in [
+            "/tmp/x.tar",
+            "./app",
+            "../app",
+            "~/images/app",
+            "nonexistent.tar",
+            "app.tar.gz",
+            "app.TGZ",
+            "src/missing",
+        ] {
+            assert!(looks_like_a_path(path), "{path}");
+        }
+        for reference in [
+            "ghcr.io/org/app:1",
+            "library/nginx",
+            "nginx",
+            "nginx:1.27",
+            "registry.example.com:5000/team/app@sha256:0123",
+        ] {
+            assert!(!looks_like_a_path(reference), "{reference}");
+        }
     }
 
     #[test]

@@ -89,26 +89,76 @@ fn default_port(url: &Url) -> u16 {
     if url.scheme() == "http" { 80 } else { 443 }
 }
 
-/// A reqwest error without its URL, with the innermost cause.
+/// What a failed request met, in words and without its URL: `connection refused`, `cannot
+/// resolve the host name`, `TLS: …`, `timed out`. [`SPEAKS_PLAIN_HTTP`] marks the one case where
+/// pointing at `--insecure-registry` helps.
 pub fn cause(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut inner: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    let mut innermost = None;
+    while let Some(err) = inner {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return tls_words(tls);
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind;
+            match io.kind() {
+                ErrorKind::ConnectionRefused => return "connection refused".into(),
+                ErrorKind::ConnectionReset => return "connection reset".into(),
+                ErrorKind::TimedOut => return "timed out".into(),
+                _ => {}
+            }
+            // An io::Error's source() skips the error it wraps (often another io::Error around
+            // the TLS error): step into it instead.
+            if let Some(wrapped) = io.get_ref() {
+                innermost = Some(err.to_string());
+                inner = Some(wrapped as &(dyn std::error::Error + 'static));
+                continue;
+            }
+        }
+        innermost = Some(err.to_string());
+        inner = err.source();
+    }
+    let text = innermost.unwrap_or_default();
+    if text.contains("failed to lookup address") || text.contains("dns error") {
+        return "cannot resolve the host name (DNS)".into();
+    }
+    let kind = if e.is_connect() {
         "cannot connect"
     } else if e.is_body() || e.is_decode() {
         "connection broken while reading"
     } else {
         "request failed"
     };
-    let mut inner: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut last = None;
-    while let Some(s) = inner {
-        last = Some(s.to_string());
-        inner = s.source();
+    if text.is_empty() || text.contains("://") {
+        kind.to_string()
+    } else {
+        format!("{kind} ({text})")
     }
-    match last {
-        Some(l) if !l.contains("://") => format!("{kind} ({l})"),
-        _ => kind.to_string(),
+}
+
+/// Marks a TLS failure that means the server answered in plain HTTP.
+pub const SPEAKS_PLAIN_HTTP: &str = "the server does not speak TLS";
+
+fn tls_words(e: &rustls::Error) -> String {
+    use rustls::{CertificateError, Error as Tls};
+    match e {
+        Tls::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "TLS: the certificate is signed by an authority this machine does not trust".into()
+        }
+        Tls::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        ) => "TLS: the certificate has expired".into(),
+        Tls::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => "TLS: the certificate is for another host name".into(),
+        Tls::InvalidCertificate(other) => {
+            format!("TLS: the certificate is not trusted ({other:?})")
+        }
+        Tls::InvalidMessage(_) => format!("TLS handshake failed: {SPEAKS_PLAIN_HTTP}"),
+        other => format!("TLS: {other}"),
     }
 }
 

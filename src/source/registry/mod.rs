@@ -285,7 +285,7 @@ async fn fetch_top(
         .await
         .map_err(|e| {
             let mut problem = e.one_line();
-            if plain_hint && problem.contains("cannot connect") {
+            if plain_hint && problem.contains(client::SPEAKS_PLAIN_HTTP) {
                 problem.push_str(
                     " (for a plain-HTTP registry, pass --insecure-registry HOST[:PORT] or --plain-http)",
                 );
