@@ -29,6 +29,9 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v podman >/dev/null 2>&1 || need_apt+=(podman)
 # GNU time measures the peak RSS of the decompression-bomb scans.
 [ -x /usr/bin/time ] || need_apt+=(time)
+# groff renders the generated man pages; openssl makes the test CAs and a TLS server.
+command -v groff >/dev/null 2>&1 || need_apt+=(groff-base)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # .pre-commit-hooks.yaml is run for real by pre-commit >= 3.2 (Debian 12 ships 3.0), installed
 # into a virtualenv under target/, never into the system Python.
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)

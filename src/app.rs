@@ -26,6 +26,8 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Serve(args) => serve_command(*args),
         Command::Rules(args) => rules_command(args),
         Command::Hook(command) => hook_command(command),
+        Command::Completions(args) => completions(args),
+        Command::Man(args) => man_page(args),
     }
 }
 
@@ -615,6 +617,38 @@ fn progress_bar(resolved: &source::Resolved, disabled: bool) -> indicatif::Progr
         bar.set_style(style);
     }
     bar
+}
+
+fn completions(args: crate::cli::CompletionsArgs) -> Result<u8> {
+    use clap::CommandFactory;
+    let mut command = crate::cli::Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "stevedore", &mut out);
+    write_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
+}
+
+fn man_page(args: crate::cli::ManArgs) -> Result<u8> {
+    use clap::CommandFactory;
+    let top = crate::cli::Cli::command();
+    let page = match &args.command {
+        None => top,
+        Some(name) => {
+            let sub = top.find_subcommand(name).cloned().ok_or_else(|| {
+                Error::usage(format!("no subcommand `{name}` (see `stevedore --help`)"))
+            })?;
+            // Named like the page `man` looks for: stevedore-image(1). clap names are 'static;
+            // this process prints one page and exits.
+            let title: &'static str = Box::leak(format!("stevedore-{name}").into_boxed_str());
+            sub.name(title)
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| Error::io("man page", e))?;
+    write_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(EXIT_OK)
 }
 
 fn rules_command(args: RulesArgs) -> Result<u8> {

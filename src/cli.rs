@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[command(
     name = "stevedore",
     version,
-    about = "Static security linter for container images",
+    about = "Static security linter for containers: images, daemon and runtime settings, seccomp profiles",
     max_term_width = 100
 )]
 pub struct Cli {
@@ -39,6 +39,22 @@ pub enum Command {
     /// Install or remove the git pre-push hook that lints the configuration files being pushed.
     #[command(subcommand)]
     Hook(HookCommand),
+    /// Print a shell completion script: `stevedore completions bash > /etc/bash_completion.d/stevedore`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `stevedore man | man -l -`, or `stevedore man image`.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell or elvish.
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand's own page (`image`, `config`, …); default: the main page.
+    pub command: Option<String>,
 }
 
 /// Every form `stevedore image` accepts, with an example each (`image --help`).

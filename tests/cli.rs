@@ -464,3 +464,83 @@ fn config_only_reads_no_layer() {
         "no file rule judged nothing"
     );
 }
+
+/// Shell completions and man pages come from the same definitions as `--help`.
+#[test]
+fn completions_and_man_pages_are_generated() {
+    let bash = stevedore(&["completions", "bash"]);
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("stevedore.bash");
+    std::fs::write(&script, &bash.stdout).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    // Completing `stevedore i` offers `image`, through bash itself.
+    let complete = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(stevedore i); COMP_CWORD=1; _stevedore stevedore i stevedore; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    let offered = String::from_utf8_lossy(&complete.stdout);
+    assert!(offered.lines().any(|l| l == "image"), "{offered}");
+    for (shell, marker) in [
+        ("zsh", "#compdef stevedore"),
+        ("fish", "complete -c stevedore"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = stevedore(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(marker), "{shell}: {}", run.stdout);
+        assert!(run.stdout.contains("config"), "{shell}: subcommands");
+    }
+    assert_eq!(stevedore(&["completions", "tcsh"]).code, 2);
+
+    for (args, needles) in [
+        (
+            &["man"][..],
+            &["stevedore-image(1)", "stevedore-config(1)"][..],
+        ),
+        (
+            &["man", "image"][..],
+            &["docker-daemon:NAME", "--platform"][..],
+        ),
+    ] {
+        let run = stevedore(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.starts_with(".ie"),
+            "roff: {}",
+            &run.stdout[..80.min(run.stdout.len())]
+        );
+        let page = dir.path().join("page.1");
+        std::fs::write(&page, &run.stdout).unwrap();
+        // groff renders it, warnings on; any warning fails.
+        let rendered = std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+            .arg(&page)
+            .output()
+            .expect("groff");
+        let text = String::from_utf8_lossy(&rendered.stdout);
+        assert!(rendered.status.success());
+        assert!(
+            rendered.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        for needle in needles {
+            assert!(text.contains(needle), "{needle} not in {args:?}:\n{text}");
+        }
+    }
+    assert_eq!(stevedore(&["man", "nope"]).code, 2);
+}
