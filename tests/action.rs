@@ -53,8 +53,8 @@ fn map_of(y: Option<&Yaml>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn load_action() -> Action {
-    let text = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+fn load_action(action_path: &Path) -> Action {
+    let text = std::fs::read_to_string(action_path.join("action.yml")).unwrap();
     let docs = Yaml::load_from_str(&text).unwrap();
     let doc = &docs[0];
     assert_eq!(doc["runs"]["using"].as_str(), Some("composite"));
@@ -197,10 +197,37 @@ struct RunResult {
     summary: String,
     log: String,
     ran: Vec<String>,
+    /// What the stand-in `cargo` was asked to do.
+    cargo: String,
+}
+
+/// How the runner around the action behaves.
+struct Runner {
+    /// The action's checkout (`GITHUB_ACTION_PATH`).
+    action_path: PathBuf,
+    /// Extra environment for every step (`STEVEDORE_RELEASE_BASE` for a stand-in download).
+    env: Vec<(String, String)>,
+    /// Whether `actions/cache` restores the build; on a miss, a stand-in `cargo` installs the
+    /// binary under test where `cargo install --root` would.
+    cache_hit: bool,
+}
+
+impl Default for Runner {
+    fn default() -> Runner {
+        Runner {
+            action_path: repo(),
+            env: Vec::new(),
+            cache_hit: true,
+        }
+    }
 }
 
 fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> RunResult {
-    let action = load_action();
+    run_action_with(workspace, inputs, &Runner::default())
+}
+
+fn run_action_with(workspace: &Path, inputs: &[(&str, &str)], runner_opts: &Runner) -> RunResult {
+    let action = load_action(&runner_opts.action_path);
     let runner = tempfile::tempdir().unwrap();
     let summary = runner.path().join("summary.md");
     let path_file = runner.path().join("path");
@@ -209,8 +236,30 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> RunResult {
     let mut ctx = Context {
         inputs: action.input_defaults.clone(),
         steps: BTreeMap::new(),
-        action_path: repo().display().to_string(),
+        action_path: runner_opts.action_path.display().to_string(),
     };
+    // A stand-in `cargo`: `cargo install … --root ROOT` puts the binary under test in ROOT/bin and
+    // notes that it ran.
+    let fake_bin = runner.path().join("fake-bin");
+    std::fs::create_dir_all(&fake_bin).unwrap();
+    let cargo_log = runner.path().join("cargo.log");
+    std::fs::write(
+        fake_bin.join("cargo"),
+        format!(
+            "#!/bin/bash\necho \"cargo $*\" >> {log}\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\" && cp {bin} \"$root/bin/stevedore\"\n",
+            log = cargo_log.display(),
+            bin = env!("CARGO_BIN_EXE_stevedore"),
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            fake_bin.join("cargo"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
     for (k, v) in inputs {
         assert!(ctx.inputs.contains_key(*k), "action.yml has no input {k}");
         ctx.inputs.insert(k.to_string(), v.to_string());
@@ -233,12 +282,19 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> RunResult {
         let mut outputs = BTreeMap::new();
         match (&step.uses, &step.run) {
             (Some(uses), None) if uses.starts_with("actions/cache@") => {
-                // A cache hit: the binary under test, where the build would have put it.
-                let bin = PathBuf::from(&with["path"]).join("bin");
-                std::fs::create_dir_all(&bin).unwrap();
-                std::fs::copy(env!("CARGO_BIN_EXE_stevedore"), bin.join("stevedore")).unwrap();
                 assert!(with["key"].starts_with("stevedore-"), "{with:?}");
-                outputs.insert("cache-hit".to_string(), "true".to_string());
+                if runner_opts.cache_hit {
+                    // A cache hit: the binary under test, where the build would have put it.
+                    let bin = PathBuf::from(&with["path"]).join("bin");
+                    std::fs::create_dir_all(&bin).unwrap();
+                    std::fs::copy(env!("CARGO_BIN_EXE_stevedore"), bin.join("stevedore")).unwrap();
+                }
+                let hit = if runner_opts.cache_hit {
+                    "true"
+                } else {
+                    "false"
+                };
+                outputs.insert("cache-hit".to_string(), hit.to_string());
             }
             (Some(uses), None) if uses.starts_with("github/codeql-action/upload-sarif@") => {
                 uploads.push(with.clone());
@@ -256,9 +312,11 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> RunResult {
                     .rev()
                     .map(str::to_string)
                     .collect();
-                // Only system tools and what GITHUB_PATH added: no stevedore from elsewhere.
+                // Only system tools, the stand-in cargo and what GITHUB_PATH added: no
+                // stevedore from elsewhere.
                 let path = extra_path
                     .into_iter()
+                    .chain([fake_bin.display().to_string()])
                     .chain(["/usr/local/bin", "/usr/bin", "/bin"].map(str::to_string))
                     .collect::<Vec<_>>()
                     .join(":");
@@ -270,13 +328,16 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> RunResult {
                     .env("HOME", runner.path())
                     .env("NO_COLOR", "1")
                     .env("GITHUB_WORKSPACE", workspace)
-                    .env("GITHUB_ACTION_PATH", repo())
+                    .env("GITHUB_ACTION_PATH", &runner_opts.action_path)
                     .env("GITHUB_OUTPUT", &output_file)
                     .env("GITHUB_PATH", &path_file)
                     .env("GITHUB_STEP_SUMMARY", &summary)
                     .env("RUNNER_OS", "Linux")
                     .env("RUNNER_ARCH", "X64")
                     .env("RUNNER_TOOL_CACHE", runner.path().join("toolcache"));
+                for (k, v) in &runner_opts.env {
+                    cmd.env(k, v);
+                }
                 for (k, v) in &step.env {
                     cmd.env(k, ctx.interpolate(v));
                 }
@@ -304,6 +365,7 @@ fn run_action(workspace: &Path, inputs: &[(&str, &str)]) -> RunResult {
         summary: std::fs::read_to_string(&summary).unwrap(),
         log,
         ran,
+        cargo: std::fs::read_to_string(&cargo_log).unwrap_or_default(),
     }
 }
 
@@ -351,12 +413,12 @@ fn image_and_config_scans_upload_then_fail_the_job() {
     assert_eq!(r.outputs["exit-code"], "1", "{}", r.log);
     assert_eq!(
         r.ran.last().map(String::as_str),
-        Some("step7"),
+        Some("verdict"),
         "{:?}",
         r.ran
     );
     assert!(
-        !r.ran.contains(&"step2".to_string()),
+        !r.ran.contains(&"build".to_string()),
         "the build step is skipped on a cache hit: {:?}",
         r.ran
     );
@@ -562,4 +624,173 @@ fn no_inline_ignores_keeps_a_change_from_silencing_itself() {
     );
     assert_eq!(bad.outputs["exit-code"], "2", "{}", bad.log);
     assert!(bad.failed);
+}
+
+/// A stand-in for the release download: serves `files` (path → bytes) over plain HTTP on
+/// loopback, 404 for anything else; returns the base URL.
+fn release_server(files: Vec<(String, Vec<u8>)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn);
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).map_or(true, |n| n == 0) || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
+            let mut conn = reader.into_inner();
+            match files.iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => {
+                    let _ = write!(
+                        conn,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = conn.write_all(body);
+                }
+                None => {
+                    let _ = conn.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                }
+            }
+        }
+    });
+    base
+}
+
+/// A copy of the action's checkout (action.yml, its scripts, the manifest) with `checksums` as
+/// its committed release/checksums.txt.
+fn action_checkout(checksums: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo().join("action.yml"), dir.path().join("action.yml")).unwrap();
+    std::fs::copy(repo().join("Cargo.toml"), dir.path().join("Cargo.toml")).unwrap();
+    std::fs::copy(repo().join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+    let scripts = dir.path().join("scripts/action");
+    std::fs::create_dir_all(&scripts).unwrap();
+    for f in std::fs::read_dir(repo().join("scripts/action")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), scripts.join(f.file_name())).unwrap();
+    }
+    // The cache key hashes the sources: an empty tree will do.
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::create_dir_all(dir.path().join("checks")).unwrap();
+    std::fs::create_dir_all(dir.path().join("release")).unwrap();
+    std::fs::write(dir.path().join("release/checksums.txt"), checksums).unwrap();
+    dir
+}
+
+/// The release archive of the binary under test, packed once by the release script: (name,
+/// bytes, the checksum line).
+fn release_archive(version: &str) -> (String, Vec<u8>, String) {
+    static PACKED: std::sync::OnceLock<(String, Vec<u8>, String)> = std::sync::OnceLock::new();
+    PACKED.get_or_init(|| pack_release(version)).clone()
+}
+
+fn pack_release(version: &str) -> (String, Vec<u8>, String) {
+    let out = tempfile::tempdir().unwrap();
+    let target = "x86_64-unknown-linux-gnu";
+    let run = Command::new(repo().join("scripts/release-package.sh"))
+        .args([env!("CARGO_BIN_EXE_stevedore"), version, target])
+        .arg(out.path())
+        // The debug binary under test is large; the packing is what is tested, not gzip -9.
+        .env("GZIP_LEVEL", "1")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let line = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    let name = format!("stevedore-{version}-{target}.tar.gz");
+    let bytes = std::fs::read(out.path().join(&name)).unwrap();
+    (name, bytes, line)
+}
+
+#[test]
+fn the_release_binary_is_used_when_its_checksum_is_committed() {
+    let version = env!("CARGO_PKG_VERSION");
+    let (name, bytes, line) = release_archive(version);
+    // Packing is reproducible: the same binary, the same checksum.
+    assert_eq!(pack_release(version).2, line);
+    let base = release_server(vec![(format!("/v{version}/{name}"), bytes)]);
+    let checkout = action_checkout(&format!("{line}\n"));
+    let ws = workspace();
+    let runner = Runner {
+        action_path: checkout.path().to_path_buf(),
+        env: vec![("STEVEDORE_RELEASE_BASE".into(), base)],
+        cache_hit: false,
+    };
+    let r = run_action_with(ws.path(), &[("config-paths", "deploy\n")], &runner);
+    assert!(r.log.contains("release binary"), "{}", r.log);
+    assert!(!r.ran.contains(&"cache".to_string()), "{:?}", r.ran);
+    assert!(!r.ran.contains(&"build".to_string()), "{:?}", r.ran);
+    assert!(r.cargo.is_empty(), "nothing built: {}", r.cargo);
+    assert_eq!(r.outputs["exit-code"], "1", "the scan ran: {}", r.log);
+}
+
+#[test]
+fn a_release_binary_that_does_not_match_fails_the_job() {
+    let version = env!("CARGO_PKG_VERSION");
+    let (name, mut bytes, line) = release_archive(version);
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    let base = release_server(vec![(format!("/v{version}/{name}"), bytes)]);
+    let checkout = action_checkout(&format!("{line}\n"));
+    let ws = workspace();
+    let runner = Runner {
+        action_path: checkout.path().to_path_buf(),
+        env: vec![("STEVEDORE_RELEASE_BASE".into(), base)],
+        cache_hit: false,
+    };
+    let r = run_action_with(ws.path(), &[("config-paths", "deploy\n")], &runner);
+    assert!(r.failed);
+    assert!(r.log.contains("refusing it"), "{}", r.log);
+    assert!(
+        !r.ran.contains(&"build".to_string()),
+        "no fallback: {:?}",
+        r.ran
+    );
+    assert!(!r.ran.contains(&"scan".to_string()), "{:?}", r.ran);
+    assert!(r.cargo.is_empty(), "{}", r.cargo);
+}
+
+#[test]
+fn without_a_release_the_action_builds_from_source() {
+    let version = env!("CARGO_PKG_VERSION");
+    let (_, _, line) = release_archive(version);
+    // A committed checksum, but nothing published (404); then no checksum at all.
+    let base = release_server(Vec::new());
+    for checksums in [format!("{line}\n"), "# none yet\n".to_string()] {
+        let checkout = action_checkout(&checksums);
+        let ws = workspace();
+        let runner = Runner {
+            action_path: checkout.path().to_path_buf(),
+            env: vec![("STEVEDORE_RELEASE_BASE".into(), base.clone())],
+            cache_hit: false,
+        };
+        let r = run_action_with(ws.path(), &[("config-paths", "deploy\n")], &runner);
+        assert!(
+            r.log
+                .contains("building stevedore from the action's checkout"),
+            "{}",
+            r.log
+        );
+        assert!(r.ran.contains(&"build".to_string()), "{:?}", r.ran);
+        assert!(
+            r.cargo.contains("install --locked --path") && r.cargo.contains("--root"),
+            "{}",
+            r.cargo
+        );
+        assert_eq!(r.outputs["exit-code"], "1", "the scan ran: {}", r.log);
+    }
 }
