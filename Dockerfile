@@ -15,10 +15,11 @@ ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=1970-01-01T00:00:00Z
 
-# Registry TLS is checked against this bundle (the build machine's, copied by image-context.sh).
-COPY target/image/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-# Compressed archives are spooled here; sticky and world-writable like any /tmp.
-COPY target/image/tmp /tmp
+# /etc/ssl/certs/ca-certificates.crt, registry TLS is checked against it (the build machine's
+# bundle), and /tmp, where compressed archives are spooled: sticky and world-writable. Prepared
+# by scripts/image-context.sh (COPY of a directory copies its contents, so the tree is copied
+# whole to keep /tmp's mode).
+COPY target/image/rootfs/ /
 COPY ${BINARY} /usr/local/bin/stevedore
 
 LABEL org.opencontainers.image.title="stevedore" \

@@ -153,6 +153,36 @@ log "registries on 127.0.0.1:$registry_port, :$auth_registry_port (basic auth), 
 export STEVEDORE_TEST_NOTIFY_REGISTRY="127.0.0.1:$notify_registry_port"
 export STEVEDORE_TEST_SERVE_PORT="$serve_port"
 
+# A registry behind TLS, its certificate signed by a CA of the test's own: the container image
+# must reach registries over TLS, trusting the CA it is given.
+tls_dir="$work/tls"
+mkdir -p "$tls_dir"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.pem" \
+  -days 2 -subj /CN=stevedore-test-ca >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" \
+  -subj /CN=127.0.0.1 >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1\n' >"$tls_dir/server.ext"
+openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" \
+  -CAcreateserial -out "$tls_dir/server.pem" -days 2 -extfile "$tls_dir/server.ext" >/dev/null 2>&1
+tls_registry_port=$(free_port)
+mkdir -p "$work/registry-tls"
+{
+  echo "version: 0.1"
+  echo "log: {level: warn}"
+  echo "storage: {filesystem: {rootdirectory: $work/registry-tls/data}}"
+  echo "http: {addr: 127.0.0.1:$tls_registry_port, secret: stevedore-test, tls: {certificate: $tls_dir/server.pem, key: $tls_dir/server.key}}"
+} >"$work/registry-tls/config.yml"
+docker-registry serve "$work/registry-tls/config.yml" >"$work/registry-tls/log" 2>&1 &
+registry_pids+=($!)
+for _ in $(seq 1 100); do
+  curl -sf --cacert "$tls_dir/ca.pem" "https://127.0.0.1:$tls_registry_port/v2/" >/dev/null && break
+  sleep 0.1
+done
+curl -sf --cacert "$tls_dir/ca.pem" "https://127.0.0.1:$tls_registry_port/v2/" >/dev/null || {
+  echo "TLS registry did not start:"; cat "$work/registry-tls/log"; exit 1; }
+export STEVEDORE_TEST_TLS_REGISTRY="127.0.0.1:$tls_registry_port"
+export STEVEDORE_TEST_TLS_CA="$tls_dir/ca.pem"
+
 export STEVEDORE_TEST_REGISTRY="127.0.0.1:$registry_port"
 export STEVEDORE_TEST_AUTH_REGISTRY="127.0.0.1:$auth_registry_port"
 export STEVEDORE_TEST_SERVICES=1
@@ -167,6 +197,17 @@ cargo fmt --all -- --check
 
 log "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
+
+# The container image, from a static binary built first (a lighter release profile: what is tested
+# here is the image, not the optimiser; the release workflow builds with the real one).
+log "static binary and the container image"
+RUSTFLAGS='-C target-feature=+crt-static' CARGO_TARGET_DIR=target/image-build \
+  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+  cargo build --release --locked --target x86_64-unknown-linux-gnu
+scripts/image-context.sh
+docker -H "unix://$sock" build -q -t stevedore-test/stevedore:image \
+  --build-arg BINARY=target/image-build/x86_64-unknown-linux-gnu/release/stevedore . >/dev/null
+export STEVEDORE_TEST_IMAGE=stevedore-test/stevedore:image
 
 log "cargo test"
 set +e

@@ -276,6 +276,7 @@ fn finish(report: Report, args: &ReportArgs, outputs: &[Output]) -> Result<u8> {
     let render = RenderOptions {
         sarif_category: args.sarif_category.clone(),
         show_suppressed: args.show_suppressed,
+        relative_to: std::env::current_dir().ok(),
     };
     write_outputs(&report, outputs, &render)?;
     Ok(if report.failed() {

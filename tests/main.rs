@@ -8,6 +8,7 @@ mod base_os;
 mod baseline;
 mod cli;
 mod config_files;
+mod container_image;
 mod dockerfile_map;
 mod docs;
 mod first_minutes;

@@ -41,6 +41,9 @@ pub struct RenderOptions {
     pub sarif_category: Option<String>,
     /// Text: list the findings the baseline suppresses one by one (otherwise they are counted).
     pub show_suppressed: bool,
+    /// SARIF: absolute paths below this directory (the working directory) become relative, as
+    /// code scanning needs them.
+    pub relative_to: Option<std::path::PathBuf>,
 }
 
 /// Renders a report. Text carries ANSI styles; the writer strips them where colour is off.

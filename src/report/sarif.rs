@@ -40,7 +40,7 @@ pub fn render_json(report: &JsonReport, options: &RenderOptions) -> String {
     let results: Vec<SarifResult> = report
         .findings
         .iter()
-        .map(|f| result(report, &checks, f))
+        .map(|f| result(report, &checks, f, options.relative_to.as_deref()))
         .collect();
     let driver = ToolComponent::builder()
         .name("stevedore")
@@ -167,10 +167,15 @@ fn logical_location(target: &JsonTarget, subject: &Subject) -> LogicalLocation {
         .build()
 }
 
-/// A file path as SARIF wants it: relative paths as given (with `/`), absolute ones as
+/// A file path as SARIF wants it: relative paths as given (with `/`); absolute ones below `base`
+/// (the working directory: `docker run -v "$PWD:/src" … config /src`) relative to it, the rest as
 /// `file://` URIs.
-fn uri_of(path: &str) -> String {
+fn uri_of(path: &str, base: Option<&std::path::Path>) -> String {
     let path = path.trim_start_matches("./");
+    let below_base = base.and_then(|b| std::path::Path::new(path).strip_prefix(b).ok());
+    if let Some(relative) = below_base.filter(|r| !r.as_os_str().is_empty()) {
+        return percent_escape(&relative.to_string_lossy());
+    }
     if path.starts_with('/') {
         format!("file://{}", percent_escape(path))
     } else {
@@ -190,10 +195,15 @@ fn percent_escape(path: &str) -> String {
     out
 }
 
-fn result(report: &JsonReport, checks: &[&Check], f: &JsonFinding) -> SarifResult {
+fn result(
+    report: &JsonReport,
+    checks: &[&Check],
+    f: &JsonFinding,
+    base: Option<&std::path::Path>,
+) -> SarifResult {
     let (uri, region) = match (&f.source, &f.location) {
         (Some(source), _) => (
-            uri_of(&source.path),
+            uri_of(&source.path, base),
             Region::builder().start_line(i64::from(source.line)).build(),
         ),
         (
@@ -202,7 +212,7 @@ fn result(report: &JsonReport, checks: &[&Check], f: &JsonFinding) -> SarifResul
                 path, line, column, ..
             },
         ) => (
-            uri_of(path),
+            uri_of(path, base),
             Region::builder()
                 .start_line(i64::from(*line))
                 .start_column(i64::from(*column))
@@ -261,5 +271,31 @@ fn level(s: Severity) -> ResultLevel {
         "error" => ResultLevel::Error,
         "warning" => ResultLevel::Warning,
         _ => ResultLevel::Note,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_of;
+    use std::path::Path;
+
+    #[test]
+    fn uris_are_relative_to_the_working_directory_when_below_it() {
+        let base = Some(Path::new("/src"));
+        assert_eq!(
+            uri_of("/src/deploy/compose.yaml", base),
+            "deploy/compose.yaml"
+        );
+        assert_eq!(uri_of("./compose.yaml", base), "compose.yaml");
+        assert_eq!(uri_of("/srcs/x.yaml", base), "file:///srcs/x.yaml");
+        assert_eq!(
+            uri_of("/etc/docker/daemon.json", base),
+            "file:///etc/docker/daemon.json"
+        );
+        assert_eq!(
+            uri_of("/etc/docker/daemon.json", None),
+            "file:///etc/docker/daemon.json"
+        );
+        assert_eq!(uri_of("a b.yaml", None), "a%20b.yaml");
     }
 }
