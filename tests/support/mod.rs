@@ -42,10 +42,16 @@ impl Run {
 
 /// Runs `stevedore ARGS` in `cwd` with colour off.
 pub fn stevedore_in(cwd: &Path, args: &[&str]) -> Run {
+    stevedore_with_env(cwd, args, &[])
+}
+
+/// Runs `stevedore ARGS` in `cwd` with colour off and `env` added to the environment.
+pub fn stevedore_with_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_stevedore"))
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .envs(env.iter().copied())
         .output()
         .expect("run stevedore");
     Run {
