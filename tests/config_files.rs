@@ -1215,3 +1215,64 @@ fn suppressions_that_match_nothing_are_reported() {
         .len();
     assert_eq!(listed, 1, "only the project config's ignore of CTR014");
 }
+
+/// Workloads inside OpenShift objects, lists and JSON: every container is found, and each finding
+/// names its path inside the list or template.
+#[test]
+fn kubernetes_objects_in_lists_templates_and_json() {
+    let dir = "fixtures/configs/kubernetes-objects";
+    let run = config(&[dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert!(
+        report["target"]["skipped"].as_array().unwrap().is_empty(),
+        "{:#}",
+        report["target"]["skipped"]
+    );
+    let found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                format!("{}:{}", l["path"].as_str().unwrap_or(""), l["line"]),
+                format!(
+                    "{} @ {}",
+                    f["message"].as_str().unwrap(),
+                    l["field"].as_str().unwrap_or("")
+                ),
+            )
+        })
+        .collect();
+    let expect = [
+        (
+            "CTR001",
+            "deploymentconfig.yaml:16",
+            "DeploymentConfig/legacy container app runs privileged",
+        ),
+        (
+            "CTR010",
+            "list.yaml:19",
+            "items[1].spec.template.spec.containers[0]",
+        ),
+        ("CTR008", "podlist.yaml:7", "items[0].spec.hostPID"),
+        (
+            "CTR007",
+            "template.yaml:16",
+            "objects[0].spec.template.spec.hostNetwork",
+        ),
+        (
+            "CTR002",
+            "pod.json:10",
+            "Pod/from-json container app adds capability SYS_ADMIN",
+        ),
+        ("CTR006", "pod.json:10", "Pod/from-json"),
+        ("CTR001", "multi-document.yaml:9", "Pod/first"),
+        ("CTR001", "multi-document.yaml:17", "Pod/second"),
+    ];
+    for (rule, at, needle) in expect {
+        assert_has(&found, rule, &format!("{dir}/{at}"), needle);
+    }
+}

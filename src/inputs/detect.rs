@@ -170,6 +170,13 @@ pub(super) fn classify(
                 }
                 Err(e) => return Err(Skip::Unparsed(e)),
             };
+            if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
+                // A Kubernetes manifest written as JSON (what `kubectl get -o json` prints).
+                return Ok(Some((
+                    Kind::Kubernetes,
+                    Parsed::Containers(kubernetes_specs(input, std::slice::from_ref(&doc))),
+                )));
+            }
             let Some(profile) = SeccompProfile::from_doc(&input.display, &doc) else {
                 return Ok(None);
             };

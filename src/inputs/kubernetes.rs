@@ -1,6 +1,7 @@
 //! Kubernetes manifests → container specs: every pod template (Pod, Deployment, StatefulSet,
-//! DaemonSet, ReplicaSet, ReplicationController, Job, CronJob), every container (init and
-//! ephemeral too), with pod-level security settings applied under container-level ones.
+//! DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, OpenShift's DeploymentConfig),
+//! inside `List`s (`kind: List`, `PodList`, …) and OpenShift `Template`s too; every container (init
+//! and ephemeral too), with pod-level security settings applied under container-level ones.
 
 use super::doc::Node;
 use crate::model::Loc;
@@ -20,6 +21,7 @@ fn pod_spec<'a>(doc: &'a Node, kind: &str) -> Option<(&'a Node, &'static str, Op
         | "DaemonSet"
         | "ReplicaSet"
         | "ReplicationController"
+        | "DeploymentConfig"
         | "Job" => {
             let t = doc.at(&["spec", "template"])?;
             Some((t.get("spec")?, "spec.template.spec", t.get("metadata")))
@@ -95,14 +97,66 @@ fn workload_names(doc: &Node, object: &str) -> Vec<String> {
     names
 }
 
-/// Container specs of one manifest document.
+/// How deep `List`s and `Template`s may nest (a hostile document could nest them endlessly).
+const MAX_NESTING: usize = 8;
+
+/// Container specs of one manifest document: a workload, or the workloads of a `List` (and of
+/// every `…List`) or of an OpenShift `Template`.
 pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
-    let Some(kind) = doc.get("kind").and_then(Node::as_str) else {
+    let mut out = Vec::new();
+    collect(file, doc, None, "", 0, &mut out);
+    out
+}
+
+fn collect(
+    file: &Arc<str>,
+    doc: &Node,
+    implied_kind: Option<&str>,
+    prefix: &str,
+    depth: usize,
+    out: &mut Vec<ContainerSpec>,
+) {
+    let Some(kind) = doc.get("kind").and_then(Node::as_str).or(implied_kind) else {
+        return;
+    };
+    if depth > MAX_NESTING {
+        return;
+    }
+    let nested = match kind {
+        "Template" => Some(("objects", None)),
+        // `PodList` items may leave their kind out: it is the list's.
+        list if list.ends_with("List") => {
+            Some(("items", list.strip_suffix("List").filter(|k| !k.is_empty())))
+        }
+        _ => None,
+    };
+    if let Some((key, item_kind)) = nested {
+        for (i, item) in doc
+            .get(key)
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let at = format!("{prefix}{key}[{i}].");
+            collect(file, item, item_kind, &at, depth + 1, out);
+        }
+        return;
+    }
+    out.extend(workload_containers(file, doc, kind, prefix));
+}
+
+/// Container specs of one workload; `prefix` is its path inside a `List` or `Template`.
+fn workload_containers(
+    file: &Arc<str>,
+    doc: &Node,
+    kind: &str,
+    prefix: &str,
+) -> Vec<ContainerSpec> {
+    let Some((pod, pod_path, template_meta)) = pod_spec(doc, kind) else {
         return Vec::new();
     };
-    let Some((pod, pod_field, template_meta)) = pod_spec(doc, kind) else {
-        return Vec::new();
-    };
+    let pod_field = format!("{prefix}{pod_path}");
     let object = doc
         .at(&["metadata", "name"])
         .and_then(Node::as_str)
