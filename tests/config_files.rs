@@ -1270,3 +1270,60 @@ fn kubernetes_objects_in_lists_templates_and_json() {
         assert_has(&found, rule, &format!("{dir}/{at}"), needle);
     }
 }
+
+/// Decisions where peers differ: dropping Docker's 14 default capabilities one by one is `ALL`
+/// for CTR003 (13 of them is not); a pod that names its seccomp profile only with the alpha
+/// annotation still runs unconfined, and CTR004 says why.
+#[test]
+fn capabilities_dropped_by_name_and_the_alpha_seccomp_annotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let caps = [
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FSETID",
+        "FOWNER",
+        "MKNOD",
+        "NET_RAW",
+        "SETGID",
+        "SETUID",
+        "SETFCAP",
+        "SETPCAP",
+        "NET_BIND_SERVICE",
+        "SYS_CHROOT",
+        "KILL",
+        "AUDIT_WRITE",
+    ];
+    let compose = |name: &str, drop: &[&str]| {
+        let path = dir.path().join(name);
+        let list: Vec<String> = drop.iter().map(|c| format!("      - {c}\n")).collect();
+        std::fs::write(
+            &path,
+            format!(
+                "services:\n  app:\n    image: app:1\n    cap_drop:\n{}",
+                list.concat()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let all14 = compose("compose.all14.yaml", &caps);
+    let thirteen = compose("compose.thirteen.yaml", &caps[1..]);
+    let ctr003 = |path: &std::path::Path| {
+        findings(&config(&[path.to_str().unwrap(), "--select", "CTR003"]).json())
+    };
+    assert!(ctr003(&all14).is_empty(), "{:#?}", ctr003(&all14));
+    assert_eq!(ctr003(&thirteen).len(), 1);
+
+    let pod = dir.path().join("pod.yaml");
+    std::fs::write(
+        &pod,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: runtime/default\nspec:\n  containers:\n  - {name: c, image: app:1}\n",
+    )
+    .unwrap();
+    let found = findings(&config(&[pod.to_str().unwrap(), "--select", "CTR004"]).json());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].2.contains("alpha.kubernetes.io annotation (runtime/default), which kubelets ignore since Kubernetes 1.25"),
+        "{found:#?}"
+    );
+}

@@ -11,7 +11,9 @@ pub const CHECK: Check = Check {
     rationale: "A container process running as uid 0 is root inside the container and, without \
 user namespaces, root on the host for anything it can reach: a kernel bug, a mounted socket or a \
 writable host path turns into host compromise. Images should name an unprivileged user so that \
-every container started from them is unprivileged unless someone asks otherwise.",
+every container started from them is unprivileged unless someone asks otherwise.\n\n\
+A final `FROM scratch` stage without `USER` runs as uid 0 like any other image and is reported: \
+an empty filesystem narrows what root can do in the container, not what it can do to the kernel.",
     remediation: "Create an unprivileged user and switch to it at the end of the Dockerfile:\n\n\
 ```dockerfile\nRUN useradd --system --uid 10001 app\nUSER 10001\n```\n\n\
 A numeric uid lets Kubernetes verify `runAsNonRoot` without reading the image's `/etc/passwd`.",

@@ -11,7 +11,9 @@ pub const CHECK: Check = Check {
     rationale: "A build step that only refreshes the package index is cached by the builder: a later \
 step installs from a stale index, or the layer just ships the index. Upgrading every package in a \
 build (`apt-get upgrade`, `dist-upgrade`, `apk upgrade`, `yum update`) makes builds unreproducible \
-and hides what changed; the base image should be rebuilt instead.",
+and hides what changed; the base image should be rebuilt instead.\n\n\
+Differs from Checkov's CKV_DOCKER_5, which only reports an index update alone: an upgrade in the \
+build is reported here too, for the reason above.",
     remediation: "Refresh and install in one step, and pin what you install:\n\n\
 ```dockerfile\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.* \\\n    \
 && rm -rf /var/lib/apt/lists/*\n```\n\nFor security updates, rebuild on a newer base image \

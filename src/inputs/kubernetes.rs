@@ -299,6 +299,17 @@ fn workload_containers(
             spec.seccomp = sc
                 .and_then(|s| seccomp_of(file, s, &sc_field))
                 .or_else(|| pod_sc.and_then(|s| seccomp_of(file, s, &pod_sc_field)));
+            if spec.seccomp.is_none() {
+                let container_key =
+                    format!("container.seccomp.security.alpha.kubernetes.io/{cname}");
+                spec.seccomp_alpha_annotation = annotations
+                    .and_then(|a| {
+                        a.get(&container_key)
+                            .or_else(|| a.get("seccomp.security.alpha.kubernetes.io/pod"))
+                    })
+                    .and_then(Node::as_str)
+                    .map(str::to_string);
+            }
             if spec.apparmor_unconfined.is_none() {
                 let key = format!("container.apparmor.security.beta.kubernetes.io/{cname}");
                 if let Some((k, v)) = annotations.and_then(|a| a.entry(&key)) {

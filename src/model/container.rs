@@ -156,6 +156,9 @@ pub struct ContainerSpec {
     pub cap_add: Vec<Val<String>>,
     pub cap_drop: Vec<Val<String>>,
     pub seccomp: Option<Val<SeccompMode>>,
+    /// Kubernetes: the profile named by the `seccomp.security.alpha.kubernetes.io` annotation,
+    /// which kubelets ignore since 1.25 (kept so the finding can say so).
+    pub seccomp_alpha_annotation: Option<String>,
     pub apparmor_unconfined: Option<Loc>,
     /// Docker's masked and read-only kernel paths (`/proc/kcore`, `/proc/sys`, `/sys/firmware`…)
     /// turned off: `systempaths=unconfined`, an empty `MaskedPaths`, `procMount: Unmasked`.
@@ -197,6 +200,7 @@ impl ContainerSpec {
             cap_add: Vec::new(),
             cap_drop: Vec::new(),
             seccomp: None,
+            seccomp_alpha_annotation: None,
             apparmor_unconfined: None,
             system_paths_unmasked: None,
             no_new_privileges: None,
