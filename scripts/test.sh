@@ -213,6 +213,19 @@ log "cargo test"
 set +e
 cargo test --locked --lib --bins --tests -- --include-ignored 2>&1 | tee "$work/test.log"
 status=${PIPESTATUS[0]}
+# Other linters' own test suites, scored (an extra check where ../shared is beside the checkout):
+# a crash, a hang or a parse error on a valid file fails the run.
+if [ -x ../shared/corpus/score.sh ]; then
+  log "shared corpus: ../shared/corpus/score.sh"
+  timeout 900 ../shared/corpus/score.sh target/debug/stevedore >"$work/score.log" 2>&1
+  score_status=$?
+  sed -n '/^== per source/,/^TOTAL/p' "$work/score.log"
+  tail -n 1 "$work/score.log"
+  if [ "$score_status" != 0 ]; then
+    echo "the shared corpus found a crash, a hang or a parse error on a valid file (exit $score_status)"
+    status=1
+  fi
+fi
 log "pre-commit try-repo (builds stevedore the way pre-commit does)"
 ./scripts/test-pre-commit.sh 2>&1 | tee -a "$work/test.log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1

@@ -141,8 +141,49 @@ pub fn build_args(created_by: &str) -> Vec<(String, String)> {
 
 /// Splits a shell command into its `&&`, `;`, `||` and `|` parts, roughly: enough to tell which
 /// commands ran in one step.
+/// A `RUN --mount=…` of BuildKit: its type (`bind` when not given) and target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunMount {
+    pub kind: String,
+    pub target: String,
+}
+
+/// BuildKit's flags before a RUN's command (`--mount=…`, `--network=…`, `--security=…`): the
+/// mounts, and the command that follows.
+pub fn split_run_flags(text: &str) -> (Vec<RunMount>, &str) {
+    let mut mounts = Vec::new();
+    let mut rest = text.trim_start();
+    loop {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..word_end];
+        let Some(flag) = ["--mount=", "--network=", "--security=", "--device="]
+            .iter()
+            .find(|f| word.starts_with(**f))
+        else {
+            break;
+        };
+        if *flag == "--mount=" {
+            let mut kind = "bind".to_string();
+            let mut target = String::new();
+            for option in word[flag.len()..].split(',') {
+                match option.split_once('=') {
+                    Some(("type", v)) => kind = v.to_string(),
+                    Some(("target" | "dst" | "destination", v)) => target = v.to_string(),
+                    _ => {}
+                }
+            }
+            mounts.push(RunMount { kind, target });
+        }
+        rest = rest[word_end..].trim_start();
+    }
+    (mounts, rest)
+}
+
+/// The commands of a RUN (BuildKit flags before it dropped), split at `&&`, `;`, pipes and lines.
 pub fn commands(text: &str) -> Vec<&str> {
-    text.split(['&', ';', '|', '\n'])
+    split_run_flags(text)
+        .1
+        .split(['&', ';', '|', '\n'])
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect()
@@ -167,6 +208,24 @@ mod tests {
 
     /// Found by the `dockerfile` fuzz target: a build-arg count of 33 billion looped that many
     /// times (the same text in an image's history hung a scan).
+    #[test]
+    fn run_flags_come_off_the_command() {
+        let (mounts, command) = split_run_flags(
+            "--mount=type=cache,target=/var/cache/apt,sharing=locked --network=none apt-get install -y x",
+        );
+        assert_eq!(command, "apt-get install -y x");
+        assert_eq!(
+            mounts,
+            vec![RunMount {
+                kind: "cache".into(),
+                target: "/var/cache/apt".into()
+            }]
+        );
+        let (mounts, command) = split_run_flags("--mount=dst=/src make");
+        assert_eq!((mounts[0].kind.as_str(), command), ("bind", "make"));
+        assert_eq!(split_run_flags("echo --mount=x").1, "echo --mount=x");
+    }
+
     #[test]
     fn huge_build_arg_count_ends_with_the_words() {
         let started = std::time::Instant::now();
