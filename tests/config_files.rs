@@ -1327,3 +1327,62 @@ fn capabilities_dropped_by_name_and_the_alpha_seccomp_annotation() {
         "{found:#?}"
     );
 }
+
+/// Compose as `docker compose up` applies it: `pids_limit: -1` (or 0) is no limit, and
+/// `deploy.restart_policy` wins over `restart:`.
+#[test]
+fn compose_limits_and_restart_as_compose_applies_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yaml");
+    std::fs::write(
+        &file,
+        "services:
+  unlimited:
+    image: app:1
+    mem_limit: 256m
+    cpus: 0.5
+    pids_limit: -1
+    restart: always
+    deploy:
+      restart_policy: {condition: on-failure, max_attempts: 3}
+  zero:
+    image: app:1
+    mem_limit: 256m
+    cpus: 0.5
+    pids_limit: 0
+    restart: \"no\"
+    deploy:
+      restart_policy: {condition: any}
+  limited:
+    image: app:1
+    mem_limit: 256m
+    cpus: 0.5
+    pids_limit: 100
+",
+    )
+    .unwrap();
+    let found = findings(&config(&[file.to_str().unwrap(), "--select", "CTR012,CTR017"]).json());
+    let of = |rule: &str, service: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|(r, _, m)| r == rule && m.starts_with(&format!("service {service} ")))
+            .map(|(_, at, m)| format!("{at} {m}"))
+            .collect()
+    };
+    assert_eq!(of("CTR012", "unlimited").len(), 1, "{found:#?}");
+    assert!(
+        of("CTR012", "unlimited")[0].ends_with("has no pids limit"),
+        "{found:#?}"
+    );
+    assert_eq!(of("CTR012", "zero").len(), 1, "{found:#?}");
+    assert!(of("CTR012", "limited").is_empty(), "{found:#?}");
+    // on-failure with 3 attempts (deploy) wins over `restart: always`.
+    assert!(of("CTR017", "unlimited").is_empty(), "{found:#?}");
+    // condition any (deploy) wins over `restart: "no"`.
+    let zero = of("CTR017", "zero");
+    assert_eq!(zero.len(), 1, "{found:#?}");
+    assert!(
+        zero[0].contains(":17 "),
+        "points at deploy.restart_policy: {zero:?}"
+    );
+}

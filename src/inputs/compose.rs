@@ -444,16 +444,31 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
         }
     }
     let limits = svc.at(&["deploy", "resources", "limits"]);
+    // `pids_limit: -1` (or 0), `mem_limit: 0`, `cpus: 0`: no limit at all, as Docker reads them.
+    let limiting = |v: &Node| {
+        v.scalar_text()
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .is_none_or(|n| n > 0.0)
+    };
     let limit = |flat: &[&str], nested: &str| -> Option<Loc> {
-        flat.iter().find_map(|k| loc_of(k)).or_else(|| {
-            limits.and_then(|l| l.entry(nested)).map(|(k, v)| {
-                files.loc(
-                    v,
-                    k.pos,
-                    format!("{field}.deploy.resources.limits.{nested}"),
-                )
+        flat.iter()
+            .find_map(|k| {
+                svc.entry(k)
+                    .filter(|(_, v)| limiting(v))
+                    .and_then(|_| loc_of(k))
             })
-        })
+            .or_else(|| {
+                limits
+                    .and_then(|l| l.entry(nested))
+                    .filter(|(_, v)| limiting(v))
+                    .map(|(k, v)| {
+                        files.loc(
+                            v,
+                            k.pos,
+                            format!("{field}.deploy.resources.limits.{nested}"),
+                        )
+                    })
+            })
     };
     s.memory_limit = limit(&["mem_limit"], "memory");
     s.cpu_limit = limit(&["cpus", "cpu_quota"], "cpus");
@@ -495,35 +510,36 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
             });
         }
     }
-    // `restart:` is what `docker compose up` applies; swarm's `deploy.restart_policy` otherwise.
-    s.restart = match (
-        svc.get("restart").and_then(Node::scalar_text),
-        loc_of("restart"),
-    ) {
-        (Some(text), Some(loc)) => Some(Val::new(Restart::parse(&text), loc)),
-        _ => svc
-            .get("deploy")
-            .and_then(|d| d.entry("restart_policy"))
-            .map(|(key, rp)| {
-                let condition = rp
-                    .get("condition")
-                    .and_then(Node::scalar_text)
-                    .unwrap_or_else(|| "any".into());
-                let policy = match condition.as_str() {
-                    "any" => "always".to_string(),
-                    "none" => "no".to_string(),
-                    other => other.to_string(),
-                };
-                let max_retries = rp.get("max_attempts").and_then(Node::as_i64);
-                Val::new(
-                    Restart {
-                        policy,
-                        max_retries: max_retries.and_then(|n| u64::try_from(n).ok()),
-                    },
-                    files.loc(rp, key.pos, format!("{field}.deploy.restart_policy")),
-                )
-            }),
-    };
+    // `deploy.restart_policy` wins over `restart:` when both are there, as `docker compose up`
+    // applies them.
+    let restart_key = svc
+        .get("restart")
+        .and_then(Node::scalar_text)
+        .zip(loc_of("restart"))
+        .map(|(text, loc)| Val::new(Restart::parse(&text), loc));
+    s.restart = svc
+        .get("deploy")
+        .and_then(|d| d.entry("restart_policy"))
+        .map(|(key, rp)| {
+            let condition = rp
+                .get("condition")
+                .and_then(Node::scalar_text)
+                .unwrap_or_else(|| "any".into());
+            let policy = match condition.as_str() {
+                "any" => "always".to_string(),
+                "none" => "no".to_string(),
+                other => other.to_string(),
+            };
+            let max_retries = rp.get("max_attempts").and_then(Node::as_i64);
+            Val::new(
+                Restart {
+                    policy,
+                    max_retries: max_retries.and_then(|n| u64::try_from(n).ok()),
+                },
+                files.loc(rp, key.pos, format!("{field}.deploy.restart_policy")),
+            )
+        })
+        .or(restart_key);
     s.ignores = seq_strings(svc, IGNORE_KEY)
         .into_iter()
         .map(|(_, r)| r)
