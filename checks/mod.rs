@@ -30,6 +30,8 @@ pub static CATALOG: &[&Check] = &[
     &container::restart_policy_unbounded::CHECK,
     &container::port_all_interfaces::CHECK,
     &container::system_paths_unmasked::CHECK,
+    &container::selinux_separation_weakened::CHECK,
+    &container::unsafe_sysctl::CHECK,
     &daemon::conflicting_daemon_option::CHECK,
     &daemon::tcp_socket_without_tls::CHECK,
     &daemon::icc_enabled::CHECK,

@@ -169,6 +169,14 @@ fn containers_runtime_settings() {
             vec!["--security-opt".into(), "systempaths=unconfined".into()],
         ),
         (
+            "nolabel",
+            vec!["--security-opt".into(), "label=disable".into()],
+        ),
+        (
+            "sysctl",
+            vec!["--sysctl".into(), "net.core.somaxconn=1024".into()],
+        ),
+        (
             "restart",
             [
                 "--restart",
@@ -270,6 +278,8 @@ fn containers_runtime_settings() {
         with(&["CTR011", "CTR019"]),
         "the CLI sends empty masked paths"
     );
+    assert_eq!(of("nolabel"), with(&["CTR011", "CTR020"]));
+    assert_eq!(of("sysctl"), with(&["CTR011", "CTR021"]));
     assert_eq!(of("restart"), with(&["CTR011", "CTR017", "CTR018"]));
     assert_eq!(of("onfailure5"), with(&["CTR011"]));
     let ports: Vec<&String> = found

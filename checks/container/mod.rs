@@ -15,6 +15,8 @@ pub mod privileged_port;
 pub mod restart_policy_unbounded;
 pub mod runs_as_root;
 pub mod seccomp_unconfined;
+pub mod selinux_separation_weakened;
 pub mod sensitive_host_mount;
 pub mod system_paths_unmasked;
+pub mod unsafe_sysctl;
 pub mod writable_root_fs;

@@ -422,6 +422,11 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
             SecurityOpt::AppArmorUnconfined => s.apparmor_unconfined = Some(loc),
             SecurityOpt::NoNewPrivileges(on) => s.no_new_privileges = Some(Val::new(on, loc)),
             SecurityOpt::SystemPathsUnconfined => s.system_paths_unmasked = Some(loc),
+            SecurityOpt::Label(value) => {
+                if let Some(words) = super::security_opt::label_weakens(&value) {
+                    s.selinux_weakened.push(Val::new(words, loc));
+                }
+            }
             SecurityOpt::Other => {}
         }
     }
@@ -441,6 +446,25 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
     for v in svc.get("volumes").map(Node::as_seq).unwrap_or_default() {
         if let Some(m) = volume(v, &item_loc(v, "volumes")) {
             s.mounts.push(m);
+        }
+    }
+    // `sysctls:` as a map (`net.core.somaxconn: 1024`) or a list (`- net.core.somaxconn=1024`).
+    if let Some(node) = svc.get("sysctls") {
+        for (name, value) in node.as_map() {
+            let value = value.scalar_text().unwrap_or_default();
+            let loc = files.loc(node, name.pos, format!("{field}.sysctls.{}", name.name));
+            s.sysctls
+                .push(Val::new(format!("{}={value}", name.name), loc));
+        }
+        for item in node.as_seq() {
+            if let Some(text) = item.scalar_text() {
+                let name = text
+                    .split_once('=')
+                    .map_or(text.as_str(), |(n, _)| n)
+                    .trim();
+                let loc = files.loc(item, item.pos, format!("{field}.sysctls.{name}"));
+                s.sysctls.push(Val::new(text.clone(), loc));
+            }
         }
     }
     let limits = svc.at(&["deploy", "resources", "limits"]);

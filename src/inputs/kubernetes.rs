@@ -179,6 +179,23 @@ fn workload_containers(
     let annotations = template_meta.and_then(|m| m.get("annotations"));
     let pod_sc = pod.get("securityContext");
     let pod_sc_field = format!("{pod_field}.securityContext");
+    let pod_sysctls: Vec<Val<String>> = pod_sc
+        .and_then(|s| s.get("sysctls"))
+        .map(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|item| {
+            let name = item.get("name").and_then(Node::as_str)?;
+            let value = item
+                .get("value")
+                .and_then(Node::scalar_text)
+                .unwrap_or_default();
+            Some(Val::new(
+                format!("{name}={value}"),
+                Loc::new(file, item.pos, format!("{pod_sc_field}.sysctls.{name}")),
+            ))
+        })
+        .collect();
 
     let mut host_ns = Vec::new();
     for (key, ns) in [
@@ -328,6 +345,25 @@ fn workload_containers(
                     }
                 }
             }
+            // SELinux options of the container, else of the pod.
+            let selinux = [(sc, &sc_field), (pod_sc, &pod_sc_field)]
+                .into_iter()
+                .find_map(|(node, f)| Some((node?.entry("seLinuxOptions")?, f)));
+            if let Some(((key, options), f)) = selinux {
+                for part in ["type", "user", "role"] {
+                    if let Some(value) = options.get(part).and_then(Node::as_str) {
+                        if let Some(words) =
+                            crate::inputs::security_opt::label_weakens(&format!("{part}:{value}"))
+                        {
+                            spec.selinux_weakened.push(Val::new(
+                                words,
+                                Loc::new(file, key.pos, format!("{f}.seLinuxOptions.{part}")),
+                            ));
+                        }
+                    }
+                }
+            }
+            spec.sysctls = pod_sysctls.clone();
             for (node, f) in [(sc, &sc_field), (pod_sc, &pod_sc_field)] {
                 let Some(node) = node else { continue };
                 if spec.user.is_none() {

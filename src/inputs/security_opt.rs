@@ -13,6 +13,8 @@ pub enum SecurityOpt {
     /// `systempaths=unconfined` (Docker), `unmask=ALL` or `unmask=PATHS` (Podman): masked or
     /// read-only paths under `/proc` and `/sys` opened.
     SystemPathsUnconfined,
+    /// `label=…`: SELinux labelling. `disable`, or the `type`, `user`, `role` or `level` given.
+    Label(String),
     /// Anything else (`label=…`, another AppArmor profile): nothing a rule judges.
     Other,
 }
@@ -26,6 +28,27 @@ pub enum Seccomp {
     File(String),
     /// A profile's JSON, inline (what the API holds).
     Inline(String),
+}
+
+/// SELinux types a container may run as under the Pod Security Standards' baseline level.
+pub const ALLOWED_SELINUX_TYPES: [&str; 4] = [
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
+
+/// What a `label=…` value does to SELinux separation, in words, when it weakens it: `disable`,
+/// a type outside the allowed ones (`spc_t`, the "super privileged container"), or a user or
+/// role of its own. `None` for what keeps separation (`level:s0:c1,c2`, `type:container_t`).
+pub fn label_weakens(value: &str) -> Option<String> {
+    let (key, v) = value.split_once(':').unwrap_or((value, ""));
+    match key {
+        "disable" => Some("label=disable".into()),
+        "type" if !ALLOWED_SELINUX_TYPES.contains(&v) => Some(format!("type {v}")),
+        "user" | "role" => Some(format!("{key} {v}")),
+        _ => None,
+    }
 }
 
 pub fn parse(text: &str) -> SecurityOpt {
@@ -43,6 +66,7 @@ pub fn parse(text: &str) -> SecurityOpt {
         "no-new-privileges" => SecurityOpt::NoNewPrivileges(value != "false"),
         "systempaths" if value == "unconfined" => SecurityOpt::SystemPathsUnconfined,
         "unmask" if !value.is_empty() => SecurityOpt::SystemPathsUnconfined,
+        "label" => SecurityOpt::Label(value.to_string()),
         _ => SecurityOpt::Other,
     }
 }
@@ -88,7 +112,12 @@ mod tests {
             parse("no-new-privileges:false"),
             SecurityOpt::NoNewPrivileges(false)
         );
-        assert_eq!(parse("label=disable"), SecurityOpt::Other);
+        assert_eq!(parse("label=disable"), SecurityOpt::Label("disable".into()));
+        assert_eq!(parse("label:disable"), SecurityOpt::Label("disable".into()));
+        assert_eq!(
+            parse("label=type:spc_t"),
+            SecurityOpt::Label("type:spc_t".into())
+        );
         assert_eq!(
             parse("systempaths=unconfined"),
             SecurityOpt::SystemPathsUnconfined

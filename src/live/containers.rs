@@ -77,6 +77,20 @@ pub(crate) fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>)
         .map(|c| Val::new(capability_name(c), at("HostConfig.CapDrop")))
         .collect();
 
+    // Docker itself labels privileged containers, and those sharing the host's PID or IPC
+    // namespace, `label=disable`: CTR001 and CTR008 say more.
+    let labelled_by_docker = s.privileged.as_ref().is_some_and(|p| p.value)
+        || ["PidMode", "IpcMode"]
+            .iter()
+            .any(|k| host.get(*k).and_then(Value::as_str) == Some("host"));
+    if let Some(sysctls) = host.get("Sysctls").and_then(Value::as_object) {
+        for (name, value) in sysctls {
+            s.sysctls.push(Val::new(
+                format!("{name}={}", value.as_str().unwrap_or_default()),
+                at(&format!("HostConfig.Sysctls.{name}")),
+            ));
+        }
+    }
     let mut profile = None;
     for opt in strs(host.get("SecurityOpt")) {
         use crate::inputs::security_opt::{Seccomp, SecurityOpt};
@@ -101,6 +115,12 @@ pub(crate) fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>)
             SecurityOpt::SystemPathsUnconfined => {
                 s.system_paths_unmasked = Some(at_opt("systempaths"))
             }
+            SecurityOpt::Label(value) if !labelled_by_docker => {
+                if let Some(words) = crate::inputs::security_opt::label_weakens(&value) {
+                    s.selinux_weakened.push(Val::new(words, at_opt("label")));
+                }
+            }
+            SecurityOpt::Label(_) => {}
             SecurityOpt::NoNewPrivileges(on) => {
                 s.no_new_privileges = Some(Val::new(on, at_opt("no-new-privileges")))
             }

@@ -163,6 +163,11 @@ pub struct ContainerSpec {
     /// Docker's masked and read-only kernel paths (`/proc/kcore`, `/proc/sys`, `/sys/firmware`…)
     /// turned off: `systempaths=unconfined`, an empty `MaskedPaths`, `procMount: Unmasked`.
     pub system_paths_unmasked: Option<Loc>,
+    /// SELinux separation turned off or widened, in words: `label=disable`, `type spc_t`,
+    /// `user system_u` (compose `security_opt`, the Engine API, Kubernetes `seLinuxOptions`).
+    pub selinux_weakened: Vec<Val<String>>,
+    /// `sysctls` set for the container, `name=value` (compose, Kubernetes pod level, the API).
+    pub sysctls: Vec<Val<String>>,
     /// `no-new-privileges` (Docker) / `allowPrivilegeEscalation: false` (Kubernetes).
     pub no_new_privileges: Option<Val<bool>>,
     pub host_namespaces: Vec<(Namespace, Loc)>,
@@ -203,6 +208,8 @@ impl ContainerSpec {
             seccomp_alpha_annotation: None,
             apparmor_unconfined: None,
             system_paths_unmasked: None,
+            selinux_weakened: Vec::new(),
+            sysctls: Vec::new(),
             no_new_privileges: None,
             host_namespaces: Vec::new(),
             mounts: Vec::new(),
