@@ -610,7 +610,7 @@ fn dockerfile_final_stage_through_the_image_rules() {
             18,
             "`apt-get update` without an install in the same step: `RUN apt-get update` (line 18)",
         ),
-        ("IMG004", 19, "ADD fetches a remote file"),
+        ("IMG014", 19, "ADD fetches a remote file without a checksum"),
         ("IMG004", 20, "ADD where COPY would do"),
         ("IMG005", 12, "ENV DB_PASSWORD"),
         ("IMG005", 14, "ARG NPM_TOKEN"),

@@ -189,11 +189,9 @@ fn history_smells() {
         "IMG009",
         "sudo in `RUN apt-get -y dist-upgrade && sudo apt-get install -y curl`",
     );
-    assert_has(
-        &found,
-        "IMG004",
-        "ADD fetches a remote file without verifying it",
-    );
+    // The history drops ADD's --checksum flag: a remote ADD there is judged by neither rule.
+    assert_lacks(&found, "IMG004", "https://");
+    assert_lacks(&found, "IMG014", "");
     assert_has(
         &found,
         "IMG004",
@@ -219,7 +217,7 @@ fn history_smells() {
         })
         .collect();
     assert!(
-        sev.contains(&("remote", "medium")) && sev.contains(&("local", "low")),
+        sev.iter().all(|s| *s == ("local", "low")) && !sev.is_empty(),
         "{sev:?}"
     );
 }
