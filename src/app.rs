@@ -99,6 +99,9 @@ fn pre_push(repo: &std::path::Path, args: HookPrePushArgs) -> Result<u8> {
             kind: None,
             dockerd_args: None,
             target: None,
+            // The hook sees the pushed files, not the ignored ones beside them (`.env`): what it
+            // cannot read is listed, not a reason to block the push.
+            allow_partial: true,
             max_file_size: 8 << 20,
             report: report.clone(),
         });
@@ -224,6 +227,7 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
         target: args.target.clone(),
         max_file_bytes: args.max_file_size,
         compose_files: args.compose_file.clone(),
+        allow_partial: args.allow_partial,
         root: args
             .root
             .clone()

@@ -341,6 +341,11 @@ pub struct ConfigArgs {
     /// The Dockerfile stage that ships (default: the last one).
     #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,
+    /// Grade a compose project even when part of it cannot be read (a missing `include:`,
+    /// `extends:` file or `env_file`, an unreadable `.env`); the parts left out are listed as
+    /// skipped. Without it, such a project is an error: a partial view must not pass a gate.
+    #[arg(long)]
+    pub allow_partial: bool,
     /// Files larger than this are skipped.
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     pub max_file_size: u64,

@@ -7,6 +7,7 @@ mod architecture;
 mod base_os;
 mod baseline;
 mod cli;
+mod compose_project;
 mod config_files;
 mod container_image;
 mod dockerfile_map;

@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
     title: "Capabilities added beyond Docker's default set",
     severity: Severity::High,
     cis: &["5.4"],
-    rationale: "Docker starts containers with 14 capabilities. Each one added widens what a compromised process can do to the host: `SYS_ADMIN` is close to full root, `SYS_MODULE` loads kernel code, `SYS_PTRACE` and `DAC_READ_SEARCH` break isolation, `NET_ADMIN` reconfigures networking.",
+    rationale: "Docker starts containers with 14 capabilities. Each one added widens what a compromised process can do to the host, and the finding says how, by group: escape to the host (critical: `ALL`, `SYS_ADMIN`, `SYS_MODULE`, `SYS_RAWIO`, `SYS_PTRACE`, `DAC_READ_SEARCH`, `BPF`), the host network (`NET_ADMIN`) and host-wide settings no namespace isolates (`SYS_TIME`, `SYS_BOOT`, `MAC_ADMIN`, `MAC_OVERRIDE`, `AUDIT_CONTROL`) at high, disclosure (`SYSLOG`, `PERFMON`, `AUDIT_READ`, `CHECKPOINT_RESTORE`) and availability (`SYS_NICE`, `SYS_RESOURCE`, `IPC_LOCK`, `LEASE`, `WAKE_ALARM`, `BLOCK_SUSPEND`) at medium; any other capability outside the default set is high. Compose-lint splits these groups into six rules; one concept here, with the group in the message.",
     remediation: "Remove the capability, or keep only the one the workload provably needs and document why. Prefer dropping `ALL` and adding back individual capabilities.",
     references: &[
         "https://docs.docker.com/engine/containers/run/#runtime-privilege-and-linux-capabilities",
@@ -17,14 +17,121 @@ pub const CHECK: Check = Check {
     wants: &[],
 };
 
-const ESCAPE: [&str; 7] = [
-    "ALL",
-    "SYS_ADMIN",
-    "SYS_MODULE",
-    "SYS_PTRACE",
-    "DAC_READ_SEARCH",
-    "SYS_RAWIO",
-    "BPF",
+/// What an added capability reaches, in groups, with the severity of each (capabilities(7)).
+/// Escape: known ways out of the container. Host-wide: settings no namespace isolates.
+const REACH: [(&str, &str, Severity); 24] = [
+    (
+        "ALL",
+        "escape to the host: every capability",
+        Severity::Critical,
+    ),
+    (
+        "SYS_ADMIN",
+        "escape to the host: mount, namespaces, cgroups",
+        Severity::Critical,
+    ),
+    (
+        "SYS_MODULE",
+        "escape to the host: loads kernel modules",
+        Severity::Critical,
+    ),
+    (
+        "SYS_RAWIO",
+        "escape to the host: raw I/O ports and devices",
+        Severity::Critical,
+    ),
+    (
+        "SYS_PTRACE",
+        "escape to the host: traces and injects into processes",
+        Severity::Critical,
+    ),
+    (
+        "DAC_READ_SEARCH",
+        "escape to the host: opens host files by handle",
+        Severity::Critical,
+    ),
+    (
+        "BPF",
+        "escape to the host: loads BPF programs into the kernel",
+        Severity::Critical,
+    ),
+    (
+        "NET_ADMIN",
+        "host network: interfaces, routes, firewall of its namespace",
+        Severity::High,
+    ),
+    (
+        "SYS_TIME",
+        "host-wide: sets the host's clock",
+        Severity::High,
+    ),
+    ("SYS_BOOT", "host-wide: reboot and kexec", Severity::High),
+    (
+        "MAC_ADMIN",
+        "host-wide: changes the AppArmor/SELinux policy",
+        Severity::High,
+    ),
+    (
+        "MAC_OVERRIDE",
+        "host-wide: overrides the AppArmor/SELinux policy",
+        Severity::High,
+    ),
+    (
+        "AUDIT_CONTROL",
+        "host-wide: changes the audit rules",
+        Severity::High,
+    ),
+    (
+        "LINUX_IMMUTABLE",
+        "files: sets immutable and append-only flags",
+        Severity::Medium,
+    ),
+    (
+        "SYSLOG",
+        "disclosure: reads the kernel log and kernel addresses",
+        Severity::Medium,
+    ),
+    (
+        "PERFMON",
+        "disclosure: observes the host through perf events",
+        Severity::Medium,
+    ),
+    (
+        "AUDIT_READ",
+        "disclosure: reads the host's audit log",
+        Severity::Medium,
+    ),
+    (
+        "CHECKPOINT_RESTORE",
+        "disclosure: reads and restores process state",
+        Severity::Medium,
+    ),
+    (
+        "SYS_NICE",
+        "availability: raises priorities over the host's processes",
+        Severity::Medium,
+    ),
+    (
+        "SYS_RESOURCE",
+        "availability: overrides resource limits",
+        Severity::Medium,
+    ),
+    ("IPC_LOCK", "availability: locks memory", Severity::Medium),
+    (
+        "LEASE",
+        "availability: leases files other processes open",
+        Severity::Medium,
+    ),
+    (
+        "WAKE_ALARM",
+        "availability: wakes a suspended host",
+        Severity::Medium,
+    ),
+    (
+        "BLOCK_SUSPEND",
+        "availability: keeps the host from suspending",
+        Severity::Medium,
+    ),
 ];
 
 fn run(spec: &ContainerSpec, sink: &mut Sink) {
@@ -32,19 +139,21 @@ fn run(spec: &ContainerSpec, sink: &mut Sink) {
         if DOCKER_DEFAULT_CAPS.contains(&cap.value.as_str()) {
             continue;
         }
-        let severity = if ESCAPE.contains(&cap.value.as_str()) {
-            Severity::Critical
-        } else {
-            Severity::High
-        };
+        let (reach, severity) = REACH.iter().find(|(name, _, _)| *name == cap.value).map_or(
+            ("beyond Docker's default set", Severity::High),
+            |(_, r, s)| (*r, *s),
+        );
         sink.report_at(
             severity,
-            format!("{} adds capability {}", spec.name, cap.value),
+            format!("{} adds capability {} ({reach})", spec.name, cap.value),
             Subject::at(
                 &cap.loc
                     .with_field(format!("{}:{}", cap.loc.field, cap.value)),
             ),
-            vec![("capability", cap.value.clone())],
+            vec![
+                ("capability", cap.value.clone()),
+                ("reach", reach.to_string()),
+            ],
         );
     }
 }

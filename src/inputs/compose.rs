@@ -22,9 +22,42 @@ pub struct Files {
     pub names: Vec<Arc<str>>,
     /// Where the project's relative paths are read from.
     pub root: super::Root,
+    /// Strings that held a `${VAR}` reference before interpolation.
+    pub interpolated: super::compose_env::Interpolated,
+    /// Parts of the project that could not be read, `(path, reason)`, listed as skipped: an
+    /// include, extends file or `.env` only with `allow_partial` (an error otherwise), an
+    /// `env_file` always.
+    pub gaps: Vec<(String, String)>,
+    pub allow_partial: bool,
 }
 
 impl Files {
+    pub fn new(root: super::Root, allow_partial: bool) -> Files {
+        Files {
+            names: Vec::new(),
+            root,
+            interpolated: Default::default(),
+            gaps: Vec::new(),
+            allow_partial,
+        }
+    }
+
+    /// A part of the project that cannot be read: recorded when partial coverage is allowed,
+    /// the project's error otherwise.
+    pub(super) fn gap(&mut self, path: String, reason: String) -> Result<(), String> {
+        if self.allow_partial {
+            self.gaps.push((
+                path,
+                format!("{reason}; the project was graded without it (--allow-partial)"),
+            ));
+            Ok(())
+        } else {
+            Err(format!(
+                "{reason} (part of the compose project cannot be read; --allow-partial grades the rest)"
+            ))
+        }
+    }
+
     fn add(&mut self, name: Arc<str>) -> u16 {
         if let Some(i) = self.names.iter().position(|n| *n == name) {
             return i as u16;
@@ -33,7 +66,7 @@ impl Files {
         (self.names.len() - 1) as u16
     }
 
-    fn loc(&self, node: &Node, pos: super::doc::Pos, field: impl Into<String>) -> Loc {
+    pub(super) fn loc(&self, node: &Node, pos: super::doc::Pos, field: impl Into<String>) -> Loc {
         let file = self
             .names
             .get(node.src as usize)
@@ -69,6 +102,17 @@ pub fn compose_file_list(dir: &Path, root: &super::Root) -> Option<Vec<PathBuf>>
         .map(|f| dir.join(f))
         .collect();
     (!files.is_empty()).then_some(files)
+}
+
+/// A `.env` that is there but cannot be read: the project's variables are unknown.
+pub fn dotenv_problem(dir: &Path, root: &super::Root) -> Option<(String, String)> {
+    let path = dir.join(".env");
+    if !root.at(&path).exists() {
+        return None;
+    }
+    let error = std::fs::read_to_string(root.at(&path)).err()?;
+    let display = path.display().to_string();
+    Some((display.clone(), format!("{display}: {error}")))
 }
 
 /// The `KEY=value` lines of a directory's `.env`.
@@ -240,8 +284,10 @@ pub fn parse_text(
         .into_iter()
         .next()
         .ok_or_else(|| "empty compose file".to_string())?;
+    let src = files.add(Arc::clone(display));
+    files.interpolated.mark(&doc, src);
     doc.map_strings(&|s| interpolate(s, env));
-    doc.set_source(files.add(Arc::clone(display)));
+    doc.set_source(src);
     Ok(doc)
 }
 
@@ -297,13 +343,34 @@ pub fn project(
             }
             let path = dir.join(rel);
             let display: Arc<str> = Arc::from(path.display().to_string().as_str());
+            if !files.root.at(&path).is_file() {
+                files.gap(
+                    display.to_string(),
+                    format!("include: {display}: no such file"),
+                )?;
+                continue;
+            }
             let doc = read(&path, &display, files, env)?;
             specs.extend(project(doc, Some(&path), files, env, depth + 1)?);
         }
     }
     for (key, service) in main.get("services").map(Node::as_map).unwrap_or_default() {
         let resolved = resolve_extends(service.clone(), &main, &dir, files, env, 0)?;
-        specs.push(spec(&key.name, key, service.src, &resolved, files));
+        let mut spec = spec(&key.name, key, service.src, &resolved, files);
+        let (vars, gaps) = super::compose_env::env_files(&resolved, files);
+        spec.env.extend(vars);
+        // Env files are often kept out of version control: one that is not there is listed, and
+        // the rest of the project is graded.
+        for (path, reason) in gaps {
+            files.gaps.push((
+                path,
+                format!(
+                    "service {}: {reason}; its variables were not judged",
+                    key.name
+                ),
+            ));
+        }
+        specs.push(spec);
     }
     Ok(specs)
 }
@@ -335,6 +402,16 @@ fn resolve_extends(
     let (base_doc, base_dir) = match &file {
         Some(path) => {
             let display: Arc<str> = Arc::from(path.display().to_string().as_str());
+            if !files.root.at(path).is_file() {
+                files.gap(
+                    display.to_string(),
+                    format!("extends: {display}: no such file"),
+                )?;
+                if let Value::Map(entries) = &mut service.value {
+                    entries.retain(|(k, _)| k.name != "extends");
+                }
+                return Ok(service);
+            }
             (
                 read(path, &display, files, env)?,
                 path.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -389,6 +466,26 @@ fn spec(name: &str, key: &Key, key_src: u16, svc: &Node, files: &Files) -> Conta
         .and_then(Node::as_str)
         .zip(loc_of("image"))
         .map(|(i, l)| Val::new(i.to_string(), l));
+    s.build = loc_of("build");
+    s.env = super::compose_env::environment(svc, &field, files);
+    if svc.at(&["logging", "driver"]).and_then(Node::as_str) == Some("none") {
+        s.logging_disabled = svc
+            .get("logging")
+            .and_then(|l| l.entry("driver"))
+            .map(|(k, v)| files.loc(v, k.pos, format!("{field}.logging.driver")));
+    }
+    // `tmpfs: /run` or a list; `target:options` in both.
+    if let Some(node) = svc.get("tmpfs") {
+        let items: Vec<&Node> = match node.as_str() {
+            Some(_) => vec![node],
+            None => node.as_seq().iter().collect(),
+        };
+        for item in items {
+            if let Some(text) = item.scalar_text() {
+                s.tmpfs.push(Val::new(text, item_loc(item, "tmpfs")));
+            }
+        }
+    }
     s.privileged = svc
         .get("privileged")
         .and_then(Node::as_bool)

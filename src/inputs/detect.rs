@@ -139,7 +139,7 @@ pub(super) fn classify(
                 })
         }
         Some(Kind::Compose) => match compose_project(input) {
-            Ok((specs, used)) => Ok(Some((Kind::Compose, Parsed::Compose(specs, used)))),
+            Ok(project) => Ok(Some((Kind::Compose, Parsed::Compose(project)))),
             Err(_) if looks_templated(&input.text) => Err(Skip::Template),
             Err(e) => Err(Skip::Error(e)),
         },
@@ -199,7 +199,7 @@ pub(super) fn classify(
                 .any(|d| d.get("services").is_some_and(Node::is_map))
             {
                 compose_project(input)
-                    .map(|(s, used)| Some((Kind::Compose, Parsed::Compose(s, used))))
+                    .map(|project| Some((Kind::Compose, Parsed::Compose(project))))
                     .map_err(Skip::Error)
             } else if docs
                 .iter()

@@ -67,6 +67,7 @@ pub(super) fn read(file: &Path, options: &LoadOptions, target: &mut ConfigTarget
         text,
         explicit_kind: None,
         root: options.root.clone(),
+        allow_partial: options.allow_partial,
     })
 }
 

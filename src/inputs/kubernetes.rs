@@ -266,6 +266,20 @@ fn workload_containers(
                     )
                 });
             }
+            // `env[].value` written in the manifest; `valueFrom` points at a Secret or ConfigMap.
+            for e in c.get("env").map(Node::as_seq).unwrap_or_default() {
+                let name = e.get("name").and_then(Node::as_str);
+                if let (Some(name), Some((k, v))) = (name, e.entry("value")) {
+                    if let Some(value) = v.scalar_text() {
+                        spec.env.push(crate::model::container::EnvVar {
+                            name: name.to_string(),
+                            value,
+                            loc: Loc::new(file, k.pos, format!("{field}.env.{name}")),
+                            env_file: None,
+                        });
+                    }
+                }
+            }
             let sc = c.get("securityContext");
             let sc_field = format!("{field}.securityContext");
             if let Some(sc) = sc {

@@ -32,6 +32,8 @@ pub struct LoadOptions {
     pub target: Option<String>,
     /// Compose files merged in order into one project (`docker compose -f A -f B`).
     pub compose_files: Vec<String>,
+    /// Grade a compose project with parts that cannot be read (`--allow-partial`).
+    pub allow_partial: bool,
     /// Where relative paths are read from (default: the working directory).
     pub root: super::Root,
 }
@@ -55,6 +57,8 @@ pub(super) struct Input {
     pub(super) explicit_kind: Option<Kind>,
     /// Where the path (and the files it names) are read from.
     pub(super) root: super::Root,
+    /// `--allow-partial`: a compose project with unreadable parts is graded without them.
+    pub(super) allow_partial: bool,
 }
 
 pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
@@ -91,6 +95,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                 text,
                 explicit_kind: Some(kind),
                 root: options.root.clone(),
+                allow_partial: options.allow_partial,
             });
             continue;
         }
@@ -211,8 +216,9 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                     Parsed::Seccomp(profile) => loaded.seccomp.push(profile),
                     Parsed::Containers(specs) => loaded.containers.extend(specs),
                     Parsed::Recipe(recipe) => loaded.recipes.push(*recipe),
-                    Parsed::Compose(specs, used) => {
-                        compose_projects.push((input.display.to_string(), specs, used))
+                    Parsed::Compose(project) => {
+                        loaded.target.skipped.extend(project.gaps);
+                        compose_projects.push((input.display.to_string(), project.specs, project.used))
                     }
                     Parsed::NoCommand => {}
                 }
@@ -263,7 +269,7 @@ pub(super) enum Parsed {
     Containers(Vec<ContainerSpec>),
     Recipe(Box<BuildRecipe>),
     /// A compose project's services and the other files it read (includes, extends bases).
-    Compose(Vec<ContainerSpec>, Vec<String>),
+    Compose(super::project::ComposeProject),
     /// A dockerd unit without an `ExecStart=` of its own.
     NoCommand,
 }

@@ -3,6 +3,7 @@
 
 pub mod build_step;
 pub mod compose;
+mod compose_env;
 pub mod daemon_json;
 mod detect;
 mod discover;

@@ -6,7 +6,7 @@ use super::detect::Kind;
 use super::discover::lexical_join;
 use super::discover::read;
 use super::doc::{Node, Pos};
-use super::files::{FileError, ScannedFile};
+use super::files::{FileError, ScannedFile, SkippedFile};
 use super::json;
 use super::load::{Input, LoadOptions, Loaded};
 use crate::inputs::shell_words::split_command_line;
@@ -48,7 +48,10 @@ pub(super) fn compose_overlay(
             .extend(comment_ignores(&input.display, &input.text));
     }
     match compose_project_with(main, Some(overlays)) {
-        Ok((specs, used)) => projects.push((main.display.to_string(), specs, used)),
+        Ok(project) => {
+            loaded.target.skipped.extend(project.gaps);
+            projects.push((main.display.to_string(), project.specs, project.used))
+        }
         Err(error) => loaded.target.errors.push(FileError {
             path: main.display.to_string(),
             error,
@@ -56,11 +59,16 @@ pub(super) fn compose_overlay(
     }
 }
 
+/// A compose project as read: its services, the other files it read, and the parts it could not
+/// read (graded without them: `--allow-partial`).
+pub(super) struct ComposeProject {
+    pub(super) specs: Vec<ContainerSpec>,
+    pub(super) used: Vec<String>,
+    pub(super) gaps: Vec<SkippedFile>,
+}
+
 /// A compose project rooted at this file: its override merged, includes and extends followed.
-/// Returns the specs and the other files the project read.
-pub(super) fn compose_project(
-    input: &Input,
-) -> std::result::Result<(Vec<ContainerSpec>, Vec<String>), String> {
+pub(super) fn compose_project(input: &Input) -> std::result::Result<ComposeProject, String> {
     compose_project_with(input, None)
 }
 
@@ -69,7 +77,7 @@ pub(super) fn compose_project(
 pub(super) fn compose_project_with(
     input: &Input,
     overlays: Option<&[Input]>,
-) -> std::result::Result<(Vec<ContainerSpec>, Vec<String>), String> {
+) -> std::result::Result<ComposeProject, String> {
     use super::compose;
     let dir = input
         .path
@@ -77,10 +85,10 @@ pub(super) fn compose_project_with(
         .and_then(Path::parent)
         .unwrap_or(Path::new("."));
     let env = compose::environment(dir, &input.root);
-    let mut files = compose::Files {
-        names: Vec::new(),
-        root: input.root.clone(),
-    };
+    let mut files = compose::Files::new(input.root.clone(), input.allow_partial);
+    if let Some((path, reason)) = compose::dotenv_problem(dir, &input.root) {
+        files.gap(path, reason)?;
+    }
     let mut doc = compose::parse_text(&input.text, &input.display, &mut files, &env)?;
     match overlays {
         Some(overlays) => {
@@ -107,7 +115,12 @@ pub(super) fn compose_project_with(
     }
     let specs = compose::project(doc, input.path.as_deref(), &mut files, &env, 0)?;
     let used = files.names.iter().skip(1).map(|n| n.to_string()).collect();
-    Ok((specs, used))
+    let gaps = files
+        .gaps
+        .into_iter()
+        .map(|(path, reason)| SkippedFile { path, reason })
+        .collect();
+    Ok(ComposeProject { specs, used, gaps })
 }
 
 /// Every container of every workload in a (multi-document) manifest.

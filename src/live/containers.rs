@@ -190,6 +190,21 @@ pub(crate) fn from_inspect(c: &Value) -> (ContainerSpec, Option<SeccompProfile>)
             ));
         }
     }
+    if host.pointer("/LogConfig/Type").and_then(Value::as_str) == Some("none") {
+        s.logging_disabled = Some(at("HostConfig.LogConfig.Type"));
+    }
+    if let Some(tmpfs) = host.get("Tmpfs").and_then(Value::as_object) {
+        for (target, options) in tmpfs {
+            let options = options.as_str().unwrap_or("");
+            let text = if options.is_empty() {
+                target.clone()
+            } else {
+                format!("{target}:{options}")
+            };
+            s.tmpfs
+                .push(Val::new(text, at(&format!("HostConfig.Tmpfs.{target}"))));
+        }
+    }
     if num(host.get("Memory")) > 0 {
         s.memory_limit = Some(at("HostConfig.Memory"));
     }

@@ -143,6 +143,18 @@ impl Namespace {
     }
 }
 
+/// An environment variable whose value is written in the configuration itself: not a reference
+/// (`valueFrom`, compose `${VAR}` interpolation), which points at a value kept elsewhere.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: String,
+    /// Where the value is written: the compose file, the `env_file`, the manifest.
+    pub loc: Loc,
+    /// Written in a separate `env_file` (named here) rather than the configuration itself.
+    pub env_file: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ContainerSpec {
     pub platform: Platform,
@@ -151,6 +163,16 @@ pub struct ContainerSpec {
     /// Where the service or container is defined.
     pub loc: Loc,
     pub image: Option<Val<String>>,
+    /// Compose `build:`: the image is built from source here, so `image:` names the result
+    /// rather than something pulled.
+    pub build: Option<Loc>,
+    /// Environment variables with literal values (compose `environment` and `env_file`,
+    /// Kubernetes `env[].value`).
+    pub env: Vec<EnvVar>,
+    /// The log driver is `none`: nothing the container writes is kept.
+    pub logging_disabled: Option<Loc>,
+    /// tmpfs mounts as `target:options` (compose `tmpfs:`, the Engine API's `Tmpfs`).
+    pub tmpfs: Vec<Val<String>>,
     pub privileged: Option<Val<bool>>,
     /// Capability names, upper case without `CAP_` (`NET_ADMIN`, `ALL`).
     pub cap_add: Vec<Val<String>>,
@@ -201,6 +223,10 @@ impl ContainerSpec {
             name,
             loc,
             image: None,
+            build: None,
+            env: Vec::new(),
+            logging_disabled: None,
+            tmpfs: Vec::new(),
             privileged: None,
             cap_add: Vec::new(),
             cap_drop: Vec::new(),
