@@ -1,6 +1,6 @@
 use crate::catalog::{Check, Run, Severity, Sink, Subject};
-use crate::model::container::ContainerSpec;
 use crate::model::container::DOCKER_DEFAULT_CAPS;
+use crate::model::container::{ContainerSpec, Namespace};
 
 pub const CHECK: Check = Check {
     id: "CTR002",
@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
     title: "Capabilities added beyond Docker's default set",
     severity: Severity::High,
     cis: &["5.4"],
-    rationale: "Docker starts containers with 14 capabilities. Each one added widens what a compromised process can do to the host, and the finding says how, by group: escape to the host (critical: `ALL`, `SYS_ADMIN`, `SYS_MODULE`, `SYS_RAWIO`, `SYS_PTRACE`, `DAC_READ_SEARCH`, `BPF`), the host network (`NET_ADMIN`) and host-wide settings no namespace isolates (`SYS_TIME`, `SYS_BOOT`, `MAC_ADMIN`, `MAC_OVERRIDE`, `AUDIT_CONTROL`) at high, disclosure (`SYSLOG`, `PERFMON`, `AUDIT_READ`, `CHECKPOINT_RESTORE`) and availability (`SYS_NICE`, `SYS_RESOURCE`, `IPC_LOCK`, `LEASE`, `WAKE_ALARM`, `BLOCK_SUSPEND`) at medium; any other capability outside the default set is high. Compose-lint splits these groups into six rules; one concept here, with the group in the message.",
+    rationale: "Docker starts containers with 14 capabilities. Each one added widens what a compromised process can do to the host, and the finding says how, by group: escape to the host (critical: `ALL`, `SYS_ADMIN`, `SYS_MODULE`, `SYS_RAWIO`, `DAC_READ_SEARCH`, `BPF`, and `SYS_PTRACE` with the host PID namespace; without it `SYS_PTRACE` reaches the container's own processes, high), the host network (`NET_ADMIN`) and host-wide settings no namespace isolates (`SYS_TIME`, `SYS_BOOT`, `MAC_ADMIN`, `MAC_OVERRIDE`, `AUDIT_CONTROL`) at high, disclosure (`SYSLOG`, `PERFMON`, `AUDIT_READ`, `CHECKPOINT_RESTORE`) and availability (`SYS_NICE`, `SYS_RESOURCE`, `IPC_LOCK`, `LEASE`, `WAKE_ALARM`, `BLOCK_SUSPEND`) at medium; any other capability outside the default set is high. Compose-lint splits these groups into six rules; one concept here, with the group in the message. Differs from compose-lint on `DAC_READ_SEARCH`, which it grades as needing a host bind mount to escape: every Docker container has some (`/etc/hosts`, `/etc/resolv.conf`, `/etc/hostname` are bind-mounted from the host), which is what the `open_by_handle_at` escape needs.",
     remediation: "Remove the capability, or keep only the one the workload provably needs and document why. Prefer dropping `ALL` and adding back individual capabilities.",
     references: &[
         "https://docs.docker.com/engine/containers/run/#runtime-privilege-and-linux-capabilities",
@@ -42,12 +42,12 @@ const REACH: [(&str, &str, Severity); 24] = [
     ),
     (
         "SYS_PTRACE",
-        "escape to the host: traces and injects into processes",
-        Severity::Critical,
+        "other processes of the container: traces and injects into them",
+        Severity::High,
     ),
     (
         "DAC_READ_SEARCH",
-        "escape to the host: opens host files by handle",
+        "escape to the host: opens host files by handle through its bind mounts",
         Severity::Critical,
     ),
     (
@@ -139,10 +139,21 @@ fn run(spec: &ContainerSpec, sink: &mut Sink) {
         if DOCKER_DEFAULT_CAPS.contains(&cap.value.as_str()) {
             continue;
         }
-        let (reach, severity) = REACH.iter().find(|(name, _, _)| *name == cap.value).map_or(
-            ("beyond Docker's default set", Severity::High),
-            |(_, r, s)| (*r, *s),
-        );
+        let host_pid = spec
+            .host_namespaces
+            .iter()
+            .any(|(ns, _)| *ns == Namespace::Pid);
+        let (reach, severity) = if cap.value == "SYS_PTRACE" && host_pid {
+            (
+                "escape to the host: traces and injects into the host's processes (host PID namespace)",
+                Severity::Critical,
+            )
+        } else {
+            REACH.iter().find(|(name, _, _)| *name == cap.value).map_or(
+                ("beyond Docker's default set", Severity::High),
+                |(_, r, s)| (*r, *s),
+            )
+        };
         sink.report_at(
             severity,
             format!("{} adds capability {} ({reach})", spec.name, cap.value),
@@ -155,5 +166,59 @@ fn run(spec: &ContainerSpec, sink: &mut Sink) {
                 ("reach", reach.to_string()),
             ],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Loc;
+    use crate::model::container::{Platform, Val};
+    use std::sync::Arc;
+
+    fn severities(caps: &[&str], host_pid: bool) -> Vec<Option<Severity>> {
+        let file: Arc<str> = Arc::from("compose.yaml");
+        let loc = Loc::new(&file, Default::default(), "services.app");
+        let mut spec = ContainerSpec::new(Platform::Compose, "service app".into(), loc.clone());
+        spec.cap_add = caps
+            .iter()
+            .map(|c| Val::new(c.to_string(), loc.clone()))
+            .collect();
+        if host_pid {
+            spec.host_namespaces.push((Namespace::Pid, loc));
+        }
+        let mut sink = Sink::default();
+        run(&spec, &mut sink);
+        sink.into_findings()
+            .into_iter()
+            .map(|f| f.severity)
+            .collect()
+    }
+
+    #[test]
+    fn graded_by_what_the_capability_reaches() {
+        use Severity::*;
+        assert_eq!(
+            severities(
+                &[
+                    "SYS_ADMIN",
+                    "NET_ADMIN",
+                    "SYSLOG",
+                    "SYS_PTRACE",
+                    "CHOWN",
+                    "IPC_OWNER"
+                ],
+                false
+            ),
+            [
+                Some(Critical),
+                Some(High),
+                Some(Medium),
+                Some(High),
+                Some(High)
+            ],
+            "CHOWN is a default capability"
+        );
+        assert_eq!(severities(&["SYS_PTRACE"], true), [Some(Critical)]);
     }
 }

@@ -333,4 +333,20 @@ mod tests {
         let defaults = json!({"Name": "/b", "HostConfig": {"MaskedPaths": ["/proc/kcore"], "ReadonlyPaths": ["/proc/sys"]}});
         assert!(from_inspect(&defaults).0.system_paths_unmasked.is_none());
     }
+
+    #[test]
+    fn log_driver_and_tmpfs_options() {
+        let c = json!({"Name": "/c", "HostConfig": {"LogConfig": {"Type": "none", "Config": {}},
+            "Tmpfs": {"/run": "exec,size=16m", "/tmp": ""}}});
+        let spec = from_inspect(&c).0;
+        assert_eq!(
+            spec.logging_disabled.map(|l| l.field).as_deref(),
+            Some("HostConfig.LogConfig.Type")
+        );
+        let mut tmpfs: Vec<String> = spec.tmpfs.into_iter().map(|t| t.value).collect();
+        tmpfs.sort();
+        assert_eq!(tmpfs, ["/run:exec,size=16m", "/tmp"]);
+        let json_file = json!({"Name": "/d", "HostConfig": {"LogConfig": {"Type": "json-file"}}});
+        assert!(from_inspect(&json_file).0.logging_disabled.is_none());
+    }
 }
