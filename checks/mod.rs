@@ -5,6 +5,7 @@ pub mod container;
 pub mod daemon;
 pub mod fs;
 pub mod image;
+pub mod node;
 pub mod os;
 pub mod seccomp;
 
@@ -78,6 +79,10 @@ pub static CATALOG: &[&Check] = &[
     &image::verification_disabled::CHECK,
     &image::remote_script_piped_to_shell::CHECK,
     &image::remote_add_unverified::CHECK,
+    &node::docker_file_owner::CHECK,
+    &node::docker_file_mode::CHECK,
+    &node::docker_audit_rule_missing::CHECK,
+    &node::docker_group_members::CHECK,
     &os::non_minimal_base::CHECK,
     &os::end_of_life_base::CHECK,
     &os::attack_surface_tools::CHECK,
@@ -127,7 +132,7 @@ mod tests {
                 c.id
             );
             assert!(
-                ["IMG", "FS", "OS", "DMN", "SCP", "CTR"].contains(&c.family()),
+                ["IMG", "FS", "OS", "DMN", "SCP", "CTR", "NODE"].contains(&c.family()),
                 "{}",
                 c.id
             );

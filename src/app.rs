@@ -23,6 +23,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Config(args) => config_command(*args),
         Command::Daemon(args) => daemon_command(*args),
         Command::Containers(args) => containers_command(*args),
+        Command::Node(args) => node_command(*args),
         Command::Serve(args) => serve_command(*args),
         Command::Rules(args) => rules_command(args),
         Command::Hook(command) => hook_command(command),
@@ -244,15 +245,23 @@ fn config_command(args: ConfigArgs) -> Result<u8> {
         _ => Vec::new(),
     };
     let code = finish(report, &args.report, &outputs)?;
-    // A file that did not parse is an input error, reported after the findings of the others.
-    if let Some((path, error)) = errors.first() {
-        let more = match errors.len() {
-            1 => String::new(),
-            n => format!(" (and {} more files could not be read)", n - 1),
-        };
-        return Err(Error::input(path.clone(), format!("{error}{more}")));
-    }
+    first_file_error(&errors)?;
     Ok(code)
+}
+
+/// A file that did not parse or could not be read is an input error (exit 2), reported after
+/// the findings of the others: the first one, and how many more.
+fn first_file_error(errors: &[(String, String)]) -> Result<()> {
+    match errors.first() {
+        Some((path, error)) => {
+            let more = match errors.len() {
+                1 => String::new(),
+                n => format!(" (and {} more files could not be read)", n - 1),
+            };
+            Err(Error::input(path.clone(), format!("{error}{more}")))
+        }
+        None => Ok(()),
+    }
 }
 
 fn connect(live: &LiveArgs) -> Result<crate::docker_api::Connection> {
@@ -337,6 +346,34 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
         },
     );
     finish(report, &args.report, &outputs)
+}
+
+fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
+    let policy = policy(&args.report)?;
+    let outputs = parse_outputs(&args.report)?;
+    let scan = crate::node::read(&args.root)?;
+    let nodes = [scan.node];
+    let models = crate::engine::Models {
+        daemons: &scan.daemons,
+        nodes: &nodes,
+        ..Default::default()
+    };
+    let errors: Vec<(String, String)> = scan
+        .target
+        .errors
+        .iter()
+        .map(|e| (e.path.clone(), e.error.clone()))
+        .collect();
+    let report = engine::judge(
+        &policy,
+        &models,
+        &Default::default(),
+        Target::Config(scan.target),
+        crate::catalog::Check::reads_node,
+    );
+    let code = finish(report, &args.report, &outputs)?;
+    first_file_error(&errors)?;
+    Ok(code)
 }
 
 /// One image out of the daemon, read like any other (default limits).

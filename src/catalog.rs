@@ -27,6 +27,8 @@ pub enum Run {
     Container(fn(&crate::model::container::ContainerSpec, &mut Sink)),
     /// How an image is built: from an image's config and history, or a Dockerfile.
     Recipe(fn(&crate::model::recipe::BuildRecipe, &mut Sink)),
+    /// A node read from its root filesystem: host files, audit rules.
+    Node(fn(&crate::model::node::NodeConfig, &mut Sink)),
 }
 
 /// One entry of the catalog. The metadata is the documentation: `stevedore rules`, SARIF
@@ -70,7 +72,15 @@ impl Check {
     pub fn reads_config_files(&self) -> bool {
         self.runs
             .iter()
-            .any(|r| !matches!(r, Run::Image(_) | Run::ImageWithSettings(_)))
+            .any(|r| !matches!(r, Run::Image(_) | Run::ImageWithSettings(_) | Run::Node(_)))
+    }
+
+    /// Whether the check has anything to say about a node's root filesystem: its own files and
+    /// audit rules, and the daemon view built from them.
+    pub fn reads_node(&self) -> bool {
+        self.runs
+            .iter()
+            .any(|r| matches!(r, Run::Node(_) | Run::Daemon(_)))
     }
 
     /// The id's letters: `IMG`, `FS`, `OS`, `DMN`, `SCP`, `CTR`.

@@ -32,6 +32,9 @@ pub enum Command {
     Daemon(Box<DaemonArgs>),
     /// Audit containers' runtime settings through the Docker API (the CTR rules).
     Containers(Box<ContainersArgs>),
+    /// Audit a node from its root filesystem, without running anything on it: Docker's host
+    /// files, audit rules and daemon configuration (the NODE and DMN rules).
+    Node(Box<NodeArgs>),
     /// Serve the Harbor scanner API, registry push events and Kubernetes admission.
     Serve(Box<ServeArgs>),
     /// List the rules, or explain one (`stevedore rules IMG001`).
@@ -303,6 +306,16 @@ pub struct DaemonArgs {
     /// Also judge these dockerd flags, e.g. "--icc=false --no-new-privileges".
     #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
     pub dockerd_args: Option<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// The node's root filesystem: `/` (the host), a host root mounted into a pod (`/host`), an
+    /// unpacked machine image. Paths and symlinks are resolved inside it.
+    #[arg(long, default_value = "/", value_name = "DIR")]
+    pub root: PathBuf,
     #[command(flatten)]
     pub report: ReportArgs,
 }

@@ -28,6 +28,7 @@ pub mod limits;
 pub(crate) mod live;
 pub(crate) mod locate;
 pub mod model;
+pub mod node;
 pub mod oci;
 pub mod project_config;
 pub(crate) mod reference;

@@ -18,6 +18,7 @@ mod hook;
 mod hostile;
 mod image_checks;
 mod live;
+mod node;
 mod real_docker;
 mod registry;
 mod rules;

@@ -3,6 +3,7 @@
 //! says on the `fires` inputs is one snapshot per rule. A rule without a folder fails here.
 
 use crate::support::imagegen::{self, Format};
+use crate::support::nodegen;
 use crate::support::{empty_config, fixture, stevedore_in};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ fn kinds(check: &Check) -> Vec<(&'static str, &'static str, Option<&'static str>
                 add(("dockerfile", "Dockerfile", Some("dockerfile")));
             }
             Run::Image(_) | Run::ImageWithSettings(_) => add(("image", "image.yaml", None)),
+            Run::Node(_) => add(("node", "node.yaml", None)),
         }
     }
     out
@@ -77,7 +79,11 @@ fn run(id: &str, dir: &Path, input: &Path, kind: Option<&str>, work: &Path) -> V
     let cfg = empty_config();
     let name = input.file_name().unwrap().to_string_lossy().to_string();
     let mut args: Vec<String> = Vec::new();
-    if name.ends_with(".image.yaml") {
+    if name.ends_with(".node.yaml") {
+        let root = work.join(format!("{id}-{}", name.trim_end_matches(".node.yaml")));
+        nodegen::build(&nodegen::load(input), &root);
+        args.extend(["node".into(), "--root".into(), root.display().to_string()]);
+    } else if name.ends_with(".image.yaml") {
         let desc = imagegen::load(input);
         let built = imagegen::build(&desc);
         let stem = format!("{id}-{}", name.trim_end_matches(".image.yaml"));
@@ -141,6 +147,13 @@ fn every_rule_fires_on_its_inputs_and_stays_silent_on_near_misses() {
         }
         for (which, path, as_kind) in inputs {
             let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if name.ends_with(".node.yaml") && !nodegen::can_chown() {
+                eprintln!(
+                    "SKIPPED: {}: {name} needs root to set file owners",
+                    check.id
+                );
+                continue;
+            }
             let got = run(check.id, &dir, &path, as_kind, work.path());
             match which.as_str() {
                 "fires" if got.is_empty() => {

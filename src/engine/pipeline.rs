@@ -92,6 +92,7 @@ pub fn scan_configs(
         seccomp: &loaded.seccomp,
         containers: &loaded.containers,
         recipes: &loaded.recipes,
+        nodes: &[],
     };
     let (findings, unmatched) = policy.check_reporting(&models, &loaded.inline);
     Ok(Report {

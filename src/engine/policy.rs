@@ -91,6 +91,7 @@ pub struct Models<'a> {
     pub seccomp: &'a [crate::model::seccomp::SeccompProfile],
     pub containers: &'a [crate::model::container::ContainerSpec],
     pub recipes: &'a [crate::model::recipe::BuildRecipe],
+    pub nodes: &'a [crate::model::node::NodeConfig],
 }
 
 /// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
@@ -443,6 +444,7 @@ impl Policy {
         let models = Models {
             image: Some(image),
             recipes: &recipes,
+            nodes: &[],
             ..Models::default()
         };
         self.check_reporting(&models, &inline)
@@ -506,6 +508,10 @@ impl Policy {
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Recipe(f) => models
                         .recipes
+                        .iter()
+                        .for_each(|m| collect(&|s| f(m, s), None)),
+                    Run::Node(f) => models
+                        .nodes
                         .iter()
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Container(f) => models

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod imagegen;
+pub mod nodegen;
 pub mod serve;
 pub mod validate;
 

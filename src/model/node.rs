@@ -1,0 +1,127 @@
+//! A node read from its root filesystem: the files Docker's host configuration is judged on, with
+//! their owners and modes, and the audit rules in force. Facts only; what is expected of each file
+//! is the rules' business.
+
+use super::Loc;
+
+/// What a file is to Docker (CIS Docker Benchmark section 3 names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DockerFile {
+    /// `docker.service`, where systemd finds it.
+    ServiceUnit,
+    /// `docker.socket`.
+    SocketUnit,
+    /// `/etc/docker`.
+    ConfigDir,
+    /// A registry certificate under `/etc/docker/certs.d/`.
+    RegistryCert,
+    /// The daemon's TLS CA certificate, server certificate and key (`tlscacert`, `tlscert`,
+    /// `tlskey`).
+    TlsCa,
+    TlsCert,
+    TlsKey,
+    /// The API socket, `/run/docker.sock` (or what `docker.socket` would create).
+    ApiSocket,
+    DaemonJson,
+    /// `/etc/default/docker`, `/etc/sysconfig/docker`: options read by the unit.
+    DefaultFile,
+    SysconfigFile,
+    /// `/run/containerd/containerd.sock`.
+    ContainerdSocket,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    File,
+    Dir,
+    Socket,
+    Other,
+}
+
+/// A file on the node, as `stat` sees it (symlinks inside the root followed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeFile {
+    pub role: DockerFile,
+    /// The path inside the node's root (`/etc/docker/daemon.json`).
+    pub path: String,
+    pub kind: FileKind,
+    pub uid: u32,
+    pub gid: u32,
+    /// Names from the node's own `/etc/passwd` and `/etc/group`.
+    pub owner: Option<String>,
+    pub group: Option<String>,
+    /// Permission bits (`0o644`), without the file type.
+    pub mode: u32,
+    /// The file itself, or (for a socket that exists only while the service runs) the
+    /// `docker.socket` line that sets its owner (`SocketUser`/`SocketGroup`)…
+    pub loc: Loc,
+    /// …and its mode (`SocketMode`).
+    pub mode_loc: Loc,
+    /// Set when the facts are what a unit declares rather than what a file has.
+    pub declared_by: Option<String>,
+}
+
+/// One audit rule: the paths it watches (`-w PATH`, `-F path=`, `-F dir=`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRule {
+    /// As written.
+    pub paths: Vec<String>,
+    /// The same paths with links inside the root followed.
+    pub resolved: Vec<String>,
+    pub loc: Loc,
+}
+
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The root the node was read from, as given.
+    pub root: String,
+    /// Where a node-level finding without a file points.
+    pub loc: Loc,
+    /// Whether Docker is installed (its daemon binary or unit is there).
+    pub docker: bool,
+    pub files: Vec<NodeFile>,
+    /// The audit rules files read (`/etc/audit/rules.d/*.rules`, `/etc/audit/audit.rules`).
+    pub audit_files: Vec<String>,
+    pub audit_rules: Vec<AuditRule>,
+    /// Docker's binaries, directories and files that exist on the node (what CIS asks to audit
+    /// where present): the path, and the path with links followed.
+    pub present: Vec<(String, String)>,
+    /// Members of the `docker` group (root-equivalent through the API socket), with the line of
+    /// `/etc/group` that lists them.
+    pub docker_group: Option<(Vec<String>, Loc)>,
+}
+
+/// What CIS Docker Benchmark 1.1.3–1.1.18 asks to audit where present, by control: the paths a
+/// file may be at (distributions differ: Debian's `dockerd` is in `/usr/sbin`).
+pub const DOCKER_AUDIT_PATHS: [(&str, &[&str]); 16] = [
+    ("1.1.3", &["/usr/bin/dockerd", "/usr/sbin/dockerd"]),
+    ("1.1.4", &["/run/containerd"]),
+    ("1.1.5", &["/var/lib/docker"]),
+    ("1.1.6", &["/etc/docker"]),
+    (
+        "1.1.7",
+        &[
+            "/etc/systemd/system/docker.service",
+            "/lib/systemd/system/docker.service",
+            "/usr/lib/systemd/system/docker.service",
+        ],
+    ),
+    ("1.1.8", &["/run/containerd/containerd.sock"]),
+    (
+        "1.1.9",
+        &[
+            "/etc/systemd/system/docker.socket",
+            "/lib/systemd/system/docker.socket",
+            "/usr/lib/systemd/system/docker.socket",
+        ],
+    ),
+    ("1.1.10", &["/etc/default/docker"]),
+    ("1.1.11", &["/etc/docker/daemon.json"]),
+    ("1.1.12", &["/etc/containerd/config.toml"]),
+    ("1.1.13", &["/etc/sysconfig/docker"]),
+    ("1.1.14", &["/usr/bin/containerd", "/usr/sbin/containerd"]),
+    ("1.1.15", &["/usr/bin/containerd-shim"]),
+    ("1.1.16", &["/usr/bin/containerd-shim-runc-v1"]),
+    ("1.1.17", &["/usr/bin/containerd-shim-runc-v2"]),
+    ("1.1.18", &["/usr/bin/runc", "/usr/sbin/runc"]),
+];

@@ -1,0 +1,160 @@
+//! `stevedore node`: a node judged from its root filesystem (the live host, a host root mounted
+//! into a pod, an unpacked machine image). It stats and reads files inside the root and never runs
+//! anything on the host. Docker's host files and audit rules become a [`NodeConfig`]; the daemon's
+//! unit, drop-ins, environment files and `daemon.json` become the same [`DaemonConfig`] the `DMN`
+//! rules read from a repository.
+
+mod audit;
+mod docker;
+pub(crate) mod root;
+
+use crate::inputs::files::{ConfigTarget, FileError, ScannedFile};
+use crate::model::daemon::DaemonConfig;
+use crate::model::node::NodeConfig;
+use crate::model::{Loc, Pos};
+use root::NodeRoot;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What a node scan read and the models it built.
+pub struct NodeScan {
+    pub node: NodeConfig,
+    pub daemons: Vec<DaemonConfig>,
+    pub target: ConfigTarget,
+}
+
+/// Reads the node rooted at `dir`. Files that cannot be read are errors in the target; the rest
+/// is still judged.
+pub fn read(dir: &Path) -> crate::Result<NodeScan> {
+    let root = NodeRoot::new(dir).map_err(|e| crate::Error::io(dir, e))?;
+    let mut scan = Scan {
+        root,
+        target: ConfigTarget {
+            inputs: vec![dir.display().to_string()],
+            ..ConfigTarget::default()
+        },
+    };
+    let anchor: Arc<str> = Arc::from("/");
+    let mut node = NodeConfig {
+        root: dir.display().to_string(),
+        loc: Loc::new(&anchor, Pos { line: 1, column: 1 }, ""),
+        docker: false,
+        files: Vec::new(),
+        audit_files: Vec::new(),
+        audit_rules: Vec::new(),
+        present: Vec::new(),
+        docker_group: None,
+    };
+    let accounts = scan.accounts(&mut node);
+    let daemons = docker::read(&mut scan, &mut node, &accounts);
+    audit::read(&mut scan, &mut node);
+    Ok(NodeScan {
+        node,
+        daemons,
+        target: scan.target,
+    })
+}
+
+/// The root and what the scan has looked at so far.
+pub(crate) struct Scan {
+    pub(crate) root: NodeRoot,
+    pub(crate) target: ConfigTarget,
+}
+
+/// Owner and group names of the node, from its own `/etc/passwd` and `/etc/group`.
+pub(crate) struct Accounts {
+    pub(crate) users: BTreeMap<u32, String>,
+    pub(crate) groups: BTreeMap<u32, String>,
+    pub(crate) group_ids: BTreeMap<String, u32>,
+}
+
+impl Scan {
+    /// A file's text, recorded as scanned (`kind`) or as an error; `None` when absent or broken.
+    pub(crate) fn read(&mut self, path: &str, kind: &'static str) -> Option<String> {
+        match self.root.read(path) {
+            Ok(Some(text)) => {
+                self.target.files.push(ScannedFile {
+                    path: path.to_string(),
+                    kind,
+                });
+                Some(text)
+            }
+            Ok(None) => None,
+            Err(error) => {
+                self.target.errors.push(FileError {
+                    path: path.to_string(),
+                    error,
+                });
+                None
+            }
+        }
+    }
+
+    /// Whether a path exists inside the root (a broken path is an error, and absent).
+    pub(crate) fn exists(&mut self, path: &str) -> bool {
+        match self.root.stat(path) {
+            Ok(found) => found.is_some(),
+            Err(error) => {
+                self.target.errors.push(FileError {
+                    path: path.to_string(),
+                    error,
+                });
+                false
+            }
+        }
+    }
+
+    fn accounts(&mut self, node: &mut NodeConfig) -> Accounts {
+        let mut accounts = Accounts {
+            users: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            group_ids: BTreeMap::new(),
+        };
+        if let Some(text) = self.read("/etc/passwd", "passwd") {
+            for line in text.lines() {
+                let f: Vec<&str> = line.split(':').collect();
+                if let (Some(name), Some(uid)) = (f.first(), f.get(2).and_then(|u| u.parse().ok()))
+                {
+                    accounts
+                        .users
+                        .entry(uid)
+                        .or_insert_with(|| name.to_string());
+                }
+            }
+        }
+        if let Some(text) = self.read("/etc/group", "group") {
+            let file: Arc<str> = Arc::from("/etc/group");
+            for (i, line) in text.lines().enumerate() {
+                let f: Vec<&str> = line.split(':').collect();
+                let (Some(name), Some(gid)) = (f.first(), f.get(2).and_then(|g| g.parse().ok()))
+                else {
+                    continue;
+                };
+                accounts
+                    .groups
+                    .entry(gid)
+                    .or_insert_with(|| name.to_string());
+                accounts.group_ids.insert(name.to_string(), gid);
+                if *name == "docker" {
+                    let members: Vec<String> = f
+                        .get(3)
+                        .map(|m| {
+                            m.split(',')
+                                .map(str::trim)
+                                .filter(|m| !m.is_empty())
+                                .map(str::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let pos = Pos {
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        column: 1,
+                    };
+                    node.docker_group = Some((members, Loc::new(&file, pos, "docker")));
+                }
+            }
+        }
+        accounts
+    }
+}

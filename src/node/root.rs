@@ -1,0 +1,226 @@
+//! A node's root filesystem, read with chroot semantics: every path is resolved inside the root,
+//! absolute symlinks start again at the root, `..` stops at it, and nothing outside it is opened.
+//! Only regular files are read (never a FIFO or a device, which could block), up to a size cap.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Component, Path, PathBuf};
+
+/// Symlinks followed while resolving one path, as the kernel allows.
+const MAX_LINKS: usize = 40;
+/// Configuration files are small; anything bigger is refused, not read.
+pub(crate) const MAX_FILE: u64 = 8 << 20;
+
+pub(crate) struct NodeRoot {
+    dir: PathBuf,
+}
+
+/// What `stat` says about a path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stat {
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    /// `st_mode`: type and permission bits.
+    pub(crate) mode: u32,
+}
+
+impl Stat {
+    pub(crate) fn is_file(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFREG
+    }
+    pub(crate) fn is_dir(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFDIR
+    }
+    pub(crate) fn is_socket(&self) -> bool {
+        self.mode & libc::S_IFMT == libc::S_IFSOCK
+    }
+}
+
+impl NodeRoot {
+    pub(crate) fn new(dir: &Path) -> std::io::Result<NodeRoot> {
+        let dir = dir.canonicalize()?;
+        if !dir.is_dir() {
+            return Err(std::io::Error::other("not a directory"));
+        }
+        Ok(NodeRoot { dir })
+    }
+
+    /// The host path of `path` (absolute inside the root), symlinks resolved inside the root.
+    /// `None` when a component is missing; an error on a link loop.
+    pub(crate) fn resolve(&self, path: &str) -> Result<Option<PathBuf>, String> {
+        // What is left to walk, last component first (so new link targets can be pushed).
+        let mut todo: Vec<OsString> = Vec::new();
+        push_components(&mut todo, Path::new(path));
+        let mut inside: Vec<OsString> = Vec::new();
+        let mut links = 0;
+        while let Some(name) = todo.pop() {
+            if name == ".." {
+                inside.pop();
+                continue;
+            }
+            let candidate = self.host(&inside).join(&name);
+            let meta = match std::fs::symlink_metadata(&candidate) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Ok(None),
+                Err(e) => return Err(e.to_string()),
+            };
+            if meta.file_type().is_symlink() {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err("too many levels of symbolic links".into());
+                }
+                let target = std::fs::read_link(&candidate).map_err(|e| e.to_string())?;
+                if target.is_absolute() {
+                    inside.clear();
+                }
+                push_components(&mut todo, &target);
+                continue;
+            }
+            inside.push(name);
+        }
+        Ok(Some(self.host(&inside)))
+    }
+
+    /// The path as the root names it once links are followed (`/lib/x` → `/usr/lib/x` on a
+    /// merged-/usr system); the path itself when it cannot be resolved.
+    pub(crate) fn canonical(&self, path: &str) -> String {
+        match self.resolve(path) {
+            Ok(Some(host)) => host
+                .strip_prefix(&self.dir)
+                .map(|p| format!("/{}", p.display()))
+                .unwrap_or_else(|_| path.to_string()),
+            _ => path.to_string(),
+        }
+    }
+
+    fn host(&self, inside: &[OsString]) -> PathBuf {
+        let mut p = self.dir.clone();
+        p.extend(inside);
+        p
+    }
+
+    /// `stat` of a path inside the root; `None` when it does not exist.
+    pub(crate) fn stat(&self, path: &str) -> Result<Option<Stat>, String> {
+        let Some(host) = self.resolve(path)? else {
+            return Ok(None);
+        };
+        let meta = std::fs::symlink_metadata(&host).map_err(|e| e.to_string())?;
+        Ok(Some(Stat {
+            uid: meta.uid(),
+            gid: meta.gid(),
+            mode: meta.mode(),
+        }))
+    }
+
+    /// The text of a regular file; `None` when it does not exist. Anything else (a directory, a
+    /// FIFO, a device, a file over the cap, not UTF-8) is an error naming the path.
+    pub(crate) fn read(&self, path: &str) -> Result<Option<String>, String> {
+        let Some(host) = self.resolve(path)? else {
+            return Ok(None);
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&host)
+            .map_err(|e| e.to_string())?;
+        let meta = file.metadata().map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err("not a regular file".into());
+        }
+        if meta.len() > MAX_FILE {
+            return Err(format!(
+                "{} bytes, over the {MAX_FILE}-byte limit for a configuration file",
+                meta.len()
+            ));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| "not UTF-8 text".to_string())
+    }
+
+    /// The names in a directory inside the root, sorted; empty when it is not there.
+    pub(crate) fn list(&self, path: &str) -> Vec<String> {
+        let Ok(Some(host)) = self.resolve(path) else {
+            return Vec::new();
+        };
+        let Ok(entries) = std::fs::read_dir(host) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Pushes `path`'s components so that popping yields them in order.
+fn push_components(todo: &mut Vec<OsString>, path: &Path) {
+    let parts: Vec<OsString> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some(OsString::from("..")),
+            _ => None,
+        })
+        .filter(|n| !n.as_bytes().is_empty())
+        .collect();
+    todo.extend(parts.into_iter().rev());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_resolve_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("etc/docker")).unwrap();
+        std::fs::write(r.join("etc/docker/daemon.json"), "{}").unwrap();
+        symlink("/etc/docker", r.join("etc/d")).unwrap();
+        symlink("../../../../../etc/passwd", r.join("etc/escape")).unwrap();
+        symlink("/etc/loop", r.join("etc/loop")).unwrap();
+        let root = NodeRoot::new(r).unwrap();
+        assert_eq!(
+            root.read("/etc/d/daemon.json").unwrap().as_deref(),
+            Some("{}")
+        );
+        // `..` stops at the root: this names the root's own /etc/passwd, which is not there.
+        assert_eq!(root.read("/etc/escape").unwrap(), None);
+        assert!(
+            root.read("/etc/loop")
+                .unwrap_err()
+                .contains("symbolic links")
+        );
+        assert!(
+            root.read("/etc/docker")
+                .unwrap_err()
+                .contains("not a regular file")
+        );
+        assert_eq!(root.list("/etc/d"), ["daemon.json"]);
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let root = NodeRoot::new(dir.path()).unwrap();
+        assert!(
+            root.read("/fifo")
+                .unwrap_err()
+                .contains("not a regular file")
+        );
+    }
+}

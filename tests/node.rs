@@ -1,0 +1,229 @@
+//! `stevedore node`: a node judged from its root filesystem, nothing run on it.
+
+use crate::support::nodegen::{self, Description, Entry};
+use crate::support::{assert_json_report, assert_sarif_accepted, empty_config, stevedore};
+use serde_json::Value;
+use std::path::Path;
+
+fn file(path: &str, text: &str) -> Entry {
+    Entry {
+        path: path.into(),
+        text: Some(text.into()),
+        dir: false,
+        link: None,
+        mode: None,
+        owner: None,
+    }
+}
+
+/// A Docker node as Debian lays it out: the unit reads `/etc/default/docker`.
+fn docker_node(extra: Vec<Entry>) -> Description {
+    let mut files = vec![
+        file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
+        file("etc/group", "root:x:0:\ndocker:x:998:\n"),
+        file("usr/sbin/dockerd", "#!/bin/sh\n"),
+        file(
+            "lib/systemd/system/docker.service",
+            "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS\n",
+        ),
+        file("etc/default/docker", "DOCKER_OPTS=\"--iptables=false\"\n"),
+        file("etc/docker/daemon.json", "{\"icc\": false}\n"),
+    ];
+    files.extend(extra);
+    Description { files }
+}
+
+fn scan(root: &Path, format: &str) -> crate::support::Run {
+    let cfg = empty_config();
+    stevedore(&[
+        "node",
+        "--root",
+        &root.display().to_string(),
+        "-f",
+        format,
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ])
+}
+
+/// (rule, "path:line", message)
+fn findings(report: &Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                format!("{}:{}", l["path"].as_str().unwrap_or(""), l["line"]),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn needs_root() -> bool {
+    if nodegen::can_chown() {
+        return true;
+    }
+    assert!(
+        !crate::support::services_required(),
+        "scripts/test.sh runs as root"
+    );
+    eprintln!("SKIPPED: node roots need root to set file owners");
+    false
+}
+
+#[test]
+fn the_daemon_view_is_the_units_command_line_over_daemon_json() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    nodegen::build(
+        &docker_node(vec![file(
+            "etc/systemd/system/docker.service.d/override.conf",
+            "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// -H tcp://0.0.0.0:2375 $DOCKER_OPTS\n",
+        )]),
+        dir.path(),
+    );
+    let run = scan(dir.path(), "json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = findings(&run.json());
+    let at = |rule: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.0 == rule)
+            .map(|f| f.1.clone())
+            .collect()
+    };
+    // The drop-in replaced the command; /etc/default/docker's DOCKER_OPTS expanded into it.
+    assert_eq!(
+        at("DMN016"),
+        ["/etc/systemd/system/docker.service.d/override.conf:3"]
+    );
+    assert_eq!(
+        at("DMN001"),
+        ["/etc/systemd/system/docker.service.d/override.conf:3"]
+    );
+    assert!(
+        at("DMN002").is_empty(),
+        "icc is off in daemon.json: {found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "NODE003" && f.2.starts_with("no audit rules on the node")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_node_without_docker_gets_no_daemon_findings() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    nodegen::build(
+        &Description {
+            files: vec![file("etc/passwd", "root:x:0:0::/root:/bin/sh\n")],
+        },
+        dir.path(),
+    );
+    let run = scan(dir.path(), "json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(findings(&run.json()), []);
+}
+
+#[test]
+fn hostile_roots_are_read_inside_the_root_and_never_block() {
+    if !needs_root() {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("daemon.json"), "{\"icc\": true}").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let escape = format!(
+        "../../../../../../..{}/daemon.json",
+        outside.path().display()
+    );
+    nodegen::build(
+        &docker_node(vec![
+            Entry {
+                path: "etc/docker/certs.d/r.example/ca.crt".into(),
+                text: None,
+                dir: false,
+                link: Some("/etc/docker/certs.d/r.example/ca.crt".into()),
+                mode: None,
+                owner: None,
+            },
+            Entry {
+                path: "etc/audit/rules.d/docker.rules".into(),
+                text: None,
+                dir: false,
+                link: Some(escape.clone()),
+                mode: None,
+                owner: None,
+            },
+        ]),
+        dir.path(),
+    );
+    // daemon.json is a FIFO: reading it would block forever.
+    let json = dir.path().join("etc/docker/daemon.json");
+    std::fs::remove_file(&json).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&json)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let run = scan(dir.path(), "json");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let error = run.stderr.trim();
+    assert!(
+        error.contains("too many levels of symbolic links")
+            && error.contains("(and 1 more files could not be read)"),
+        "{error}"
+    );
+    assert_eq!(error.lines().count(), 1, "{error}");
+    let report = run.json();
+    let errors: Vec<String> = report["target"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["path"].as_str().unwrap(),
+                e["error"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        errors.contains(&"/etc/docker/daemon.json: not a regular file".to_string()),
+        "{errors:?}"
+    );
+    // The rest is still judged: the flags from /etc/default/docker.
+    let found = findings(&report);
+    assert!(found.iter().any(|f| f.0 == "DMN016"), "{found:#?}");
+    // The escaping link resolves inside the root (where nothing is), never to the outside file.
+    assert!(!run.stdout.contains(&outside.path().display().to_string()));
+}
+
+#[test]
+fn node_reports_render_as_json_and_sarif() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    nodegen::build(&docker_node(vec![]), dir.path());
+    let json = scan(dir.path(), "json");
+    assert_json_report(&json.stdout);
+    let sarif = scan(dir.path(), "sarif");
+    assert_eq!(sarif.code, 0, "{}", sarif.stderr);
+    assert_sarif_accepted(&sarif.stdout);
+}
