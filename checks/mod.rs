@@ -83,6 +83,7 @@ pub static CATALOG: &[&Check] = &[
     &node::docker_file_mode::CHECK,
     &node::docker_audit_rule_missing::CHECK,
     &node::docker_group_members::CHECK,
+    &node::command_line_drift::CHECK,
     &os::non_minimal_base::CHECK,
     &os::end_of_life_base::CHECK,
     &os::attack_surface_tools::CHECK,

@@ -351,7 +351,11 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
 fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
     let policy = policy(&args.report)?;
     let outputs = parse_outputs(&args.report)?;
-    let scan = crate::node::read(&args.root)?;
+    let proc = args.proc.clone().or_else(|| {
+        (args.root.canonicalize().ok().as_deref() == Some(std::path::Path::new("/")))
+            .then(|| std::path::PathBuf::from("/proc"))
+    });
+    let scan = crate::node::read(&args.root, proc.as_deref())?;
     let nodes = [scan.node];
     let models = crate::engine::Models {
         daemons: &scan.daemons,

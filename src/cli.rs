@@ -316,6 +316,10 @@ pub struct NodeArgs {
     /// unpacked machine image. Paths and symlinks are resolved inside it.
     #[arg(long, default_value = "/", value_name = "DIR")]
     pub root: PathBuf,
+    /// The node's /proc, to read how its services were actually started (default: /proc when
+    /// the root is /; none otherwise).
+    #[arg(long, value_name = "DIR")]
+    pub proc: Option<PathBuf>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

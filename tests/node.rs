@@ -227,3 +227,50 @@ fn node_reports_render_as_json_and_sarif() {
     assert_eq!(sarif.code, 0, "{}", sarif.stderr);
     assert_sarif_accepted(&sarif.stdout);
 }
+
+/// The test machine itself: the test script's private dockerd runs with `--iptables=false`, and
+/// `stevedore node` on `/` must judge that running command line (read from /proc).
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn the_test_machines_own_root_and_running_dockerd() {
+    let Ok(host) = std::env::var("STEVEDORE_DOCKER_HOST") else {
+        assert!(
+            !crate::support::services_required(),
+            "STEVEDORE_DOCKER_HOST is unset"
+        );
+        eprintln!("SKIPPED: no private dockerd (run ./scripts/test.sh)");
+        return;
+    };
+    let socket = host.trim_start_matches("unix://").to_string();
+    let cfg = empty_config();
+    let run = stevedore(&["node", "-f", "json", "--fail-on", "none", "--config", &cfg]);
+    assert!(run.code == 0 || run.code == 2, "{}", run.stderr);
+    let report = run.json();
+    let found = findings(&report);
+    let iptables: Vec<&(String, String, String)> =
+        found.iter().filter(|f| f.0 == "DMN016").collect();
+    assert!(
+        iptables
+            .iter()
+            .any(|f| f.1.starts_with("/proc/") && f.1.ends_with("/cmdline:1")),
+        "DMN016 from the running command line: {found:#?}"
+    );
+    // The process read is a dockerd serving the test socket or another root dockerd of the host.
+    let scanned: Vec<&str> = report["target"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "process")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(scanned.len(), 1, "{scanned:?}");
+    let pid = scanned[0]
+        .trim_start_matches("/proc/")
+        .trim_end_matches("/cmdline");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(
+        cmdline.contains("dockerd") && cmdline.contains("--iptables=false"),
+        "{cmdline} (socket {socket})"
+    );
+}

@@ -83,6 +83,10 @@ fn run(id: &str, dir: &Path, input: &Path, kind: Option<&str>, work: &Path) -> V
         let root = work.join(format!("{id}-{}", name.trim_end_matches(".node.yaml")));
         nodegen::build(&nodegen::load(input), &root);
         args.extend(["node".into(), "--root".into(), root.display().to_string()]);
+        // A described /proc: how the node's services run.
+        if root.join("proc").is_dir() {
+            args.extend(["--proc".into(), root.join("proc").display().to_string()]);
+        }
     } else if name.ends_with(".image.yaml") {
         let desc = imagegen::load(input);
         let built = imagegen::build(&desc);

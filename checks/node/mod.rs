@@ -1,4 +1,5 @@
 //! `NODE`: a node's own files, read from its root filesystem (`stevedore node`).
+pub mod command_line_drift;
 pub mod docker_audit_rule_missing;
 pub mod docker_file_mode;
 pub mod docker_file_owner;

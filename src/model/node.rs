@@ -71,6 +71,20 @@ pub struct AuditRule {
     pub loc: Loc,
 }
 
+/// A service running with a command line its unit does not give (started by hand, or the unit
+/// changed and the service not restarted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandDrift {
+    /// `dockerd`.
+    pub program: String,
+    pub pid: u32,
+    /// Arguments of the running process the unit's `ExecStart=` lacks, and the other way round.
+    pub only_running: Vec<String>,
+    pub only_unit: Vec<String>,
+    /// The unit line that gives the command.
+    pub loc: Loc,
+}
+
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
     /// The root the node was read from, as given.
@@ -89,6 +103,7 @@ pub struct NodeConfig {
     /// Members of the `docker` group (root-equivalent through the API socket), with the line of
     /// `/etc/group` that lists them.
     pub docker_group: Option<(Vec<String>, Loc)>,
+    pub drift: Vec<CommandDrift>,
 }
 
 /// What CIS Docker Benchmark 1.1.3–1.1.18 asks to audit where present, by control: the paths a

@@ -5,7 +5,9 @@
 use super::{Accounts, Scan};
 use crate::inputs::shell_words::split_command_line;
 use crate::model::daemon::DaemonConfig;
-use crate::model::node::{DOCKER_AUDIT_PATHS, DockerFile, FileKind, NodeConfig, NodeFile};
+use crate::model::node::{
+    CommandDrift, DOCKER_AUDIT_PATHS, DockerFile, FileKind, NodeConfig, NodeFile,
+};
 use crate::model::{Loc, Pos};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -217,6 +219,7 @@ pub(super) fn read(
     scan: &mut Scan,
     node: &mut NodeConfig,
     accounts: &Accounts,
+    proc: Option<&std::path::Path>,
 ) -> Vec<DaemonConfig> {
     for (_, candidates) in DOCKER_AUDIT_PATHS {
         for path in candidates {
@@ -308,9 +311,35 @@ pub(super) fn read(
         cfg.sources.clear();
         cfg
     });
-    if let Some((path, line, _)) = &command {
-        let file: Arc<str> = Arc::from(path.as_str());
-        daemon.add_flags(&file, pos(*line), &words);
+    // What runs wins over what the unit says; where they differ, that is a finding of its own.
+    let running = proc.and_then(|p| super::proc::find(p, "dockerd", "docker.service"));
+    match (&running, &command) {
+        (Some(process), _) => {
+            let file: Arc<str> = Arc::from(format!("/proc/{}/cmdline", process.pid).as_str());
+            daemon.add_flags(&file, pos(1), &process.argv);
+            scan.target.files.push(crate::inputs::files::ScannedFile {
+                path: file.to_string(),
+                kind: "process",
+            });
+            if let Some((path, line, _)) = &command {
+                let drift = drift(&process.argv, &words);
+                if !drift.0.is_empty() || !drift.1.is_empty() {
+                    let unit: Arc<str> = Arc::from(path.as_str());
+                    node.drift.push(CommandDrift {
+                        program: "dockerd".into(),
+                        pid: process.pid,
+                        only_running: drift.0,
+                        only_unit: drift.1,
+                        loc: Loc::new(&unit, pos(*line), "ExecStart"),
+                    });
+                }
+            }
+        }
+        (None, Some((path, line, _))) => {
+            let file: Arc<str> = Arc::from(path.as_str());
+            daemon.add_flags(&file, pos(*line), &words);
+        }
+        (None, None) => {}
     }
     for (key, role) in [
         ("tlscacert", DockerFile::TlsCa),
@@ -365,6 +394,39 @@ pub(super) fn read(
     vec![daemon]
 }
 
+/// A command's options, program excluded, each with its value (`-H fd://` is one option:
+/// dockerd takes no positional arguments).
+fn options(argv: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut words = argv.iter().skip(1).peekable();
+    while let Some(w) = words.next() {
+        match words.peek() {
+            Some(next) if w.starts_with('-') && !w.contains('=') && !next.starts_with('-') => {
+                out.push(format!("{w} {next}"));
+                words.next();
+            }
+            _ => out.push(w.clone()),
+        }
+    }
+    out
+}
+
+/// Options only the running process has, and only the unit has, as multisets: order does not
+/// matter, repetition does.
+fn drift(running: &[String], unit: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut only_unit = options(unit);
+    let mut only_running = Vec::new();
+    for arg in options(running) {
+        match only_unit.iter().position(|u| *u == arg) {
+            Some(i) => {
+                only_unit.remove(i);
+            }
+            None => only_running.push(arg),
+        }
+    }
+    (only_running, only_unit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +443,27 @@ mod tests {
             "/usr/sbin/dockerd -H fd:// --icc=false --iptables=false "
         );
         assert_eq!(expand("cost $ 5", &vars), "cost $ 5");
+    }
+
+    #[test]
+    fn drift_is_a_multiset_difference() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let (running, unit) = drift(
+            &w("/usr/sbin/dockerd --icc=false -H fd:// --iptables=false"),
+            &w("dockerd -H fd:// --icc=false --containerd=/run/containerd/containerd.sock"),
+        );
+        assert_eq!(running, ["--iptables=false"]);
+        assert_eq!(unit, ["--containerd=/run/containerd/containerd.sock"]);
+        let (running, unit) = drift(
+            &w("dockerd -H unix:///tmp/d.sock --data-root /tmp/d"),
+            &w("dockerd -H fd://"),
+        );
+        assert_eq!(running, ["-H unix:///tmp/d.sock", "--data-root /tmp/d"]);
+        assert_eq!(unit, ["-H fd://"]);
+        assert_eq!(
+            drift(&w("dockerd -H fd://"), &w("/usr/bin/dockerd -H fd://")),
+            (vec![], vec![])
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod audit;
 mod docker;
+mod proc;
 pub(crate) mod root;
 
 use crate::inputs::files::{ConfigTarget, FileError, ScannedFile};
@@ -24,9 +25,9 @@ pub struct NodeScan {
     pub target: ConfigTarget,
 }
 
-/// Reads the node rooted at `dir`. Files that cannot be read are errors in the target; the rest
-/// is still judged.
-pub fn read(dir: &Path) -> crate::Result<NodeScan> {
+/// Reads the node rooted at `dir`, and with `proc` (the node's `/proc`) how its services were
+/// actually started. Files that cannot be read are errors in the target; the rest is still judged.
+pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
     let root = NodeRoot::new(dir).map_err(|e| crate::Error::io(dir, e))?;
     let mut scan = Scan {
         root,
@@ -45,9 +46,10 @@ pub fn read(dir: &Path) -> crate::Result<NodeScan> {
         audit_rules: Vec::new(),
         present: Vec::new(),
         docker_group: None,
+        drift: Vec::new(),
     };
     let accounts = scan.accounts(&mut node);
-    let daemons = docker::read(&mut scan, &mut node, &accounts);
+    let daemons = docker::read(&mut scan, &mut node, &accounts, proc);
     audit::read(&mut scan, &mut node);
     Ok(NodeScan {
         node,
