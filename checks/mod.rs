@@ -7,11 +7,25 @@ pub mod fs;
 pub mod image;
 pub mod node;
 pub mod os;
+pub mod runtime;
 pub mod seccomp;
 
 use crate::catalog::Check;
 
 pub static CATALOG: &[&Check] = &[
+    &runtime::apparmor_disabled::CHECK,
+    &runtime::selinux_off::CHECK,
+    &runtime::stream_server_exposed::CHECK,
+    &runtime::tcp_listener::CHECK,
+    &runtime::cgroup_writable::CHECK,
+    &runtime::no_pivot_root::CHECK,
+    &runtime::registry_unverified::CHECK,
+    &runtime::registry_credentials::CHECK,
+    &runtime::sandbox_image_unpinned::CHECK,
+    &runtime::unset_seccomp_profile::CHECK,
+    &runtime::default_capabilities::CHECK,
+    &runtime::device_or_annotation_widened::CHECK,
+    &runtime::dead_option::CHECK,
     &container::privileged::CHECK,
     &container::capabilities_added::CHECK,
     &container::capabilities_not_dropped::CHECK,
@@ -133,7 +147,7 @@ mod tests {
                 c.id
             );
             assert!(
-                ["IMG", "FS", "OS", "DMN", "SCP", "CTR", "NODE"].contains(&c.family()),
+                ["IMG", "FS", "OS", "DMN", "SCP", "CTR", "NODE", "CRI"].contains(&c.family()),
                 "{}",
                 c.id
             );

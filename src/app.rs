@@ -360,6 +360,8 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
     let models = crate::engine::Models {
         daemons: &scan.daemons,
         nodes: &nodes,
+        runtimes: &scan.runtimes,
+        seccomp: &scan.seccomp,
         ..Default::default()
     };
     let errors: Vec<(String, String)> = scan
@@ -373,7 +375,12 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
         &models,
         &Default::default(),
         Target::Config(scan.target),
-        crate::catalog::Check::reads_node,
+        |c| {
+            c.reads_node()
+                || c.runs
+                    .iter()
+                    .any(|r| matches!(r, crate::catalog::Run::Seccomp(_)))
+        },
     );
     let code = finish(report, &args.report, &outputs)?;
     first_file_error(&errors)?;

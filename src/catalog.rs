@@ -29,6 +29,8 @@ pub enum Run {
     Recipe(fn(&crate::model::recipe::BuildRecipe, &mut Sink)),
     /// A node read from its root filesystem: host files, audit rules.
     Node(fn(&crate::model::node::NodeConfig, &mut Sink)),
+    /// A CRI runtime's configuration (containerd, CRI-O).
+    Runtime(fn(&crate::model::runtime::RuntimeConfig, &mut Sink)),
 }
 
 /// One entry of the catalog. The metadata is the documentation: `stevedore rules`, SARIF
@@ -80,7 +82,7 @@ impl Check {
     pub fn reads_node(&self) -> bool {
         self.runs
             .iter()
-            .any(|r| matches!(r, Run::Node(_) | Run::Daemon(_)))
+            .any(|r| matches!(r, Run::Node(_) | Run::Daemon(_) | Run::Runtime(_)))
     }
 
     /// The id's letters: `IMG`, `FS`, `OS`, `DMN`, `SCP`, `CTR`.

@@ -1386,3 +1386,95 @@ fn compose_limits_and_restart_as_compose_applies_them() {
         "points at deploy.restart_policy: {zero:?}"
     );
 }
+
+#[test]
+fn container_runtime_files_are_recognised_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("./node/containerd")).unwrap();
+    std::fs::create_dir_all(d.join("./node/crio/crio.conf.d")).unwrap();
+    std::fs::create_dir_all(d.join("./node/certs.d/registry.internal")).unwrap();
+    std::fs::write(
+        d.join("./node/containerd/config.toml"),
+        "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  stream_server_address = \"0.0.0.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("./node/crio/crio.conf.d/10-caps.conf"),
+        "[crio.runtime]\ndefault_capabilities = [\"CHOWN\", \"SYS_ADMIN\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("./node/certs.d/registry.internal/hosts.toml"),
+        "server = \"http://registry.internal:5000\"\n",
+    )
+    .unwrap();
+    // Other tools' TOML is not a runtime's: skipped with the reason, not an error.
+    std::fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("hugo.toml"), "title = \"site\"\n").unwrap();
+    let cfg = empty_config();
+    let run = stevedore_in(
+        d,
+        &[
+            "config",
+            ".",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let kinds: BTreeSet<(String, String)> = report["target"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (path, kind) in [
+        ("./node/containerd/config.toml", "containerd-config"),
+        ("./node/crio/crio.conf.d/10-caps.conf", "crio-config"),
+        ("./node/certs.d/registry.internal/hosts.toml", "hosts-toml"),
+    ] {
+        assert!(
+            kinds.contains(&(path.to_string(), kind.to_string())),
+            "{path} as {kind}: {kinds:?}"
+        );
+    }
+    let skipped: Vec<&str> = report["target"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        skipped.contains(&"./Cargo.toml") && skipped.contains(&"./hugo.toml"),
+        "{skipped:?}"
+    );
+    let found = findings(&report);
+    assert_has(&found, "CRI003", "./node/containerd/config.toml:3", "0.0.0.0");
+    assert_has(
+        &found,
+        "CRI011",
+        "./node/crio/crio.conf.d/10-caps.conf:2",
+        "SYS_ADMIN",
+    );
+    assert_has(
+        &found,
+        "CRI007",
+        "./node/certs.d/registry.internal/hosts.toml:1",
+        "plain HTTP",
+    );
+}

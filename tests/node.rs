@@ -274,3 +274,95 @@ fn the_test_machines_own_root_and_running_dockerd() {
         "{cmdline} (socket {socket})"
     );
 }
+
+#[test]
+fn container_runtimes_as_the_node_reads_them() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut world_writable = file(
+        "etc/containerd/config.toml",
+        "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n",
+    );
+    world_writable.mode = Some("0666".into());
+    nodegen::build(
+        &Description {
+            files: vec![
+                file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
+                file("etc/group", "root:x:0:\n"),
+                file(
+                    "etc/selinux/config",
+                    "SELINUX=enforcing\nSELINUXTYPE=targeted\n",
+                ),
+                world_writable,
+                // An import turns AppArmor off: imports apply over the main file.
+                file(
+                    "etc/containerd/conf.d/10-apparmor.toml",
+                    "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  disable_apparmor = true\n",
+                ),
+                file(
+                    "etc/containerd/certs.d/registry.internal/hosts.toml",
+                    "server = \"https://registry.internal\"\n[host.\"https://registry.internal\"]\n  skip_verify = true\n",
+                ),
+                file(
+                    "etc/crio/crio.conf",
+                    "[crio.runtime]\napparmor_profile = \"unconfined\"\nseccomp_profile = \"/etc/crio/seccomp.json\"\n",
+                ),
+                // The drop-in wins: AppArmor is back on for CRI-O.
+                file(
+                    "etc/crio/crio.conf.d/20-apparmor.conf",
+                    "[crio.runtime]\napparmor_profile = \"crio-default\"\n",
+                ),
+                file(
+                    "etc/crio/seccomp.json",
+                    "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}\n",
+                ),
+            ],
+        },
+        dir.path(),
+    );
+    let run = scan(dir.path(), "json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = findings(&run.json());
+    let has = |rule: &str, at: &str, needle: &str| {
+        found
+            .iter()
+            .any(|f| f.0 == rule && f.1 == at && f.2.contains(needle))
+    };
+    assert!(
+        has(
+            "CRI001",
+            "/etc/containerd/conf.d/10-apparmor.toml:3",
+            "containerd"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0 == "CRI001" && f.2.contains("CRI-O")),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            "CRI002",
+            "/etc/containerd/config.toml:1",
+            "left at containerd's default"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(
+            "CRI007",
+            "/etc/containerd/certs.d/registry.internal/hosts.toml:3",
+            "skip_verify = true"
+        ),
+        "{found:#?}"
+    );
+    assert!(has("SCP001", "/etc/crio/seccomp.json:1", ""), "{found:#?}");
+    assert!(
+        has("NODE002", "/etc/containerd/config.toml:1", "mode 0666"),
+        "{found:#?}"
+    );
+}

@@ -18,7 +18,7 @@ pub const CHECK: Check = Check {
 };
 
 /// The Pod Security Standards' safe set (baseline).
-const SAFE: [&str; 10] = [
+pub(crate) const SAFE: [&str; 10] = [
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.ip_unprivileged_port_start",

@@ -47,11 +47,12 @@ fn run(node: &NodeConfig, sink: &mut Sink) {
         sink.report_at(
             severity,
             format!(
-                "{} is mode {:04o}: bits {:04o} beyond {:04o} (CIS {control})",
+                "{} is mode {:04o}: bits {:04o} beyond {:04o}{}",
                 describe(f),
                 f.mode,
                 extra,
-                allowed
+                allowed,
+                super::cis_note(control)
             ),
             Subject::at(&f.mode_loc),
             vec![

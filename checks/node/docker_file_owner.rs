@@ -41,10 +41,11 @@ fn run(node: &NodeConfig, sink: &mut Sink) {
         let name = |n: &Option<String>, id: u32| n.clone().unwrap_or_else(|| id.to_string());
         sink.report(
             format!(
-                "{} is owned by {}:{}, not {want} (CIS {control})",
+                "{} is owned by {}:{}, not {want}{}",
                 describe(f),
                 name(&f.owner, f.uid),
-                name(&f.group, f.gid)
+                name(&f.group, f.gid),
+                super::cis_note(control)
             ),
             Subject::at(&f.loc),
             vec![

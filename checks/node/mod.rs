@@ -23,6 +23,18 @@ pub(crate) fn expected(role: DockerFile) -> (&'static str, &'static str, u32, &'
         DockerFile::DefaultFile => ("root:root", "3.19", 0o644, "3.20"),
         DockerFile::SysconfigFile => ("root:root", "3.22", 0o644, "3.21"),
         DockerFile::ContainerdSocket => ("root:root", "3.23", 0o660, "3.24"),
+        // Not in CIS Docker's section 3: containerd's own files, held to the same standard.
+        DockerFile::ContainerdConfig => ("root:root", "", 0o644, ""),
+        DockerFile::ContainerdStateDir => ("root:root", "", 0o711, ""),
+    }
+}
+
+/// ` (CIS 3.1)`, or nothing for a file CIS does not name.
+pub(crate) fn cis_note(control: &str) -> String {
+    if control.is_empty() {
+        String::new()
+    } else {
+        format!(" (CIS {control})")
     }
 }
 

@@ -93,6 +93,7 @@ pub fn scan_configs(
         containers: &loaded.containers,
         recipes: &loaded.recipes,
         nodes: &[],
+        runtimes: &loaded.runtimes,
     };
     let (findings, unmatched) = policy.check_reporting(&models, &loaded.inline);
     Ok(Report {

@@ -92,6 +92,7 @@ pub struct Models<'a> {
     pub containers: &'a [crate::model::container::ContainerSpec],
     pub recipes: &'a [crate::model::recipe::BuildRecipe],
     pub nodes: &'a [crate::model::node::NodeConfig],
+    pub runtimes: &'a [crate::model::runtime::RuntimeConfig],
 }
 
 /// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
@@ -444,7 +445,6 @@ impl Policy {
         let models = Models {
             image: Some(image),
             recipes: &recipes,
-            nodes: &[],
             ..Models::default()
         };
         self.check_reporting(&models, &inline)
@@ -512,6 +512,10 @@ impl Policy {
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Node(f) => models
                         .nodes
+                        .iter()
+                        .for_each(|m| collect(&|s| f(m, s), None)),
+                    Run::Runtime(f) => models
+                        .runtimes
                         .iter()
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Container(f) => models

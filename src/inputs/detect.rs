@@ -19,16 +19,25 @@ pub enum Kind {
     Compose,
     Kubernetes,
     Dockerfile,
+    /// containerd's `config.toml`.
+    Containerd,
+    /// A containerd registry `hosts.toml`.
+    RegistryHosts,
+    /// CRI-O's `crio.conf` or one of its drop-ins.
+    Crio,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 9] = [
         Kind::DaemonJson,
         Kind::DockerdUnit,
         Kind::Seccomp,
         Kind::Compose,
         Kind::Kubernetes,
         Kind::Dockerfile,
+        Kind::Containerd,
+        Kind::RegistryHosts,
+        Kind::Crio,
     ];
 
     /// The kind `--kind` names (`daemon-json`, `compose`, …).
@@ -44,6 +53,9 @@ impl Kind {
             Kind::Compose => "compose",
             Kind::Kubernetes => "kubernetes",
             Kind::Dockerfile => "dockerfile",
+            Kind::Containerd => "containerd-config",
+            Kind::RegistryHosts => "hosts-toml",
+            Kind::Crio => "crio-config",
         }
     }
 
@@ -72,6 +84,10 @@ impl Kind {
             Some(Kind::Compose)
         } else if name.ends_with(".json") && name.to_ascii_lowercase().contains("seccomp") {
             Some(Kind::Seccomp)
+        } else if name == "hosts.toml" {
+            Some(Kind::RegistryHosts)
+        } else if name == "crio.conf" || (parent == "crio.conf.d" && name.ends_with(".conf")) {
+            Some(Kind::Crio)
         } else {
             None
         }
@@ -138,6 +154,13 @@ pub(super) fn classify(
                     Skip::Error("not a seccomp profile (no defaultAction or syscalls)".into())
                 })
         }
+        Some(k @ (Kind::Containerd | Kind::RegistryHosts | Kind::Crio)) => {
+            let doc = super::toml::parse(&input.text).map_err(Skip::Error)?;
+            Ok(Some((
+                k,
+                Parsed::Runtime(Box::new(runtime_of(k, input, &doc))),
+            )))
+        }
         Some(Kind::Compose) => match compose_project(input) {
             Ok(project) => Ok(Some((Kind::Compose, Parsed::Compose(project)))),
             Err(_) if looks_templated(&input.text) => Err(Skip::Template),
@@ -185,6 +208,26 @@ pub(super) fn classify(
                 None => Ok(Some((Kind::Seccomp, Parsed::Seccomp(profile)))),
             }
         }
+        None if name.ends_with(".toml") => {
+            let doc = match super::toml::parse(&input.text) {
+                Ok(doc) => doc,
+                Err(e) if name == "config.toml" && input.text.contains("io.containerd") => {
+                    return Err(Skip::Error(e));
+                }
+                Err(e) => return Err(Skip::Unparsed(e)),
+            };
+            let kind = if super::runtime::looks_like_containerd(&doc) {
+                Kind::Containerd
+            } else if super::runtime::looks_like_crio(&doc) {
+                Kind::Crio
+            } else {
+                return Ok(None);
+            };
+            Ok(Some((
+                kind,
+                Parsed::Runtime(Box::new(runtime_of(kind, input, &doc))),
+            )))
+        }
         None if by_extension_yaml => {
             let docs = match yaml::parse(&input.text) {
                 Ok(d) => d,
@@ -214,6 +257,29 @@ pub(super) fn classify(
             }
         }
         None => Ok(None),
+    }
+}
+
+/// A runtime configuration from one file, read as the kind it is.
+fn runtime_of(kind: Kind, input: &Input, doc: &Node) -> crate::model::runtime::RuntimeConfig {
+    use super::runtime as rt;
+    use crate::model::runtime::RuntimeKind;
+    match kind {
+        Kind::Crio => {
+            let mut cfg = rt::new_config(RuntimeKind::Crio, &input.display);
+            rt::apply_crio(&mut cfg, &input.display, doc);
+            cfg
+        }
+        Kind::RegistryHosts => {
+            let mut cfg = rt::new_config(RuntimeKind::Containerd, &input.display);
+            rt::apply_hosts_toml(&mut cfg, &input.display, doc);
+            cfg
+        }
+        _ => {
+            let mut cfg = rt::new_config(RuntimeKind::Containerd, &input.display);
+            rt::apply_containerd(&mut cfg, &input.display, doc);
+            cfg
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub struct Loaded {
     pub seccomp: Vec<SeccompProfile>,
     pub containers: Vec<ContainerSpec>,
     pub recipes: Vec<BuildRecipe>,
+    pub runtimes: Vec<crate::model::runtime::RuntimeConfig>,
     pub inline: InlineIgnores,
 }
 
@@ -221,6 +222,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                         compose_projects.push((input.display.to_string(), project.specs, project.used))
                     }
                     Parsed::NoCommand => {}
+                    Parsed::Runtime(cfg) => loaded.runtimes.push(*cfg),
                 }
             }
             Ok(None) => loaded.target.skipped.push(SkippedFile {
@@ -272,6 +274,8 @@ pub(super) enum Parsed {
     Compose(super::project::ComposeProject),
     /// A dockerd unit without an `ExecStart=` of its own.
     NoCommand,
+    /// containerd or CRI-O settings (or a registry `hosts.toml`).
+    Runtime(Box<crate::model::runtime::RuntimeConfig>),
 }
 
 pub(super) enum Skip {

@@ -15,10 +15,12 @@ pub mod kubernetes;
 pub mod load;
 mod project;
 pub mod recipe;
+pub mod runtime;
 pub mod seccomp;
 pub mod security_opt;
 pub mod shell_words;
 pub mod systemd;
+pub mod toml;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@ pub mod container;
 pub mod daemon;
 pub mod node;
 pub mod recipe;
+pub mod runtime;
 pub mod seccomp;
 
 use crate::finding::Subject;

@@ -4,7 +4,7 @@
 
 use super::Loc;
 
-/// What a file is to Docker (CIS Docker Benchmark section 3 names them).
+/// What a file is to Docker and its runtime (CIS Docker Benchmark section 3 names most of them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DockerFile {
     /// `docker.service`, where systemd finds it.
@@ -28,6 +28,10 @@ pub enum DockerFile {
     SysconfigFile,
     /// `/run/containerd/containerd.sock`.
     ContainerdSocket,
+    /// `/etc/containerd/config.toml`.
+    ContainerdConfig,
+    /// `/run/containerd`, where its socket lives.
+    ContainerdStateDir,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -176,7 +176,12 @@ fn declared_socket(text: &str, path: &str) -> DeclaredSocket {
 
 impl Scan {
     /// A file's facts, when it exists.
-    fn node_file(&mut self, role: DockerFile, path: &str, accounts: &Accounts) -> Option<NodeFile> {
+    pub(super) fn node_file(
+        &mut self,
+        role: DockerFile,
+        path: &str,
+        accounts: &Accounts,
+    ) -> Option<NodeFile> {
         let stat = match self.root.stat(path) {
             Ok(Some(s)) => s,
             Ok(None) => return None,

@@ -8,6 +8,7 @@ mod audit;
 mod docker;
 mod proc;
 pub(crate) mod root;
+mod runtimes;
 
 use crate::inputs::files::{ConfigTarget, FileError, ScannedFile};
 use crate::model::daemon::DaemonConfig;
@@ -22,6 +23,8 @@ use std::sync::Arc;
 pub struct NodeScan {
     pub node: NodeConfig,
     pub daemons: Vec<DaemonConfig>,
+    pub runtimes: Vec<crate::model::runtime::RuntimeConfig>,
+    pub seccomp: Vec<crate::model::seccomp::SeccompProfile>,
     pub target: ConfigTarget,
 }
 
@@ -50,10 +53,13 @@ pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
     };
     let accounts = scan.accounts(&mut node);
     let daemons = docker::read(&mut scan, &mut node, &accounts, proc);
+    let (runtimes, seccomp) = runtimes::read(&mut scan, &mut node, &accounts);
     audit::read(&mut scan, &mut node);
     Ok(NodeScan {
         node,
         daemons,
+        runtimes,
+        seccomp,
         target: scan.target,
     })
 }

@@ -1,0 +1,140 @@
+//! containerd and CRI-O on a node: their configuration as each reads it (containerd's imports and
+//! the `hosts.toml` under its `config_path`; CRI-O's drop-ins in lexical order), the seccomp
+//! profile CRI-O is told to use, and whether the host enforces SELinux.
+
+use super::Scan;
+use crate::inputs::runtime as rt;
+use crate::model::node::{DockerFile, NodeConfig};
+use crate::model::runtime::{RuntimeConfig, RuntimeKind};
+use crate::model::seccomp::SeccompProfile;
+use std::sync::Arc;
+
+/// `SELINUX=enforcing` or `permissive` in the root's `/etc/selinux/config`.
+fn selinux_host(scan: &mut Scan) -> bool {
+    scan.read("/etc/selinux/config", "selinux-config")
+        .is_some_and(|text| {
+            text.lines().any(|l| {
+                matches!(
+                    l.trim().strip_prefix("SELINUX="),
+                    Some("enforcing" | "permissive")
+                )
+            })
+        })
+}
+
+/// The files an `imports` entry names: a path, or `DIR/*SUFFIX`.
+fn expand_import(scan: &Scan, pattern: &str) -> Vec<String> {
+    match pattern.rsplit_once("/*") {
+        Some((dir, suffix)) => scan
+            .root
+            .list(dir)
+            .into_iter()
+            .filter(|f| f.ends_with(suffix))
+            .map(|f| format!("{dir}/{f}"))
+            .collect(),
+        None => vec![pattern.to_string()],
+    }
+}
+
+fn parse(scan: &mut Scan, path: &str, kind: &'static str) -> Option<crate::inputs::doc::Node> {
+    let text = scan.read(path, kind)?;
+    match crate::inputs::toml::parse(&text) {
+        Ok(doc) => Some(doc),
+        Err(error) => {
+            scan.target.errors.push(crate::inputs::files::FileError {
+                path: path.to_string(),
+                error,
+            });
+            None
+        }
+    }
+}
+
+pub(super) fn read(
+    scan: &mut Scan,
+    node: &mut NodeConfig,
+    accounts: &super::Accounts,
+) -> (Vec<RuntimeConfig>, Vec<SeccompProfile>) {
+    let selinux = selinux_host(scan);
+    let mut runtimes = Vec::new();
+    let mut profiles = Vec::new();
+
+    let main = "/etc/containerd/config.toml";
+    if let Some(doc) = parse(scan, main, "containerd-config") {
+        let file: Arc<str> = Arc::from(main);
+        let mut cfg = rt::new_config(RuntimeKind::Containerd, &file);
+        rt::apply_containerd(&mut cfg, &file, &doc);
+        for pattern in rt::containerd_imports(&doc) {
+            for path in expand_import(scan, &pattern) {
+                if let Some(import) = parse(scan, &path, "containerd-config") {
+                    let f: Arc<str> = Arc::from(path.as_str());
+                    rt::apply_containerd(&mut cfg, &f, &import);
+                }
+            }
+        }
+        for dir in rt::containerd_config_path(&doc) {
+            for host in scan.root.list(&dir) {
+                let path = format!("{dir}/{host}/hosts.toml");
+                if let Some(hosts) = parse(scan, &path, "hosts-toml") {
+                    let f: Arc<str> = Arc::from(path.as_str());
+                    rt::apply_hosts_toml(&mut cfg, &f, &hosts);
+                }
+            }
+        }
+        cfg.selinux_host = Some(selinux);
+        runtimes.push(cfg);
+        if let Some(f) = scan.node_file(DockerFile::ContainerdConfig, main, accounts) {
+            node.files.push(f);
+        }
+    }
+    if let Some(f) = scan.node_file(DockerFile::ContainerdStateDir, "/run/containerd", accounts) {
+        node.files.push(f);
+    }
+
+    let mut crio_files: Vec<String> = Vec::new();
+    if scan.exists("/etc/crio/crio.conf") {
+        crio_files.push("/etc/crio/crio.conf".into());
+    }
+    crio_files.extend(
+        scan.root
+            .list("/etc/crio/crio.conf.d")
+            .into_iter()
+            .filter(|f| f.ends_with(".conf"))
+            .map(|f| format!("/etc/crio/crio.conf.d/{f}")),
+    );
+    if let Some(first) = crio_files.first().cloned() {
+        let file: Arc<str> = Arc::from(first.as_str());
+        let mut cfg = rt::new_config(RuntimeKind::Crio, &file);
+        for path in &crio_files {
+            if let Some(doc) = parse(scan, path, "crio-config") {
+                let f: Arc<str> = Arc::from(path.as_str());
+                rt::apply_crio(&mut cfg, &f, &doc);
+            }
+        }
+        cfg.selinux_host = Some(selinux);
+        // The profile CRI-O uses for RuntimeDefault is judged like any seccomp profile.
+        if let Some(path) = cfg
+            .seccomp_profile
+            .as_ref()
+            .map(|p| p.value.clone())
+            .filter(|p| p.starts_with('/'))
+        {
+            if let Some(text) = scan.read(&path, "seccomp") {
+                let f: Arc<str> = Arc::from(path.as_str());
+                match crate::inputs::json::parse(&text) {
+                    Ok(doc) => {
+                        if let Some(profile) = SeccompProfile::from_doc(&f, &doc) {
+                            profiles.push(profile);
+                        }
+                    }
+                    Err(error) => scan.target.errors.push(crate::inputs::files::FileError {
+                        path: path.clone(),
+                        error,
+                    }),
+                }
+            }
+        }
+        runtimes.push(cfg);
+    }
+    (runtimes, profiles)
+}
