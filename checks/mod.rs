@@ -5,6 +5,7 @@ pub mod container;
 pub mod daemon;
 pub mod fs;
 pub mod image;
+pub mod kubelet;
 pub mod node;
 pub mod os;
 pub mod runtime;
@@ -93,6 +94,17 @@ pub static CATALOG: &[&Check] = &[
     &image::verification_disabled::CHECK,
     &image::remote_script_piped_to_shell::CHECK,
     &image::remote_add_unverified::CHECK,
+    &kubelet::anonymous_auth::CHECK,
+    &kubelet::always_allow::CHECK,
+    &kubelet::no_client_ca::CHECK,
+    &kubelet::read_only_port::CHECK,
+    &kubelet::streaming_timeout_zero::CHECK,
+    &kubelet::iptables_chains_off::CHECK,
+    &kubelet::cert_rotation_off::CHECK,
+    &kubelet::weak_tls_ciphers::CHECK,
+    &kubelet::no_pod_pids_limit::CHECK,
+    &kubelet::seccomp_default_off::CHECK,
+    &kubelet::self_signed_serving_cert::CHECK,
     &node::docker_file_owner::CHECK,
     &node::docker_file_mode::CHECK,
     &node::docker_audit_rule_missing::CHECK,
@@ -147,7 +159,8 @@ mod tests {
                 c.id
             );
             assert!(
-                ["IMG", "FS", "OS", "DMN", "SCP", "CTR", "NODE", "CRI"].contains(&c.family()),
+                ["IMG", "FS", "OS", "DMN", "SCP", "CTR", "NODE", "CRI", "KLT"]
+                    .contains(&c.family()),
                 "{}",
                 c.id
             );

@@ -362,6 +362,7 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
         nodes: &nodes,
         runtimes: &scan.runtimes,
         seccomp: &scan.seccomp,
+        kubelets: &scan.kubelets,
         ..Default::default()
     };
     let errors: Vec<(String, String)> = scan

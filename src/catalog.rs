@@ -31,6 +31,8 @@ pub enum Run {
     Node(fn(&crate::model::node::NodeConfig, &mut Sink)),
     /// A CRI runtime's configuration (containerd, CRI-O).
     Runtime(fn(&crate::model::runtime::RuntimeConfig, &mut Sink)),
+    /// A kubelet's effective configuration.
+    Kubelet(fn(&crate::model::kubelet::KubeletConfig, &mut Sink)),
 }
 
 /// One entry of the catalog. The metadata is the documentation: `stevedore rules`, SARIF
@@ -44,6 +46,9 @@ pub struct Check {
     pub severity: Severity,
     /// CIS Docker Benchmark v1.6.0 sections.
     pub cis: &'static [&'static str],
+    /// CIS Kubernetes Benchmark v1.12.0 sections (its numbers collide with Docker's: section 4
+    /// is images in one and worker nodes in the other).
+    pub cis_kubernetes: &'static [&'static str],
     /// Markdown.
     pub rationale: &'static str,
     /// Markdown.
@@ -80,9 +85,22 @@ impl Check {
     /// Whether the check has anything to say about a node's root filesystem: its own files and
     /// audit rules, and the daemon view built from them.
     pub fn reads_node(&self) -> bool {
-        self.runs
+        self.runs.iter().any(|r| {
+            matches!(
+                r,
+                Run::Node(_) | Run::Daemon(_) | Run::Runtime(_) | Run::Kubelet(_)
+            )
+        })
+    }
+
+    /// The benchmark sections, for a table: Docker's as they are (`5.4`), Kubernetes' marked
+    /// (`K8s 4.2.1`), since their numbers collide.
+    pub fn cis_labels(&self) -> Vec<String> {
+        self.cis
             .iter()
-            .any(|r| matches!(r, Run::Node(_) | Run::Daemon(_) | Run::Runtime(_)))
+            .map(|c| c.to_string())
+            .chain(self.cis_kubernetes.iter().map(|c| format!("K8s {c}")))
+            .collect()
     }
 
     /// The id's letters: `IMG`, `FS`, `OS`, `DMN`, `SCP`, `CTR`.

@@ -1464,7 +1464,12 @@ fn container_runtime_files_are_recognised_by_content() {
         "{skipped:?}"
     );
     let found = findings(&report);
-    assert_has(&found, "CRI003", "./node/containerd/config.toml:3", "0.0.0.0");
+    assert_has(
+        &found,
+        "CRI003",
+        "./node/containerd/config.toml:3",
+        "0.0.0.0",
+    );
     assert_has(
         &found,
         "CRI011",

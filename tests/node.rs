@@ -366,3 +366,137 @@ fn container_runtimes_as_the_node_reads_them() {
         "{found:#?}"
     );
 }
+
+/// kubeadm's layout: the unit, its `10-kubeadm.conf` drop-in with the environment files it
+/// reads, the `--config` file and a `--config-dir` drop-in. Each level of precedence decides one
+/// setting here.
+#[test]
+fn the_kubelets_effective_configuration_on_a_kubeadm_node() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut kubeconfig = file(
+        "etc/kubernetes/kubelet.conf",
+        "apiVersion: v1\nkind: Config\n",
+    );
+    kubeconfig.mode = Some("0644".into());
+    nodegen::build(
+        &Description {
+            files: vec![
+                file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
+                file("etc/group", "root:x:0:\n"),
+                file(
+                    "usr/lib/systemd/system/kubelet.service",
+                    "[Service]\nExecStart=/usr/bin/kubelet\nRestart=always\n",
+                ),
+                {
+                    let mut unit = file(
+                        "usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf",
+                        "[Service]\nEnvironment=\"KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf\"\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nEnvironmentFile=-/etc/default/kubelet\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n",
+                    );
+                    unit.mode = Some("0600".into());
+                    unit
+                },
+                file(
+                    "var/lib/kubelet/kubeadm-flags.env",
+                    "KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --config-dir=/etc/kubernetes/kubelet.conf.d\"\n",
+                ),
+                file(
+                    "etc/default/kubelet",
+                    "KUBELET_EXTRA_ARGS=--read-only-port=10255\n",
+                ),
+                {
+                    let mut config = file(
+                        "var/lib/kubelet/config.yaml",
+                        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication:\n  anonymous:\n    enabled: false\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\nauthorization:\n  mode: Webhook\nreadOnlyPort: 0\nseccompDefault: true\nrotateCertificates: true\nserverTLSBootstrap: true\npodPidsLimit: 4096\n",
+                    );
+                    config.mode = Some("0600".into());
+                    config
+                },
+                file(
+                    "etc/kubernetes/kubelet.conf.d/50-rollback.conf",
+                    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nseccompDefault: false\n",
+                ),
+                kubeconfig,
+                file("etc/kubernetes/pki/ca.crt", "ca\n"),
+                file(
+                    "etc/containerd/config.toml",
+                    "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  unset_seccomp_profile = \"runtime/default\"\n",
+                ),
+            ],
+        },
+        dir.path(),
+    );
+    let run = scan(dir.path(), "json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = findings(&run.json());
+    let one = |rule: &str| -> (String, String) {
+        let hits: Vec<_> = found.iter().filter(|f| f.0 == rule).collect();
+        assert_eq!(hits.len(), 1, "{rule}: {found:#?}");
+        (hits[0].1.clone(), hits[0].2.clone())
+    };
+    // A flag (from /etc/default/kubelet, through the drop-in's ExecStart) beats the file.
+    let (at, msg) = one("KLT004");
+    assert_eq!(
+        at,
+        "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf:7"
+    );
+    assert!(
+        msg.contains("port 10255") && msg.contains("flag --read-only-port"),
+        "{msg}"
+    );
+    // The --config-dir drop-in beats the file, and the runtime that would apply is named.
+    let (at, msg) = one("KLT010");
+    assert_eq!(at, "/etc/kubernetes/kubelet.conf.d/50-rollback.conf:3");
+    assert!(
+        msg.contains("--config-dir drop-in")
+            && msg.contains("containerd's built-in default profile"),
+        "{msg}"
+    );
+    // The file decides the rest: anonymous auth off, Webhook.
+    assert!(
+        !found.iter().any(|f| f.0 == "KLT001" || f.0 == "KLT002"),
+        "{found:#?}"
+    );
+    // CIS Kubernetes 4.1.5: the kubeconfig is 0644.
+    let (at, msg) = one("NODE002");
+    assert_eq!(at, "/etc/kubernetes/kubelet.conf:1");
+    assert!(msg.contains("CIS K8s 4.1.5"), "{msg}");
+}
+
+#[test]
+fn a_kubelet_without_config_keeps_the_legacy_insecure_defaults() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    nodegen::build(
+        &Description {
+            files: vec![
+                file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
+                file(
+                    "etc/systemd/system/kubelet.service",
+                    "[Service]\nExecStart=/usr/local/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf --client-ca-file=/etc/kubernetes/pki/ca.crt\n",
+                ),
+            ],
+        },
+        dir.path(),
+    );
+    let run = scan(dir.path(), "json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = findings(&run.json());
+    for rule in ["KLT001", "KLT002", "KLT004"] {
+        assert!(
+            found.iter().any(|f| f.0 == rule
+                && f.1 == "/etc/systemd/system/kubelet.service:2"
+                && f.2
+                    .contains("legacy default of a kubelet started without --config")),
+            "{rule}: {found:#?}"
+        );
+    }
+    assert!(
+        !found.iter().any(|f| f.0 == "KLT003"),
+        "the client CA flag is set"
+    );
+}

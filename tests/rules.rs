@@ -35,6 +35,7 @@ fn kinds(check: &Check) -> Vec<(&'static str, &'static str, Option<&'static str>
             }
             Run::Image(_) | Run::ImageWithSettings(_) => add(("image", "image.yaml", None)),
             Run::Node(_) => add(("node", "node.yaml", None)),
+            Run::Kubelet(_) => add(("kubelet", "kubelet.yaml", Some("kubelet-config"))),
             Run::Runtime(_) => {
                 add(("containerd", "containerd.toml", Some("containerd-config")));
                 add(("crio", "crio.conf", Some("crio-config")));

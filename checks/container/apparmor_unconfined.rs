@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Container runs without AppArmor",
     severity: Severity::High,
     cis: &["5.2"],
+    cis_kubernetes: &[],
     rationale: "AppArmor's default container profile denies writes to `/proc` and `/sys` internals and mount operations. Running unconfined removes that layer on hosts that have it.",
     remediation: "Remove `apparmor:unconfined` (compose) or the `Unconfined` AppArmor profile (Kubernetes); use the runtime default or a custom profile.",
     references: &["https://docs.docker.com/engine/security/apparmor/"],

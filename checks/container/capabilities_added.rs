@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Capabilities added beyond Docker's default set",
     severity: Severity::High,
     cis: &["5.4"],
+    cis_kubernetes: &[],
     rationale: "Docker starts containers with 14 capabilities. Each one added widens what a compromised process can do to the host, and the finding says how, by group: escape to the host (critical: `ALL`, `SYS_ADMIN`, `SYS_MODULE`, `SYS_RAWIO`, `DAC_READ_SEARCH`, `BPF`, and `SYS_PTRACE` with the host PID namespace; without it `SYS_PTRACE` reaches the container's own processes, high), the host network (`NET_ADMIN`) and host-wide settings no namespace isolates (`SYS_TIME`, `SYS_BOOT`, `MAC_ADMIN`, `MAC_OVERRIDE`, `AUDIT_CONTROL`) at high, disclosure (`SYSLOG`, `PERFMON`, `AUDIT_READ`, `CHECKPOINT_RESTORE`) and availability (`SYS_NICE`, `SYS_RESOURCE`, `IPC_LOCK`, `LEASE`, `WAKE_ALARM`, `BLOCK_SUSPEND`) at medium; any other capability outside the default set is high. Compose-lint splits these groups into six rules; one concept here, with the group in the message. Differs from compose-lint on `DAC_READ_SEARCH`, which it grades as needing a host bind mount to escape: every Docker container has some (`/etc/hosts`, `/etc/resolv.conf`, `/etc/hostname` are bind-mounted from the host), which is what the `open_by_handle_at` escape needs.",
     remediation: "Remove the capability, or keep only the one the workload provably needs and document why. Prefer dropping `ALL` and adding back individual capabilities.",
     references: &[

@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Credential written in a container's environment",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "A password, token or key written as a value in a compose file's `environment`, in an \
 `env_file`, or in a Kubernetes container's `env[].value` is stored in plain text wherever the \
 file goes: the repository and its history, every clone and fork, CI logs, `docker inspect` and \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Container runtime socket mounted",
     severity: Severity::Critical,
     cis: &["5.32"],
+    cis_kubernetes: &[],
     rationale: "The Docker (or containerd, CRI-O, Podman) socket is the runtime's API: a container that can reach it can start a privileged container with the host's root filesystem and so owns the host, read-only mount or not.",
     remediation: "Do not mount the runtime socket. Tools that need the API should use a narrowly scoped proxy (one that allows only the calls they need) or run outside containers.",
     references: &["https://docs.docker.com/engine/security/#docker-daemon-attack-surface"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Host device exposed to the container",
     severity: Severity::Medium,
     cis: &["5.18"],
+    cis_kubernetes: &[],
     rationale: "A host device node inside a container bypasses most isolation for that device: raw disks can be read or rewritten, `/dev/mem`-like devices expose host memory, and GPU or KVM devices widen the kernel attack surface.",
     remediation: "Expose only the specific device the workload needs, with the narrowest permissions (`:r`), and document why; prefer device plugins in Kubernetes.",
     references: &["https://docs.docker.com/reference/cli/docker/container/run/#device"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Container logging turned off",
     severity: Severity::Low,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "With the `none` log driver Docker discards everything the container writes to \
 stdout and stderr: `docker logs` shows nothing, no collector receives anything, and after an \
 incident there is no record of what the service did or was sent. Kubernetes has no such switch \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Mount propagation shared with the host",
     severity: Severity::Medium,
     cis: &["5.20"],
+    cis_kubernetes: &[],
     rationale: "With shared (or Kubernetes `Bidirectional`) propagation, mounts made inside the container appear on the host and vice versa: a compromised container can mount over host paths.",
     remediation: "Use the default private propagation; if a mount must see host mounts, use `rslave` / `HostToContainer`, never shared.",
     references: &["https://docs.docker.com/engine/storage/bind-mounts/#configure-bind-propagation"],

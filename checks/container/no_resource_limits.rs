@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "No memory, CPU or process limits",
     severity: Severity::Medium,
     cis: &["5.11", "5.12", "5.29"],
+    cis_kubernetes: &[],
     rationale: "Without limits, one container — compromised, buggy or under attack — can take all the host's memory (the kernel then kills other processes), its CPU, or fork-bomb the process table, taking every other workload down with it.",
     remediation: "Compose: `mem_limit`, `cpus`, `pids_limit` (or `deploy.resources.limits`). Kubernetes: `resources.limits.memory` and `cpu` per container; process limits come from the kubelet's `podPidsLimit`.",
     references: &["https://docs.docker.com/engine/containers/resource_constraints/"],

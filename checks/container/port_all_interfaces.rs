@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Published port listens on every host interface",
     severity: Severity::Low,
     cis: &["5.14"],
+    cis_kubernetes: &[],
     rationale: "A port published without a host address is bound to 0.0.0.0 (and ::): every interface of the host, public ones included, reaches the container. Docker's own packet-filter rules for published ports are applied before host firewalls such as ufw or firewalld, so those do not close it.",
     remediation: "Bind the port to the address that needs it: `127.0.0.1:8080:80` (or `host_ip:` in compose's long syntax), `docker run -p 10.0.0.5:8080:80`, `hostIP:` next to a Kubernetes `hostPort` — or do not publish it and reach the service over a network.",
     references: &[

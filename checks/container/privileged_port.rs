@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Host port below 1024 published",
     severity: Severity::Low,
     cis: &["5.8"],
+    cis_kubernetes: &[],
     rationale: "Ports below 1024 are privileged on the host: publishing one means the mapping is done with root privileges and the service competes with system services (ssh, DNS, mail) for well-known ports.",
     remediation: "Publish a high host port (8080, 8443) and put a load balancer or reverse proxy in front if the well-known port is required.",
     references: &["https://docs.docker.com/reference/cli/docker/container/run/#publish"],

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "Restart policy retries without a bound",
     severity: Severity::Low,
     cis: &["5.15"],
+    cis_kubernetes: &[],
     rationale: "A container restarted `always` (or `unless-stopped`, or `on-failure` without a retry count) comes back however often it fails: a crash loop keeps consuming the host, can be driven from outside by whatever makes it crash, and hides the failure that should be investigated. Kubernetes restarts with an exponential back-off and is not judged here.",
     remediation: "Use `on-failure` with at most 5 retries (`restart: on-failure:5`, `docker run --restart on-failure:5`, `deploy.restart_policy: {condition: on-failure, max_attempts: 5}`), and let monitoring or an orchestrator with back-off handle services that must stay up.",
     references: &["https://docs.docker.com/engine/containers/start-containers-automatically/"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Sensitive host directory mounted",
     severity: Severity::High,
     cis: &["5.6"],
+    cis_kubernetes: &[],
     rationale: "Mounting the host's system directories gives the container the host's credentials, kernel interfaces and binaries; writable, it can plant a backdoor that runs as root on the host. The paths, and why each counts:\n\n\
 | host path | judged | why |\n|---|---|---|\n\
 | `/` | high, any mode | everything below |\n\

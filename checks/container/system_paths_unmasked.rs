@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Kernel paths under /proc and /sys are unmasked",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Container runtimes hide parts of `/proc` and `/sys` that describe or steer the host kernel (`/proc/kcore`, `/proc/keys`, `/sys/firmware`) and mount others read-only (`/proc/sys`, `/proc/sysrq-trigger`). Turned off, root in the container can read kernel memory, write kernel settings that are not namespaced — `/proc/sys/kernel/core_pattern` runs a program *on the host* — or crash the host through sysrq. Docker's `systempaths=unconfined`, Podman's `unmask=` and Kubernetes' `procMount: Unmasked` all do this; the Pod Security Standards' baseline level forbids it.",
     remediation: "Remove `systempaths=unconfined` or `unmask=…` from `security_opt`, or `procMount: Unmasked` from the container's `securityContext` (leave it unset or `Default`). Nested container runtimes that need an unmasked `/proc` belong in a user namespace (`hostUsers: false`), away from production workloads.",
     references: &[

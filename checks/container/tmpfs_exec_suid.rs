@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "tmpfs mount allows executables or setuid",
     severity: Severity::Low,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Docker mounts a container's tmpfs with `noexec,nosuid,nodev` unless told otherwise. \
 The `exec` option makes a writable in-memory directory a place to drop and run a binary; \
 `suid` lets a setuid file there raise privileges. Where the root filesystem is read-only, that \

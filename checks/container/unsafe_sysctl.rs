@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Sysctl outside the safe set, or one Docker refuses",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "A sysctl set for a container changes a kernel setting of its namespace — and some kernel settings are not namespaced at all, or reach other workloads (memory and socket buffers of the whole network namespace, IPC limits). The Pod Security Standards' baseline level allows only a safe set: `kernel.shm_rmid_forced`, `net.ipv4.ip_local_port_range`, `net.ipv4.ip_unprivileged_port_start`, `net.ipv4.tcp_syncookies`, `net.ipv4.ping_group_range`, `net.ipv4.ip_local_reserved_ports`, `net.ipv4.tcp_keepalive_time`, `net.ipv4.tcp_fin_timeout`, `net.ipv4.tcp_keepalive_intvl` and `net.ipv4.tcp_keepalive_probes`; the kubelet refuses pods with any other unless an administrator allows it (`--allowed-unsafe-sysctls`). Docker accepts only namespaced sysctls (`kernel.msgmax`, `kernel.msgmnb`, `kernel.msgmni`, `kernel.sem`, `kernel.shmall`, `kernel.shmmax`, `kernel.shmmni`, `kernel.shm_rmid_forced`, `fs.mqueue.*`, and `net.*` outside the host network): with any other the container does not start, which is reported as such (high).",
     remediation: "Keep to the safe set, or set the kernel parameter on the host (for node-wide tuning) and document why. For compose, remove sysctls Docker cannot namespace: the service will not start with them.",
     references: &[

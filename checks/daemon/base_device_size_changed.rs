@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Base device size changed",
     severity: Severity::Low,
     cis: &["2.11"],
+    cis_kubernetes: &[],
     rationale: "`dm.basesize` raises the size of every container's root filesystem under devicemapper; a larger base lets one container fill the thin pool and deny service to the rest.",
     remediation: "Remove `dm.basesize` from `storage-opts` unless a reviewed need exists (and move off devicemapper).",
     references: &["https://docs.docker.com/reference/cli/dockerd/#storage-driver-options"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Custom cgroup parent",
     severity: Severity::Info,
     cis: &["2.10"],
+    cis_kubernetes: &[],
     rationale: "A custom `cgroup-parent` moves every container under another cgroup, which changes which resource limits apply. That is fine when intended; it should be a reviewed choice.",
     remediation: "Confirm the parent cgroup's limits are the ones intended, or remove the setting to use Docker's default.",
     references: &["https://docs.docker.com/reference/cli/dockerd/#default-cgroup-parent"],

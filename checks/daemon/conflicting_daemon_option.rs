@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Daemon option set both as a flag and in daemon.json",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "dockerd refuses to start when a setting appears both on its command line (for example in the systemd unit's `ExecStart=`) and in `daemon.json` — the classic case is the stock unit passing `-H fd://` while daemon.json sets `hosts`. The daemon that was meant to be hardened does not come up, or someone removes the hardening to get it running.",
     remediation: "Keep each setting in one place. For `hosts`, drop `-H` from the unit with a drop-in (an empty `ExecStart=` followed by `ExecStart=/usr/bin/dockerd`) and list every socket in daemon.json.",
     references: &["https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "daemon.json value of the wrong type",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "dockerd decodes daemon.json into typed fields and refuses to start when a value has the wrong JSON type: `\"icc\": \"false\"` (a string, not a boolean), `\"max-concurrent-downloads\": \"3\"`, `\"log-opts\": {\"max-file\": 3}` (log options are strings). The daemon does not come back after a restart, and until someone notices, none of the file's hardening applies.",
     remediation: "Write the value with the type dockerd expects — `true`/`false` without quotes, numbers without quotes, strings in quotes (`\"max-file\": \"3\"`), lists in brackets — and check the file before restarting with `dockerd --validate --config-file /etc/docker/daemon.json`.",
     references: &["https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Daemon runs as root (not rootless)",
     severity: Severity::Info,
     cis: &["2.1"],
+    cis_kubernetes: &[],
     rationale: "A rootful daemon runs every container from a root process; rootless mode runs the daemon and its containers inside a user namespace of an ordinary user, so an escape does not reach host root.",
     remediation: "Where the workload allows it, run Docker in rootless mode (`dockerd-rootless-setuptool.sh install`); otherwise enable `userns-remap`.",
     references: &["https://docs.docker.com/engine/security/rootless/"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Daemon default seccomp profile is unconfined",
     severity: Severity::High,
     cis: &["2.17"],
+    cis_kubernetes: &[],
     rationale: "`seccomp-profile: unconfined` removes syscall filtering from every container that does not bring its own profile: the whole kernel API, including the syscalls used in most container escapes, is open to them.",
     remediation: "Remove the setting to use Docker's built-in default profile, or point it at a reviewed custom profile.",
     references: &["https://docs.docker.com/engine/security/seccomp/"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "No default ulimits",
     severity: Severity::Low,
     cis: &["2.8"],
+    cis_kubernetes: &[],
     rationale: "Without `default-ulimits`, containers inherit the daemon's limits (often very high for open files and processes), so one container can exhaust host resources.",
     remediation: "Set sensible defaults, e.g. `\"default-ulimits\": {\"nofile\": {\"Name\": \"nofile\", \"Soft\": 65536, \"Hard\": 65536}}`, and raise them per container where needed.",
     references: &["https://docs.docker.com/reference/cli/dockerd/#default-ulimit"],

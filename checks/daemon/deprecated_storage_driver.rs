@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Deprecated storage driver",
     severity: Severity::Medium,
     cis: &["2.6"],
+    cis_kubernetes: &[],
     rationale: "`aufs`, `devicemapper` and the legacy `overlay` driver are deprecated and removed from current Docker releases; they receive no fixes, and aufs in particular has a history of privilege-escalation bugs.",
     remediation: "Use `overlay2` (the default on current kernels) and migrate images by re-pulling them.",
     references: &["https://docs.docker.com/engine/storage/drivers/select-storage-driver/"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Experimental features enabled",
     severity: Severity::Medium,
     cis: &["2.18"],
+    cis_kubernetes: &[],
     rationale: "Experimental features are not covered by Docker's stability or security guarantees; they change and break between releases.",
     remediation: "Set `\"experimental\": false` on production daemons.",
     references: &["https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Inter-container communication on the default bridge is enabled",
     severity: Severity::Medium,
     cis: &["2.2"],
+    cis_kubernetes: &[],
     rationale: "With `icc` on (the default), every container on the default bridge network can reach every other one on any port, so one compromised container can probe and attack all of its neighbours.",
     remediation: "Set `\"icc\": false` in daemon.json and let containers that must talk share a user-defined network. Keep `iptables` enabled, which `icc: false` needs.",
     references: &["https://docs.docker.com/engine/network/drivers/bridge/"],

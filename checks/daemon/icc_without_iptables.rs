@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "icc disabled without iptables",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "`icc: false` is enforced with iptables rules; with `iptables: false` dockerd refuses to start (\"icc=false without iptables\"), so the isolation that was asked for never happens.",
     remediation: "Keep `iptables` enabled (remove `\"iptables\": false`) when setting `\"icc\": false`.",
     references: &["https://docs.docker.com/engine/network/drivers/bridge/"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Insecure registry configured",
     severity: Severity::High,
     cis: &["2.5"],
+    cis_kubernetes: &[],
     rationale: "An insecure registry is reached over plain HTTP or with unverified TLS: anyone on the path can serve a different image under the same name, and the daemon will run it. Loopback addresses are not reported.",
     remediation: "Give the registry a certificate (a private CA can be trusted in `/etc/docker/certs.d/HOST/ca.crt`) and remove it from `insecure-registries`.",
     references: &["https://docs.docker.com/engine/daemon/#insecure-registries"],

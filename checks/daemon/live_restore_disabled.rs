@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Live restore is not enabled",
     severity: Severity::Low,
     cis: &["2.15"],
+    cis_kubernetes: &[],
     rationale: "Without `live-restore`, stopping or upgrading dockerd stops every container, so operators postpone daemon security updates, or containers go down during them.",
     remediation: "Set `\"live-restore\": true` (not supported together with Swarm mode).",
     references: &["https://docs.docker.com/engine/daemon/live-restore/"],

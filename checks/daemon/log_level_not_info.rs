@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Daemon log level is not info",
     severity: Severity::Low,
     cis: &["2.3"],
+    cis_kubernetes: &[],
     rationale: "`debug` logs can carry request bodies and other sensitive details and fill disks; `warn` or `error` drop the events an investigation needs. `info` is the level CIS recommends.",
     remediation: "Set `\"log-level\": \"info\"` (or remove the setting: info is the default).",
     references: &["https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "No authorization plugin",
     severity: Severity::Low,
     cis: &["2.12"],
+    cis_kubernetes: &[],
     rationale: "Without an authorization plugin every client of the Docker API may do everything, including starting privileged containers. A plugin can restrict who may run what.",
     remediation: "Where several people or systems use one daemon, configure an authorization plugin (`authorization-plugins`) that enforces least privilege; otherwise restrict who can reach the socket at all.",
     references: &["https://docs.docker.com/engine/extend/plugins_authorization/"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Container logs stay on the host",
     severity: Severity::Low,
     cis: &["2.13"],
+    cis_kubernetes: &[],
     rationale: "With a local log driver (`json-file`, `local`) container logs live only on the host: a compromised host or container can erase them, and nobody sees them across hosts.",
     remediation: "Send logs to a central system: a remote driver (`syslog`, `journald` shipped onward, `fluentd`, `gelf`, `awslogs`, `splunk`…) or a log shipper that collects the local files.",
     references: &["https://docs.docker.com/engine/logging/configure/"],

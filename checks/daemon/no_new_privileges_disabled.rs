@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Containers may gain new privileges by default",
     severity: Severity::Medium,
     cis: &["2.14"],
+    cis_kubernetes: &[],
     rationale: "`no-new-privileges` stops processes in containers from gaining privileges through setuid binaries or file capabilities. Without the daemon-wide default, every container that does not ask for it is exposed to privilege escalation inside the container.",
     remediation: "Set `\"no-new-privileges\": true` in daemon.json; a container that truly needs setuid (rare) can be reviewed and run with `--security-opt no-new-privileges=false`.",
     references: &["https://docs.docker.com/reference/cli/docker/container/run/#security-opt"],

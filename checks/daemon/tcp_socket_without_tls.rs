@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Docker API on a TCP socket without TLS client verification",
     severity: Severity::Critical,
     cis: &["2.7"],
+    cis_kubernetes: &[],
     rationale: "The Docker API is root on the host: whoever can talk to it can start a privileged container with the host's filesystem mounted. On `tcp://` without `tlsverify` and certificates, anyone who can reach the port — a neighbour on the network, any container on the host — owns the machine. `tls` without `tlsverify` encrypts but still lets every client in.",
     remediation: "Prefer the Unix socket (or SSH: `docker -H ssh://host`). If TCP is required, set `tlsverify: true` with `tlscacert`, `tlscert` and `tlskey`, listen on port 2376, and issue client certificates only to administrators.",
     references: &["https://docs.docker.com/engine/security/protect-access/"],

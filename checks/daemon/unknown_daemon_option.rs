@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Option dockerd does not know",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "dockerd refuses to start on an unknown key in daemon.json or an unknown flag; usually it is a typo (`live_restore`, `insecure-registry`), and the setting that was meant to harden the daemon never applies.",
     remediation: "Fix the name (see the suggestion) or remove the option; `dockerd --validate --config-file daemon.json` checks a file before a restart.",
     references: &["https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],

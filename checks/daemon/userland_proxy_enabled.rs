@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Userland proxy is enabled",
     severity: Severity::Low,
     cis: &["2.16"],
+    cis_kubernetes: &[],
     rationale: "The userland proxy (`docker-proxy`) is a process per published port. It adds attack surface and hides client addresses; iptables rules do the same job in the kernel.",
     remediation: "Set `\"userland-proxy\": false` unless an old kernel or a special network setup needs it.",
     references: &["https://docs.docker.com/engine/network/packet-filtering-firewalls/"],

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "User namespace remapping is not enabled",
     severity: Severity::Medium,
     cis: &["2.9"],
+    cis_kubernetes: &[],
     rationale: "Without user namespaces, root in a container is uid 0 on the host: any escape — a kernel bug, a mounted socket, a writable host path — lands as real root. With `userns-remap`, container root maps to an unprivileged range of host uids.",
     remediation: "Set `\"userns-remap\": \"default\"` (Docker creates the `dockremap` user and subordinate id ranges) or run the daemon rootless. Check volumes and images that rely on host uids before enabling it.",
     references: &["https://docs.docker.com/engine/security/userns-remap/"],

@@ -9,6 +9,7 @@ pub const CHECK: Check = Check {
     title: "Account with an empty password",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "An account whose password field is empty needs no password at all: `su`, `login` or \
 any PAM-based service lets anyone in as that user. Locked accounts (`!`, `*`) are fine.",
     remediation: "Lock the account in the build (`passwd -l NAME`, or `usermod -p '!' NAME`), or \

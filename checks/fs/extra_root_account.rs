@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "Extra uid-0 account, or duplicate uids or gids",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Any account with uid 0 is root, whatever its name: a second one (`toor`, `admin`) is \
 a backdoor that audits looking for `root` miss. Duplicate uids or gids make two names share one \
 identity, so file ownership and logs no longer say who is who.",

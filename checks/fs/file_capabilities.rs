@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "File with Linux capabilities",
     severity: Severity::High,
     cis: &["4.8"],
+    cis_kubernetes: &[],
     rationale: "A file capability (`security.capability`) grants privileges to whoever executes the \
 file, like a targeted setuid bit: `cap_sys_admin` or `cap_dac_override` on a binary is root in all \
 but name for any user who can run it. They are easy to miss because `ls -l` does not show them.",

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "Secret file in the image (including deleted ones that still ship)",
     severity: Severity::Critical,
     cis: &["4.10"],
+    cis_kubernetes: &[],
     rationale: "Private keys, cloud and registry credentials, `.netrc`/`.git-credentials`, package \
 registry tokens, `.env` files and shell histories give whoever pulls the image the keys to \
 other systems. Deleting such a file in a later step does not remove it: every layer ships, and \

@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Setuid or setgid file in the image",
     severity: Severity::Medium,
     cis: &["4.8"],
+    cis_kubernetes: &[],
     rationale: "A setuid or setgid executable runs with its owner's or group's privileges whoever \
 starts it. In a container such files are the usual first step of privilege escalation from an \
 unprivileged user to root; a service almost never needs them.",

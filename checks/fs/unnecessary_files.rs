@@ -9,6 +9,7 @@ pub const CHECK: Check = Check {
     title: "Build-context leftovers in the image",
     severity: Severity::Low,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Version-control directories, cloud and SSH configuration directories, Dockerfiles, \
 compose files, editor swap files and `.DS_Store` are build-context leftovers: they reveal history, \
 internal hostnames and infrastructure layout, and they often hold more than their name suggests \

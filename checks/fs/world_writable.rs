@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "World-writable file, or world-writable directory without the sticky bit",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Any process in the container, under any uid, can rewrite a world-writable file — a \
 script, a config, a library the service loads — and so take over whatever runs it. A \
 world-writable directory without the sticky bit lets any user delete or replace others' files in \

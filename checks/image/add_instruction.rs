@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "ADD used instead of COPY",
     severity: Severity::Low,
     cis: &["4.9"],
+    cis_kubernetes: &[],
     rationale: "`ADD` does more than copy: it fetches URLs and unpacks local archives implicitly. \
 Unpacking a local archive is what `ADD` is for and is not reported; a URL is IMG014's. What is \
 left is `ADD` of a plain local file or directory, where `COPY` does the same without the hidden \

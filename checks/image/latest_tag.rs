@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     title: "Image referenced by the `latest` tag",
     severity: Severity::Low,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "`latest` (or no tag at all) names whatever was pushed last. Deployments and scans of \
 `latest` do not say which build they saw, rollbacks are guesswork, and two nodes can run \
 different images under one name. The same holds where a workload names its image: a compose \

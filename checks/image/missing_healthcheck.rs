@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Image has no HEALTHCHECK",
     severity: Severity::Low,
     cis: &["4.6"],
+    cis_kubernetes: &[],
     rationale: "Without a health check, Docker and Swarm only know whether the process exists, not \
 whether it serves: a hung service keeps receiving traffic and is never restarted. Kubernetes \
 ignores image health checks and uses probes instead, so this matters most for images run by \

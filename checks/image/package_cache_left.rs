@@ -9,6 +9,7 @@ pub const CHECK: Check = Check {
     title: "Package manager cache left in the image",
     severity: Severity::Low,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Package indexes and caches (`/var/lib/apt/lists`, `/var/cache/apk`, `/var/cache/yum`, \
 `/var/cache/dnf`, `/var/cache/zypp`) are useless at run time. They add megabytes to every pull and \
 let anyone inspect exactly which repositories and versions the build saw; once in a layer, a later \

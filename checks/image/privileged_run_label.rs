@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Image label asks to be run privileged",
     severity: Severity::High,
     cis: &["5.5"],
+    cis_kubernetes: &[],
     rationale: "Labels such as `RUN` and `INSTALL` (the atomic/podman `container runlabel` \
 convention) or `io.k8s.*` / `io.openshift.*` hints carry the command line the image wants to be \
 started with. When that command asks for `--privileged`, extra capabilities, host namespaces or \

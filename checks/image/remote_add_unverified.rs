@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "ADD of a URL without a checksum",
     severity: Severity::Medium,
     cis: &["4.9"],
+    cis_kubernetes: &[],
     rationale: "`ADD https://…` fetches the file at build time and verifies nothing about what arrives: a changed or compromised upstream file lands in the image unseen, and two builds of the same Dockerfile can differ. BuildKit's `ADD --checksum=sha256:…` pins the content (and `ADD --checksum=<commit>` a git source); without it, the URL is a moving target. Checkov and Hadolint report remote ADD too. Judged in Dockerfiles only: an image's history records \
 `ADD <url> <dest>` without the `--checksum` flag (BuildKit writes only `--chown`, `--chmod` and \
 `--parents` into it), so a pinned and an unpinned fetch look the same there.",

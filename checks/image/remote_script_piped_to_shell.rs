@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Remote script piped to a shell in the build",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "`curl … | sh` runs whatever the server sends at build time, as root, with nothing recorded of what it was: a compromised or changed installer goes into the image unseen, and the next build may differ. The same goes for `wget -O- … | bash`, `bash <(curl …)` and `sh -c \"$(curl …)\"`. Hadolint, Checkov and Semgrep's Dockerfile rules report it.",
     remediation: "Download to a file, check it against a pinned checksum, then run it:\n\n```dockerfile\nRUN curl -fsSLo /tmp/install.sh https://example.com/install.sh \\\n    && echo \"<sha256>  /tmp/install.sh\" | sha256sum -c - \\\n    && sh /tmp/install.sh && rm /tmp/install.sh\n```\n\nBetter still, install from a signed package or copy a pinned release artifact.",
     references: &["https://docs.docker.com/build/building/best-practices/#using-pipes"],

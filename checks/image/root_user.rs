@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Image runs as root",
     severity: Severity::Medium,
     cis: &["4.1"],
+    cis_kubernetes: &[],
     rationale: "A container process running as uid 0 is root inside the container and, without \
 user namespaces, root on the host for anything it can reach: a kernel bug, a mounted socket or a \
 writable host path turns into host compromise. Images should name an unprivileged user so that \

@@ -11,6 +11,7 @@ pub const CHECK: Check = Check {
     title: "Secret in the image configuration or build history",
     severity: Severity::Critical,
     cis: &["4.10"],
+    cis_kubernetes: &[],
     rationale: "Environment variables, labels and the build history are part of the image: anyone who \
 can pull it reads them with `docker inspect` or `docker history`. A credential there is published \
 with every push, and a later `ENV X=` does not remove the earlier value from the history. In a \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Image exposes a remote-administration port",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Ports such as SSH, Telnet, RDP, VNC or the Docker and Kubernetes control APIs mean the \
 container runs a remote-administration service. Containers are managed through the orchestrator \
 (`docker exec`, `kubectl exec`); a login service inside one widens the attack surface and usually \

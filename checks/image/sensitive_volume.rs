@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Image declares a volume on a sensitive path",
     severity: Severity::Medium,
     cis: &["5.6"],
+    cis_kubernetes: &[],
     rationale: "A `VOLUME` on `/`, `/proc`, `/sys`, `/dev` or the Docker socket invites whoever runs \
 the image to bind the host's path there (`-v /var/run/docker.sock:/var/run/docker.sock`), which \
 hands the container the host. Even unbound, an anonymous volume over a system path hides what the \

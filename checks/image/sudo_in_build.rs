@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "sudo used in a build step",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "`sudo` in a build step means the image carries sudo and a sudoers policy, which lets \
 the unprivileged runtime user become root again; it also has unpredictable TTY and signal \
 behaviour in containers.",

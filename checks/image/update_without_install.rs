@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Package index updated without an install, or packages upgraded, in a build step",
     severity: Severity::Low,
     cis: &["4.7"],
+    cis_kubernetes: &[],
     rationale: "A build step that only refreshes the package index is cached by the builder: a later \
 step installs from a stale index, or the layer just ships the index. Upgrading every package in a \
 build (`apt-get upgrade`, `dist-upgrade`, `apk upgrade`, `yum update`) makes builds unreproducible \

@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "TLS or package signature verification turned off in the build",
     severity: Severity::High,
     cis: &["4.11"],
+    cis_kubernetes: &[],
     rationale: "A build that downloads without checking TLS certificates (`curl -k`, `wget --no-check-certificate`, `pip --trusted-host`, `npm config set strict-ssl false`, `git -c http.sslVerify=false`, `GIT_SSL_NO_VERIFY`, `NODE_TLS_REJECT_UNAUTHORIZED=0`) or package signatures (`apk --allow-untrusted`, `apt-get --allow-unauthenticated`, `dnf --nogpgcheck`) installs whatever anyone on the network path serves: the image is only as trustworthy as the least trustworthy hop between the builder and the mirror. Set as `ENV`, the switch also stays on for the running service. Checkov, Hadolint and Trivy have the same checks.",
     remediation: "Remove the switch and fix the trust instead: add the internal CA to the build (`COPY ca.crt /usr/local/share/ca-certificates/ && update-ca-certificates`), point the tool at it (`pip --cert`, `npm config set cafile`, `git -c http.sslCAInfo=`), and import the repository's signing key rather than skipping the check.",
     references: &[

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Service running with a command line its unit does not give",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "What a node's files say and what runs on it can differ: a daemon started by hand, \
 or a unit changed and the service never restarted. Either way the configuration under review is \
 not the one in force, and the next restart changes the node's security without anyone touching \

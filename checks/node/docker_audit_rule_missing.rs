@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
         "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8", "1.1.9", "1.1.10", "1.1.11",
         "1.1.12", "1.1.13", "1.1.14", "1.1.15", "1.1.16", "1.1.17", "1.1.18",
     ],
+    cis_kubernetes: &[],
     rationale: "Docker's daemon runs as root, and its binaries, data directory, configuration and \
 sockets are where a tampering attacker goes. An audit rule on each records who changed or used \
 them, which is what an investigation needs. The rules are read as auditd loads them: the \

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     cis: &[
         "3.2", "3.4", "3.6", "3.8", "3.10", "3.12", "3.14", "3.16", "3.18", "3.20", "3.21", "3.24",
     ],
+    cis_kubernetes: &["4.1.1", "4.1.5", "4.1.7", "4.1.9"],
     rationale: "A unit file, `daemon.json` or options file others can write lets them change how a \
 root daemon starts; a world-accessible API socket is root for every local user; a readable TLS \
 key lets anyone impersonate the daemon. Modes are compared as permission bits: a file passes when \

@@ -10,6 +10,7 @@ pub const CHECK: Check = Check {
     cis: &[
         "3.1", "3.3", "3.5", "3.7", "3.9", "3.11", "3.13", "3.15", "3.17", "3.19", "3.22", "3.23",
     ],
+    cis_kubernetes: &["4.1.2", "4.1.6", "4.1.8", "4.1.10"],
     rationale: "The unit files, `/etc/docker`, `daemon.json`, the options files, the TLS material \
 and the sockets decide how dockerd runs and who may talk to it. Whoever owns one of them can \
 change it, and changing how a root daemon starts is root on the host. Each must belong to \

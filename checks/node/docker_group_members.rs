@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Users in the docker group (root on the host)",
     severity: Severity::Info,
     cis: &["1.1.2"],
+    cis_kubernetes: &[],
     rationale: "Members of the `docker` group may use the API socket, and anyone who can start a \
 container can mount the host's root filesystem into it: membership is root on the host. CIS asks \
 that only trusted users be members; which users are trusted is the operator's call, so the \

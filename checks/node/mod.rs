@@ -26,6 +26,10 @@ pub(crate) fn expected(role: DockerFile) -> (&'static str, &'static str, u32, &'
         // Not in CIS Docker's section 3: containerd's own files, held to the same standard.
         DockerFile::ContainerdConfig => ("root:root", "", 0o644, ""),
         DockerFile::ContainerdStateDir => ("root:root", "", 0o711, ""),
+        DockerFile::KubeletUnit => ("root:root", "K8s 4.1.2", 0o600, "K8s 4.1.1"),
+        DockerFile::KubeletKubeconfig => ("root:root", "K8s 4.1.6", 0o600, "K8s 4.1.5"),
+        DockerFile::KubeletClientCa => ("root:root", "K8s 4.1.8", 0o644, "K8s 4.1.7"),
+        DockerFile::KubeletConfigFile => ("root:root", "K8s 4.1.10", 0o600, "K8s 4.1.9"),
     }
 }
 

@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Shell, package manager, network tools or compilers in the final image",
     severity: Severity::Low,
     cis: &["4.3"],
+    cis_kubernetes: &[],
     rationale: "Whoever gets code execution in a container uses what the image ships: a shell to \
 script, a package manager to install more, `curl`/`wget`/`nc` to fetch payloads and exfiltrate, \
 compilers and debuggers to build and attach. A service needs none of them at run time.",

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Base OS release past its end of life",
     severity: Severity::High,
     cis: &["4.4"],
+    cis_kubernetes: &[],
     rationale: "An OS release past its end of support gets no security fixes: every new \
 vulnerability in its packages stays open for good, and rebuilding the image changes nothing. \
 Past standard support but inside an extended (LTS/ELTS/ESM) period, fixes still come for some \

@@ -9,6 +9,7 @@ pub const CHECK: Check = Check {
     title: "Service image built on a full OS base",
     severity: Severity::Medium,
     cis: &["4.3"],
+    cis_kubernetes: &[],
     rationale: "A full distribution base (debian, ubuntu, ubi, fedora…) ships a shell, a package \
 manager and hundreds of packages a running service never uses. Every one is attack surface — \
 tools an intruder can use, and packages that collect CVEs and scanner noise. A base is `full` \

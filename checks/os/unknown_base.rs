@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Base OS could not be identified",
     severity: Severity::Info,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "The image has a userland (a shell, a package manager or packages) but no \
 `/etc/os-release` or other identification, so the base-OS rules cannot say what it is or \
 whether it is supported. Reported so that it is clear detection ran; images that hold only an \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Container runtime turns AppArmor off for every container",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "On an AppArmor host the runtime confines each container with its default profile \
 (`cri-containerd.apparmor.d`, `crio-default`) unless the pod asks otherwise. containerd's \
 `disable_apparmor = true` and CRI-O's `apparmor_profile = \"unconfined\"` remove that for every \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Runtime gives unprivileged containers a writable cgroup filesystem",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "containerd's `cgroup_writable = true` mounts `/sys/fs/cgroup` read-write in \
 unprivileged containers of that runtime handler. A process there can change its own limits and \
 controllers, which the runtime and the kubelet set for a reason, and cgroup release agents have \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Runtime option that no longer does anything",
     severity: Severity::Low,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "A setting the runtime stopped reading still looks like protection to whoever \
 reviews the file. CRI-O removed `seccomp_use_default_when_empty` in 1.30: a container without a \
 profile now runs unconfined unless the kubelet's `seccompDefault` is on; `insecure_registries` \

@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "CRI-O gives every container capabilities beyond its default nine",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "CRI-O's `default_capabilities` is what every container gets before its pod adds \
 or drops any. CRI-O's own default is nine; Docker's five more (`MKNOD`, `NET_RAW`, `SETFCAP`, \
 `SYS_CHROOT`, `AUDIT_WRITE`) were left out on purpose (`NET_RAW` lets a container forge packets \

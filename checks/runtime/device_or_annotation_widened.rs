@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "CRI-O adds devices, sysctls or annotation powers to every pod",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "CRI-O settings that apply to all pods on the node, beyond what any pod asked: \
 `additional_devices` puts host devices in every container; `default_sysctls` outside the Pod \
 Security safe set change kernel settings for every pod; `allowed_annotations` on a runtime \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Runtime roots containers without pivot_root",
     severity: Severity::Medium,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "runc puts a container on its root filesystem with `pivot_root`, which leaves the \
 host's root unreachable. `NoPivotRoot` (containerd), `no_pivot` (containerd 1.x, CRI-O) use \
 `MS_MOVE` and `chroot` instead, which a process with the right capabilities can climb out of. It \

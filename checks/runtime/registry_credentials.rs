@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Registry credentials written in the runtime's configuration",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "containerd's `registry.configs.<host>.auth` and `registry.auths` hold a password, \
 an `auth` string (base64 of user:password) or an identity token in the configuration file, which \
 machine images, configuration management and support bundles copy around. They are deprecated \

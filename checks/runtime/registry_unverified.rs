@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Runtime pulls from a registry without TLS verification",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "A registry reached over plain HTTP or with certificate checks off serves whatever \
 anyone on the path answers: the node runs images it cannot tell from the real ones. This is the \
 runtime side of Docker's insecure registries (DMN008): containerd's `hosts.toml` (`skip_verify = \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Pod sandbox (pause) image not pinned by digest",
     severity: Severity::Low,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "Every pod on the node starts with the sandbox image, which holds its namespaces. \
 Named by tag, it is whatever the registry serves under that tag when the node first pulls it; \
 pinned by digest, it is the image that was reviewed.",

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Container runtime does not label containers on an SELinux host",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "On a host that enforces SELinux, container separation rests on each container \
 getting its own label (`container_t` with unique categories). containerd labels containers only \
 with `enable_selinux = true` (its default is off); CRI-O follows the host unless `selinux = \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Runtime streaming server listens beyond loopback",
     severity: Severity::High,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "The CRI streaming server carries `kubectl exec`, `attach` and `port-forward` \
 sessions. The kubelet reaches it on loopback; bound to another address (or to all, which an \
 empty address means) anyone on the network who gets or guesses a session URL reaches a shell in \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "containerd's API listens on TCP",
     severity: Severity::Critical,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "containerd's gRPC API creates containers with any mount, any capability, any \
 namespace: it is root on the node. On its Unix socket only root reaches it; `[grpc] tcp_address` \
 adds a TCP listener with no authentication, the same exposure as Docker's API on TCP without TLS \

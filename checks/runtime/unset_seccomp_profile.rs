@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "containerd runs containers that name no seccomp profile unconfined",
     severity: Severity::Info,
     cis: &[],
+    cis_kubernetes: &[],
     rationale: "containerd's `unset_seccomp_profile` is the profile for a CRI request that names \
 none; empty (the default) means unconfined. It matters for clients that send no profile at all, \
 such as `crictl`. It does not protect Kubernetes pods: the kubelet always sends a profile, and \

@@ -8,6 +8,7 @@ pub const CHECK: Check = Check {
     title: "Seccomp profile allows syscalls Docker's default profile blocks",
     severity: Severity::High,
     cis: &["5.22"],
+    cis_kubernetes: &[],
     rationale: "Docker's default profile blocks syscalls that let a process reconfigure the kernel or \
 escape its namespaces: mounting filesystems, creating or joining namespaces, loading kernel modules \
 or BPF programs, the kernel keyring, `kexec`, `open_by_handle_at` (the classic container breakout) \

@@ -7,6 +7,7 @@ pub const CHECK: Check = Check {
     title: "Seccomp profile allows every syscall by default",
     severity: Severity::High,
     cis: &["5.22"],
+    cis_kubernetes: &[],
     rationale: "A profile whose `defaultAction` is `SCMP_ACT_ALLOW` (or `SCMP_ACT_LOG`) lets every \
 syscall it does not list run: it is no confinement at all, only a list of exceptions. The kernel \
 attack surface that seccomp exists to cut — `keyctl`, `bpf`, `mount`, `unshare`, new syscalls \

@@ -94,6 +94,7 @@ pub fn scan_configs(
         recipes: &loaded.recipes,
         nodes: &[],
         runtimes: &loaded.runtimes,
+        kubelets: &loaded.kubelets,
     };
     let (findings, unmatched) = policy.check_reporting(&models, &loaded.inline);
     Ok(Report {

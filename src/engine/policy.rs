@@ -93,6 +93,7 @@ pub struct Models<'a> {
     pub recipes: &'a [crate::model::recipe::BuildRecipe],
     pub nodes: &'a [crate::model::node::NodeConfig],
     pub runtimes: &'a [crate::model::runtime::RuntimeConfig],
+    pub kubelets: &'a [crate::model::kubelet::KubeletConfig],
 }
 
 /// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
@@ -516,6 +517,10 @@ impl Policy {
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Runtime(f) => models
                         .runtimes
+                        .iter()
+                        .for_each(|m| collect(&|s| f(m, s), None)),
+                    Run::Kubelet(f) => models
+                        .kubelets
                         .iter()
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::Container(f) => models

@@ -25,10 +25,12 @@ pub enum Kind {
     RegistryHosts,
     /// CRI-O's `crio.conf` or one of its drop-ins.
     Crio,
+    /// A `KubeletConfiguration` (YAML or JSON).
+    Kubelet,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::DaemonJson,
         Kind::DockerdUnit,
         Kind::Seccomp,
@@ -38,6 +40,7 @@ impl Kind {
         Kind::Containerd,
         Kind::RegistryHosts,
         Kind::Crio,
+        Kind::Kubelet,
     ];
 
     /// The kind `--kind` names (`daemon-json`, `compose`, …).
@@ -56,6 +59,7 @@ impl Kind {
             Kind::Containerd => "containerd-config",
             Kind::RegistryHosts => "hosts-toml",
             Kind::Crio => "crio-config",
+            Kind::Kubelet => "kubelet-config",
         }
     }
 
@@ -161,6 +165,14 @@ pub(super) fn classify(
                 Parsed::Runtime(Box::new(runtime_of(k, input, &doc))),
             )))
         }
+        Some(Kind::Kubelet) => {
+            let docs = yaml::parse(&input.text).map_err(Skip::Error)?;
+            let doc = docs
+                .into_iter()
+                .next()
+                .ok_or_else(|| Skip::Error("empty document".into()))?;
+            Ok(Some((Kind::Kubelet, kubelet_of(input, doc))))
+        }
         Some(Kind::Compose) => match compose_project(input) {
             Ok(project) => Ok(Some((Kind::Compose, Parsed::Compose(project)))),
             Err(_) if looks_templated(&input.text) => Err(Skip::Template),
@@ -193,6 +205,9 @@ pub(super) fn classify(
                 }
                 Err(e) => return Err(Skip::Unparsed(e)),
             };
+            if super::kubelet::is_kubelet_configuration(&doc) {
+                return Ok(Some((Kind::Kubelet, kubelet_of(input, doc))));
+            }
             if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
                 // A Kubernetes manifest written as JSON (what `kubectl get -o json` prints).
                 return Ok(Some((
@@ -237,7 +252,12 @@ pub(super) fn classify(
                 Err(e) if says_compose_or_kubernetes(&input.text) => return Err(Skip::Error(e)),
                 Err(e) => return Err(Skip::Unparsed(e)),
             };
-            if docs
+            if let Some(doc) = docs
+                .iter()
+                .find(|d| super::kubelet::is_kubelet_configuration(d))
+            {
+                Ok(Some((Kind::Kubelet, kubelet_of(input, doc.clone()))))
+            } else if docs
                 .iter()
                 .any(|d| d.get("services").is_some_and(Node::is_map))
             {
@@ -258,6 +278,21 @@ pub(super) fn classify(
         }
         None => Ok(None),
     }
+}
+
+/// A `KubeletConfiguration` file on its own: judged as the `--config` file of a kubelet whose
+/// command line is not known.
+fn kubelet_of(input: &Input, doc: Node) -> Parsed {
+    let anchor =
+        crate::model::Loc::new(&input.display, crate::model::Pos { line: 1, column: 1 }, "");
+    let layers = super::kubelet::Layers {
+        flags: Vec::new(),
+        config: Some((input.display.clone(), doc)),
+        drop_ins: Vec::new(),
+        anchor,
+        has_config: true,
+    };
+    Parsed::Kubelet(Box::new(super::kubelet::effective(&layers)))
 }
 
 /// A runtime configuration from one file, read as the kind it is.

@@ -47,6 +47,7 @@ pub struct Loaded {
     pub containers: Vec<ContainerSpec>,
     pub recipes: Vec<BuildRecipe>,
     pub runtimes: Vec<crate::model::runtime::RuntimeConfig>,
+    pub kubelets: Vec<crate::model::kubelet::KubeletConfig>,
     pub inline: InlineIgnores,
 }
 
@@ -223,6 +224,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                     }
                     Parsed::NoCommand => {}
                     Parsed::Runtime(cfg) => loaded.runtimes.push(*cfg),
+                    Parsed::Kubelet(cfg) => loaded.kubelets.push(*cfg),
                 }
             }
             Ok(None) => loaded.target.skipped.push(SkippedFile {
@@ -276,6 +278,8 @@ pub(super) enum Parsed {
     NoCommand,
     /// containerd or CRI-O settings (or a registry `hosts.toml`).
     Runtime(Box<crate::model::runtime::RuntimeConfig>),
+    /// A `KubeletConfiguration`, judged as the kubelet's `--config` file.
+    Kubelet(Box<crate::model::kubelet::KubeletConfig>),
 }
 
 pub(super) enum Skip {

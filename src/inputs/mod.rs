@@ -11,6 +11,7 @@ pub mod doc;
 pub mod dockerfile;
 pub mod files;
 pub mod json;
+pub mod kubelet;
 pub mod kubernetes;
 pub mod load;
 mod project;

@@ -3,6 +3,7 @@
 
 pub mod container;
 pub mod daemon;
+pub mod kubelet;
 pub mod node;
 pub mod recipe;
 pub mod runtime;

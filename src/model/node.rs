@@ -32,6 +32,12 @@ pub enum DockerFile {
     ContainerdConfig,
     /// `/run/containerd`, where its socket lives.
     ContainerdStateDir,
+    /// The kubelet's unit (kubeadm's `10-kubeadm.conf` drop-in where there is one), its
+    /// `--kubeconfig`, its client CA and its `--config` file (CIS Kubernetes 4.1).
+    KubeletUnit,
+    KubeletKubeconfig,
+    KubeletClientCa,
+    KubeletConfigFile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,7 @@ const UNIT_DIRS: [&str; 4] = [
     "/usr/lib/systemd/system",
 ];
 
-fn pos(line: usize) -> Pos {
+pub(super) fn pos(line: usize) -> Pos {
     Pos {
         line: u32::try_from(line).unwrap_or(u32::MAX),
         column: 1,
@@ -29,7 +29,7 @@ fn pos(line: usize) -> Pos {
 
 /// The unit file systemd would load for `name`, and its drop-ins (`name.d/*.conf`, a name in an
 /// earlier directory hiding the same name in a later one), in the order systemd applies them.
-fn unit_files(scan: &mut Scan, name: &str) -> (Option<String>, Vec<String>) {
+pub(super) fn unit_files(scan: &mut Scan, name: &str) -> (Option<String>, Vec<String>) {
     let unit = UNIT_DIRS
         .iter()
         .map(|d| format!("{d}/{name}"))
@@ -96,7 +96,10 @@ fn expand(command: &str, vars: &BTreeMap<String, String>) -> String {
 
 /// The unit's effective `ExecStart=` across the unit and its drop-ins (an empty `ExecStart=`
 /// resets it), with `EnvironmentFile=` variables expanded: (file, line, command).
-fn exec_start(scan: &mut Scan, files: &[(String, String)]) -> Option<(String, usize, String)> {
+pub(super) fn exec_start(
+    scan: &mut Scan,
+    files: &[(String, String)],
+) -> Option<(String, usize, String)> {
     let mut vars = BTreeMap::new();
     let mut found = None;
     for (path, text) in files {

@@ -6,6 +6,7 @@
 
 mod audit;
 mod docker;
+mod kubelet;
 mod proc;
 pub(crate) mod root;
 mod runtimes;
@@ -25,6 +26,7 @@ pub struct NodeScan {
     pub daemons: Vec<DaemonConfig>,
     pub runtimes: Vec<crate::model::runtime::RuntimeConfig>,
     pub seccomp: Vec<crate::model::seccomp::SeccompProfile>,
+    pub kubelets: Vec<crate::model::kubelet::KubeletConfig>,
     pub target: ConfigTarget,
 }
 
@@ -54,12 +56,14 @@ pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
     let accounts = scan.accounts(&mut node);
     let daemons = docker::read(&mut scan, &mut node, &accounts, proc);
     let (runtimes, seccomp) = runtimes::read(&mut scan, &mut node, &accounts);
+    let kubelets = kubelet::read(&mut scan, &mut node, &accounts, proc, &runtimes);
     audit::read(&mut scan, &mut node);
     Ok(NodeScan {
         node,
         daemons,
         runtimes,
         seccomp,
+        kubelets,
         target: scan.target,
     })
 }

@@ -189,6 +189,9 @@ pub struct JsonFinding {
     pub title: String,
     pub severity: Severity,
     pub cis: Vec<String>,
+    /// CIS Kubernetes Benchmark v1.12.0 sections, for rules that have them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cis_kubernetes: Vec<String>,
     pub message: String,
     pub location: Subject,
     pub evidence: BTreeMap<String, String>,
@@ -352,6 +355,12 @@ fn finding(f: &Finding) -> JsonFinding {
         title: f.check.title.to_string(),
         severity: f.severity,
         cis: f.check.cis.iter().map(|s| s.to_string()).collect(),
+        cis_kubernetes: f
+            .check
+            .cis_kubernetes
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         message: f.message.clone(),
         location: f.subject.clone(),
         evidence: f

@@ -14,10 +14,10 @@ pub fn list() -> String {
             c.id,
             c.name,
             c.severity.name(),
-            if c.cis.is_empty() {
+            if c.cis_labels().is_empty() {
                 "-".to_string()
             } else {
-                c.cis.join(",")
+                c.cis_labels().join(",")
             },
             c.title
         );
@@ -36,10 +36,10 @@ pub fn markdown_table() -> String {
             format_args!("docs/rules.md#{}", c.id.to_ascii_lowercase()),
             c.name,
             c.severity.name(),
-            if c.cis.is_empty() {
+            if c.cis_labels().is_empty() {
                 "—".to_string()
             } else {
-                c.cis.join(", ")
+                c.cis_labels().join(", ")
             },
             c.title
         );
@@ -51,16 +51,22 @@ pub fn markdown_table() -> String {
 pub fn explain_markdown(c: &Check) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {} {} — {}\n", c.id, c.name, c.title);
-    let _ = writeln!(
-        out,
-        "Severity: **{}** · CIS Docker Benchmark v1.6.0: {}\n",
-        c.severity.name(),
-        if c.cis.is_empty() {
-            "—".to_string()
-        } else {
-            c.cis.join(", ")
-        }
-    );
+    let benchmark = if c.cis_kubernetes.is_empty() {
+        format!(
+            "CIS Docker Benchmark v1.6.0: {}",
+            if c.cis.is_empty() {
+                "—".to_string()
+            } else {
+                c.cis.join(", ")
+            }
+        )
+    } else {
+        format!(
+            "CIS Kubernetes Benchmark v1.12.0: {}",
+            c.cis_kubernetes.join(", ")
+        )
+    };
+    let _ = writeln!(out, "Severity: **{}** · {benchmark}\n", c.severity.name());
     let _ = writeln!(out, "### Why\n\n{}\n", c.rationale);
     let _ = writeln!(out, "### Fix\n\n{}\n", c.remediation);
     if !c.references.is_empty() {

@@ -85,6 +85,12 @@ fn rule(check: &Check) -> ReportingDescriptor {
         check.family().to_string(),
     ];
     tags.extend(check.cis.iter().map(|s| format!("CIS-Docker-{s}")));
+    tags.extend(
+        check
+            .cis_kubernetes
+            .iter()
+            .map(|s| format!("CIS-Kubernetes-{s}")),
+    );
     let mut props = BTreeMap::new();
     props.insert(
         "security-severity".to_string(),
