@@ -111,6 +111,25 @@ if [ ! -x "$debian_root/usr/bin/dpkg" ]; then
   debootstrap --variant=minbase bookworm "$debian_root" "$mirror" >"$work/debootstrap.log" 2>&1 || {
     tail -n 20 "$work/debootstrap.log"; exit 1; }
 fi
+# A Debian node: the same root with docker.io, containerd, runc and auditd installed by apt in a
+# chroot (services not started), so unit files, default configs and package modes are real; and
+# what Debian's containerd writes as its default configuration (a real version-2 file).
+node_root="target/test-cache/debian-bookworm-node"
+if [ ! -x "$node_root/usr/sbin/dockerd" ] || [ ! -s target/test-cache/containerd-config-default.toml ]; then
+  log "a Debian node root: apt-get install docker.io containerd runc auditd in a chroot"
+  rm -rf "$node_root"
+  cp -a "$debian_root" "$node_root"
+  printf '#!/bin/sh\nexit 101\n' >"$node_root/usr/sbin/policy-rc.d"
+  chmod +x "$node_root/usr/sbin/policy-rc.d"
+  cp /etc/resolv.conf "$node_root/etc/resolv.conf"
+  { chroot "$node_root" apt-get update -q &&
+    chroot "$node_root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      docker.io containerd runc auditd; } >"$work/node-apt.log" 2>&1 || {
+    tail -n 20 "$work/node-apt.log"; exit 1; }
+  rm -f "$node_root/usr/sbin/policy-rc.d"
+  chroot "$node_root" apt-get clean
+  chroot "$node_root" containerd config default >target/test-cache/containerd-config-default.toml
+fi
 
 # Two CNCF distribution registries on loopback: an open one and one with htpasswd basic auth.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -191,6 +210,8 @@ export STEVEDORE_PODMAN_HOST="unix://$podman_sock"
 # The podman CLI with the service's storage (the tests load images with it).
 export STEVEDORE_PODMAN_ARGS="${podman_args[*]}"
 export STEVEDORE_DEBIAN_ROOT="$PWD/$debian_root"
+export STEVEDORE_NODE_ROOT="$PWD/$node_root"
+export STEVEDORE_CONTAINERD_DEFAULT="$PWD/target/test-cache/containerd-config-default.toml"
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

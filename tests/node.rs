@@ -500,3 +500,144 @@ fn a_kubelet_without_config_keeps_the_legacy_insecure_defaults() {
         "the client CA flag is set"
     );
 }
+
+/// A copy of the parts of a node root `stevedore node` reads, to change without touching it.
+fn copy_node(root: &Path, to: &Path) {
+    for part in [
+        "etc",
+        "usr/lib/systemd/system",
+        "usr/sbin/dockerd",
+        "usr/bin/containerd",
+        "usr/bin/containerd-shim",
+        "usr/bin/containerd-shim-runc-v1",
+        "usr/bin/containerd-shim-runc-v2",
+        "usr/bin/runc",
+    ] {
+        let status = std::process::Command::new("cp")
+            .args(["-a", "--parents", part])
+            .arg(to)
+            .current_dir(root)
+            .status()
+            .unwrap();
+        assert!(status.success(), "cp {part}");
+    }
+    for link in ["lib", "bin", "sbin"] {
+        let target = std::fs::read_link(root.join(link)).unwrap();
+        std::os::unix::fs::symlink(target, to.join(link)).unwrap();
+    }
+}
+
+/// A real Debian 12 node: docker.io, containerd, runc and auditd installed by apt into a
+/// debootstrapped root (scripts/test.sh), then changed copies of it.
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn a_real_debian_node_with_docker_and_containerd() {
+    let Ok(root) = std::env::var("STEVEDORE_NODE_ROOT") else {
+        assert!(
+            !crate::support::services_required(),
+            "STEVEDORE_NODE_ROOT is unset"
+        );
+        eprintln!("SKIPPED: no Debian node root (run ./scripts/test.sh)");
+        return;
+    };
+    let root = Path::new(&root);
+    let stock = scan(root, "json");
+    assert_eq!(stock.code, 0, "{}", stock.stderr);
+    let found = findings(&stock.json());
+    let has = |found: &[(String, String, String)], rule: &str, at: &str, needle: &str| {
+        found
+            .iter()
+            .any(|f| f.0 == rule && f.1.starts_with(at) && f.2.contains(needle))
+    };
+    // Debian's unit reads /etc/default/docker and sets nothing: dockerd's defaults.
+    assert!(
+        has(
+            &found,
+            "DMN002",
+            "/lib/systemd/system/docker.service",
+            "icc is not set"
+        ),
+        "{found:#?}"
+    );
+    // Debian's containerd config.toml leaves unset_seccomp_profile empty.
+    assert!(
+        has(&found, "CRI010", "/etc/containerd/config.toml", ""),
+        "{found:#?}"
+    );
+    // auditd ships rules, none for Docker: each path present is asked for.
+    assert!(
+        has(
+            &found,
+            "NODE003",
+            "/",
+            "/usr/bin/runc has no audit rule (CIS 1.1.18)"
+        ),
+        "{found:#?}"
+    );
+    // The package modes and owners are right, and docker.socket declares root:docker 0660.
+    assert!(
+        !found.iter().any(|f| f.0 == "NODE001" || f.0 == "NODE002"),
+        "{found:#?}"
+    );
+
+    // A changed copy: what the package left alone, an operator changed.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path();
+    copy_node(root, copy);
+    let socket = copy.join("usr/lib/systemd/system/docker.socket");
+    let text = std::fs::read_to_string(&socket).unwrap();
+    std::fs::write(&socket, text.replace("SocketMode=0660", "SocketMode=0666")).unwrap();
+    std::fs::write(
+        copy.join("etc/docker/daemon.json"),
+        "{\"icc\": false, \"live-restore\": true}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        copy.join("etc/audit/rules.d/docker.rules"),
+        "-w /usr/bin/runc -k docker\n-w /usr/sbin/dockerd -k docker\n-w /etc/docker -k docker\n",
+    )
+    .unwrap();
+    // What Debian's containerd writes with `containerd config default`.
+    let default = std::env::var("STEVEDORE_CONTAINERD_DEFAULT").unwrap();
+    std::fs::copy(default, copy.join("etc/containerd/config.toml")).unwrap();
+    let changed = scan(copy, "json");
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    let found = findings(&changed.json());
+    assert!(
+        has(
+            &found,
+            "NODE002",
+            "/lib/systemd/system/docker.socket",
+            "mode 0666"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.0 == "DMN002"),
+        "icc is off now: {found:#?}"
+    );
+    assert!(!has(&found, "NODE003", "/", "/usr/bin/runc"), "{found:#?}");
+    assert!(
+        has(
+            &found,
+            "NODE003",
+            "/",
+            "/usr/bin/containerd has no audit rule"
+        ),
+        "{found:#?}"
+    );
+    // containerd's default file: a tag-pinned sandbox image, unset_seccomp_profile empty.
+    assert!(
+        has(
+            &found,
+            "CRI009",
+            "/etc/containerd/config.toml",
+            "registry.k8s.io/pause:"
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        has(&found, "CRI010", "/etc/containerd/config.toml", ""),
+        "{found:#?}"
+    );
+}
