@@ -349,7 +349,8 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
 }
 
 fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
-    let policy = policy(&args.report)?;
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let policy = policy_for(&args.report, &cwd, None, args.as_of.clone())?;
     let outputs = parse_outputs(&args.report)?;
     let proc = args.proc.clone().or_else(|| {
         (args.root.canonicalize().ok().as_deref() == Some(std::path::Path::new("/")))

@@ -29,6 +29,8 @@ pub enum Run {
     Recipe(fn(&crate::model::recipe::BuildRecipe, &mut Sink)),
     /// A node read from its root filesystem: host files, audit rules.
     Node(fn(&crate::model::node::NodeConfig, &mut Sink)),
+    /// A node, judged with the policy's settings (the date end of life is judged against).
+    NodeWithSettings(fn(&crate::model::node::NodeConfig, &Settings, &mut Sink)),
     /// A CRI runtime's configuration (containerd, CRI-O).
     Runtime(fn(&crate::model::runtime::RuntimeConfig, &mut Sink)),
     /// A kubelet's effective configuration.
@@ -77,9 +79,12 @@ impl Check {
 
     /// Whether the check has anything to say about configuration files.
     pub fn reads_config_files(&self) -> bool {
-        self.runs
-            .iter()
-            .any(|r| !matches!(r, Run::Image(_) | Run::ImageWithSettings(_) | Run::Node(_)))
+        self.runs.iter().any(|r| {
+            !matches!(
+                r,
+                Run::Image(_) | Run::ImageWithSettings(_) | Run::Node(_) | Run::NodeWithSettings(_)
+            )
+        })
     }
 
     /// Whether the check has anything to say about a node's root filesystem: its own files and

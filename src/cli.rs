@@ -320,6 +320,9 @@ pub struct NodeArgs {
     /// the root is /; none otherwise).
     #[arg(long, value_name = "DIR")]
     pub proc: Option<PathBuf>,
+    /// Judge the OS's end of life as of this day (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

@@ -34,7 +34,7 @@ fn kinds(check: &Check) -> Vec<(&'static str, &'static str, Option<&'static str>
                 add(("dockerfile", "Dockerfile", Some("dockerfile")));
             }
             Run::Image(_) | Run::ImageWithSettings(_) => add(("image", "image.yaml", None)),
-            Run::Node(_) => add(("node", "node.yaml", None)),
+            Run::Node(_) | Run::NodeWithSettings(_) => add(("node", "node.yaml", None)),
             Run::Kubelet(_) => add(("kubelet", "kubelet.yaml", Some("kubelet-config"))),
             Run::Runtime(_) => {
                 add(("containerd", "containerd.toml", Some("containerd-config")));

@@ -4,6 +4,7 @@ pub mod docker_audit_rule_missing;
 pub mod docker_file_mode;
 pub mod docker_file_owner;
 pub mod docker_group_members;
+pub mod general_purpose_os;
 
 use crate::model::node::DockerFile;
 

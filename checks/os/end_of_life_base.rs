@@ -11,7 +11,8 @@ pub const CHECK: Check = Check {
     rationale: "An OS release past its end of support gets no security fixes: every new \
 vulnerability in its packages stays open for good, and rebuilding the image changes nothing. \
 Past standard support but inside an extended (LTS/ELTS/ESM) period, fixes still come for some \
-packages; the finding says so and is lower. Dates come from an embedded table \
+packages; the finding says so and is lower. The same table judges a node's own OS \
+(`stevedore node`). Dates come from an embedded table \
 (`checks/os/eol.csv`, updated 2026-11-29); `--as-of YYYY-MM-DD` judges against another day.",
     remediation: "Move to a supported release of the base (for Debian 12 bookworm, Debian 13 \
 trixie; for Ubuntu 20.04, 24.04), rebuild, and rebuild regularly.",
@@ -21,7 +22,7 @@ trixie; for Ubuntu 20.04, 24.04), rebuild, and rebuild regularly.",
         "https://alpinelinux.org/releases/",
         "https://access.redhat.com/support/policy/updates/errata",
     ],
-    runs: &[Run::ImageWithSettings(run)],
+    runs: &[Run::ImageWithSettings(run), Run::NodeWithSettings(run_node)],
     wants: &[],
 };
 
@@ -70,6 +71,66 @@ pub fn lookup(id: &str, version: &str) -> Option<Lifecycle<'static>> {
         .find_map(|v| table().find(|r| r.id == id && r.version == v))
 }
 
+/// What a release's lifecycle says on `today`: `None` while supported, else (the severity, what
+/// to say, the evidence).
+fn judge(
+    name: &str,
+    row: &Lifecycle<'_>,
+    today: &str,
+) -> Option<(Severity, String, Vec<(&'static str, String)>)> {
+    // ISO dates compare as strings.
+    if today <= row.standard_end {
+        return None;
+    }
+    Some(match row.extended_end {
+        Some(ext) if today <= ext => (
+            Severity::Medium,
+            format!(
+                "{name}: standard support ended {}; only extended support (until {ext}) remains, as of {today}",
+                row.standard_end
+            ),
+            vec![
+                ("standard_end", row.standard_end.into()),
+                ("extended_end", ext.into()),
+                ("as_of", today.into()),
+            ],
+        ),
+        _ => (
+            Severity::High,
+            format!(
+                "{name} is past end of life: support ended {}, as of {today}",
+                row.extended_end.unwrap_or(row.standard_end)
+            ),
+            vec![
+                (
+                    "end_of_life",
+                    row.extended_end.unwrap_or(row.standard_end).into(),
+                ),
+                ("as_of", today.into()),
+            ],
+        ),
+    })
+}
+
+fn run_node(node: &crate::model::node::NodeConfig, settings: &Settings, sink: &mut Sink) {
+    let Some(os) = &node.os else {
+        return;
+    };
+    let Some(row) = lookup(&os.id, &os.version_id) else {
+        return;
+    };
+    let name = if os.pretty_name.is_empty() {
+        format!("{} {}", os.id, os.version_id)
+    } else {
+        os.pretty_name.clone()
+    };
+    if let Some((severity, message, evidence)) =
+        judge(&format!("the node's {name}"), &row, settings.as_of.as_str())
+    {
+        sink.report_at(severity, message, Subject::at(&os.loc), evidence);
+    }
+}
+
 fn run(image: &Image, settings: &Settings, sink: &mut Sink) {
     let Some(os) = &image.inventory.os else {
         return;
@@ -77,11 +138,6 @@ fn run(image: &Image, settings: &Settings, sink: &mut Sink) {
     let Some(row) = lookup(&os.id, &os.version_id) else {
         return;
     };
-    let today = settings.as_of.as_str();
-    // ISO dates compare as strings.
-    if today <= row.standard_end {
-        return;
-    }
     let name = if os.pretty_name.is_empty() {
         format!("{} {}", os.id, os.version_id)
     } else {
@@ -92,21 +148,8 @@ fn run(image: &Image, settings: &Settings, sink: &mut Sink) {
         layer: os.layer,
         deleted_in: None,
     };
-    match row.extended_end {
-        Some(ext) if today <= ext => sink.report_at(
-            Severity::Medium,
-            format!("{name}: standard support ended {}; only extended support (until {ext}) remains, as of {today}", row.standard_end),
-            subject,
-            vec![("standard_end", row.standard_end.into()), ("extended_end", ext.into()), ("as_of", today.into())],
-        ),
-        _ => sink.report(
-            format!(
-                "{name} is past end of life: support ended {}, as of {today}",
-                row.extended_end.unwrap_or(row.standard_end)
-            ),
-            subject,
-            vec![("end_of_life", row.extended_end.unwrap_or(row.standard_end).into()), ("as_of", today.into())],
-        ),
+    if let Some((severity, message, evidence)) = judge(&name, &row, settings.as_of.as_str()) {
+        sink.report_at(severity, message, subject, evidence);
     }
 }
 

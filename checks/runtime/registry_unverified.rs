@@ -13,7 +13,8 @@ anyone on the path answers: the node runs images it cannot tell from the real on
 runtime side of Docker's insecure registries (DMN008): containerd's `hosts.toml` (`skip_verify = \
 true`, an `http://` host) where containerd reads them (its `config_path`; containerd 1.x reads \
 none unless it is set), and its deprecated `registry.configs.*.tls.insecure_skip_verify` and \
-`http://` mirror endpoints. CRI-O's are in `registries.conf`.",
+`http://` mirror endpoints; CRI-O's (and Podman's) `registries.conf`, `insecure = true` on a \
+registry or a mirror, or a `[registries.insecure]` list in the old format.",
     remediation: "Serve the registry over TLS with a certificate the node trusts: put its CA in \
 `hosts.toml` (`ca = \"/etc/containerd/certs.d/<host>/ca.crt\"`) instead of skipping \
 verification.",

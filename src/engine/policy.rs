@@ -515,6 +515,14 @@ impl Policy {
                         .nodes
                         .iter()
                         .for_each(|m| collect(&|s| f(m, s), None)),
+                    Run::NodeWithSettings(f) => {
+                        if let Ok(settings) = self.settings() {
+                            models
+                                .nodes
+                                .iter()
+                                .for_each(|m| collect(&|s| f(m, &settings, s), None));
+                        }
+                    }
                     Run::Runtime(f) => models
                         .runtimes
                         .iter()

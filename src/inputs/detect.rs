@@ -27,10 +27,14 @@ pub enum Kind {
     Crio,
     /// A `KubeletConfiguration` (YAML or JSON).
     Kubelet,
+    /// containers-registries.conf(5): CRI-O's and Podman's registries.
+    RegistriesConf,
+    /// containers-policy.json(5): which images are accepted, signed or not.
+    SignaturePolicy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::DaemonJson,
         Kind::DockerdUnit,
         Kind::Seccomp,
@@ -41,6 +45,8 @@ impl Kind {
         Kind::RegistryHosts,
         Kind::Crio,
         Kind::Kubelet,
+        Kind::RegistriesConf,
+        Kind::SignaturePolicy,
     ];
 
     /// The kind `--kind` names (`daemon-json`, `compose`, …).
@@ -60,6 +66,8 @@ impl Kind {
             Kind::RegistryHosts => "hosts-toml",
             Kind::Crio => "crio-config",
             Kind::Kubelet => "kubelet-config",
+            Kind::RegistriesConf => "registries-conf",
+            Kind::SignaturePolicy => "signature-policy",
         }
     }
 
@@ -92,6 +100,10 @@ impl Kind {
             Some(Kind::RegistryHosts)
         } else if name == "crio.conf" || (parent == "crio.conf.d" && name.ends_with(".conf")) {
             Some(Kind::Crio)
+        } else if name == "registries.conf"
+            || (parent == "registries.conf.d" && name.ends_with(".conf"))
+        {
+            Some(Kind::RegistriesConf)
         } else {
             None
         }
@@ -158,7 +170,14 @@ pub(super) fn classify(
                     Skip::Error("not a seccomp profile (no defaultAction or syscalls)".into())
                 })
         }
-        Some(k @ (Kind::Containerd | Kind::RegistryHosts | Kind::Crio)) => {
+        Some(Kind::SignaturePolicy) => {
+            let doc = json::parse(&input.text).map_err(Skip::Error)?;
+            Ok(Some((
+                Kind::SignaturePolicy,
+                Parsed::Runtime(Box::new(runtime_of(Kind::SignaturePolicy, input, &doc))),
+            )))
+        }
+        Some(k @ (Kind::Containerd | Kind::RegistryHosts | Kind::Crio | Kind::RegistriesConf)) => {
             let doc = super::toml::parse(&input.text).map_err(Skip::Error)?;
             Ok(Some((
                 k,
@@ -208,6 +227,13 @@ pub(super) fn classify(
             if super::kubelet::is_kubelet_configuration(&doc) {
                 return Ok(Some((Kind::Kubelet, kubelet_of(input, doc))));
             }
+            if super::runtime::looks_like_signature_policy(&doc) {
+                let cfg = runtime_of(Kind::SignaturePolicy, input, &doc);
+                return Ok(Some((
+                    Kind::SignaturePolicy,
+                    Parsed::Runtime(Box::new(cfg)),
+                )));
+            }
             if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
                 // A Kubernetes manifest written as JSON (what `kubectl get -o json` prints).
                 return Ok(Some((
@@ -235,6 +261,8 @@ pub(super) fn classify(
                 Kind::Containerd
             } else if super::runtime::looks_like_crio(&doc) {
                 Kind::Crio
+            } else if super::runtime::looks_like_registries_conf(&doc) {
+                Kind::RegistriesConf
             } else {
                 return Ok(None);
             };
@@ -308,6 +336,16 @@ fn runtime_of(kind: Kind, input: &Input, doc: &Node) -> crate::model::runtime::R
         Kind::RegistryHosts => {
             let mut cfg = rt::new_config(RuntimeKind::Containerd, &input.display);
             rt::apply_hosts_toml(&mut cfg, &input.display, doc);
+            cfg
+        }
+        Kind::RegistriesConf => {
+            let mut cfg = rt::new_config(RuntimeKind::Crio, &input.display);
+            rt::apply_registries_conf(&mut cfg, &input.display, doc);
+            cfg
+        }
+        Kind::SignaturePolicy => {
+            let mut cfg = rt::new_config(RuntimeKind::Crio, &input.display);
+            rt::apply_signature_policy(&mut cfg, &input.display, doc);
             cfg
         }
         _ => {

@@ -423,6 +423,90 @@ pub fn apply_crio(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
     }
 }
 
+/// `registries.conf` (containers-registries.conf(5), version 2 and the deprecated version 1) and
+/// its drop-ins: what CRI-O, Podman and Buildah trust and how they resolve short names.
+pub fn apply_registries_conf(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
+    if let Some(v) = doc.get("unqualified-search-registries") {
+        let list = v
+            .as_seq()
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect();
+        cfg.search_registries = Some(Val::new(list, at(file, v, "unqualified-search-registries")));
+    }
+    if let Some(v) = doc.get("short-name-mode") {
+        cfg.short_name_mode = v
+            .as_str()
+            .map(|m| Val::new(m.to_string(), at(file, v, "short-name-mode")));
+    }
+    for r in doc.get("registry").map(Node::as_seq).unwrap_or_default() {
+        let name = r
+            .get("location")
+            .or_else(|| r.get("prefix"))
+            .and_then(Node::as_str)
+            .unwrap_or("?")
+            .to_string();
+        if let Some(v) = r.get("insecure").filter(|v| v.as_bool() == Some(true)) {
+            cfg.insecure_registries.push(Val::new(
+                format!("{name}: insecure = true"),
+                at(file, v, "registry.insecure"),
+            ));
+        }
+        for m in r.get("mirror").map(Node::as_seq).unwrap_or_default() {
+            if let Some(v) = m.get("insecure").filter(|v| v.as_bool() == Some(true)) {
+                let mirror = m.get("location").and_then(Node::as_str).unwrap_or("?");
+                cfg.insecure_registries.push(Val::new(
+                    format!("{name} mirror {mirror}: insecure = true"),
+                    at(file, v, "registry.mirror.insecure"),
+                ));
+            }
+        }
+    }
+    // Version 1: [registries.search], [registries.insecure].
+    if let Some(v) = doc.at(&["registries", "insecure", "registries"]) {
+        for r in v.as_seq() {
+            if let Some(name) = r.as_str() {
+                cfg.insecure_registries.push(Val::new(
+                    format!("{name}: in [registries.insecure]"),
+                    at(file, r, "registries.insecure.registries"),
+                ));
+            }
+        }
+    }
+    if let Some(v) = doc.at(&["registries", "search", "registries"]) {
+        let list = v
+            .as_seq()
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect();
+        cfg.search_registries = Some(Val::new(list, at(file, v, "registries.search.registries")));
+    }
+}
+
+/// `policy.json` (containers-policy.json(5)): the default requirement for images.
+pub fn apply_signature_policy(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
+    if let Some(first) = doc.get("default").and_then(|d| d.as_seq().first()) {
+        if let Some(kind) = first.get("type").and_then(Node::as_str) {
+            cfg.signature_policy_default =
+                Some(Val::new(kind.to_string(), at(file, first, "default")));
+        }
+    }
+}
+
+/// Whether a document is a registries.conf.
+pub fn looks_like_registries_conf(doc: &Node) -> bool {
+    doc.get("unqualified-search-registries").is_some()
+        || doc.get("registry").is_some_and(|r| !r.as_seq().is_empty())
+        || doc.get("short-name-mode").is_some()
+        || doc.at(&["registries", "search"]).is_some()
+}
+
+/// Whether a JSON document is a containers signature policy.
+pub fn looks_like_signature_policy(doc: &Node) -> bool {
+    doc.get("default")
+        .is_some_and(|d| d.as_seq().iter().any(|r| r.get("type").is_some()))
+}
+
 /// A fresh configuration for a runtime whose main file is `file`.
 pub fn new_config(kind: RuntimeKind, file: &Arc<str>) -> RuntimeConfig {
     RuntimeConfig::new(

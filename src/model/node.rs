@@ -95,6 +95,19 @@ pub struct CommandDrift {
     pub loc: Loc,
 }
 
+/// The node's operating system, from its os-release, and how many packages it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeOs {
+    pub id: String,
+    pub version_id: String,
+    /// `VARIANT_ID` (`coreos` for Fedora CoreOS and RHCOS).
+    pub variant_id: String,
+    pub pretty_name: String,
+    pub loc: Loc,
+    /// Installed packages (dpkg), where the database can be read.
+    pub packages: Option<usize>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
     /// The root the node was read from, as given.
@@ -114,6 +127,7 @@ pub struct NodeConfig {
     /// `/etc/group` that lists them.
     pub docker_group: Option<(Vec<String>, Loc)>,
     pub drift: Vec<CommandDrift>,
+    pub os: Option<NodeOs>,
 }
 
 /// What CIS Docker Benchmark 1.1.3–1.1.18 asks to audit where present, by control: the paths a

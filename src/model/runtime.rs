@@ -67,6 +67,12 @@ pub struct RuntimeConfig {
     pub allowed_annotations: Vec<Val<String>>,
     /// Options that no longer do anything, with what replaced them.
     pub dead_options: Vec<Val<String>>,
+    /// `registries.conf`: the registries short names are looked up in, in order.
+    pub search_registries: Option<Val<Vec<String>>>,
+    /// `registries.conf` `short-name-mode` as set (`enforcing`, `permissive`, `disabled`).
+    pub short_name_mode: Option<Val<String>>,
+    /// `policy.json`'s default requirement (`insecureAcceptAnything`, `reject`, `signedBy`…).
+    pub signature_policy_default: Option<Val<String>>,
 }
 
 impl RuntimeConfig {
@@ -93,6 +99,9 @@ impl RuntimeConfig {
             additional_devices: Vec::new(),
             allowed_annotations: Vec::new(),
             dead_options: Vec::new(),
+            search_registries: None,
+            short_name_mode: None,
+            signature_policy_default: None,
         }
     }
 }

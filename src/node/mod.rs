@@ -52,8 +52,10 @@ pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
         present: Vec::new(),
         docker_group: None,
         drift: Vec::new(),
+        os: None,
     };
     let accounts = scan.accounts(&mut node);
+    node.os = scan.os();
     let daemons = docker::read(&mut scan, &mut node, &accounts, proc);
     let (runtimes, seccomp) = runtimes::read(&mut scan, &mut node, &accounts);
     let kubelets = kubelet::read(&mut scan, &mut node, &accounts, proc, &runtimes);
@@ -115,6 +117,34 @@ impl Scan {
                 false
             }
         }
+    }
+
+    /// The OS from `/etc/os-release` (or `/usr/lib/os-release`), with dpkg's package count.
+    fn os(&mut self) -> Option<crate::model::node::NodeOs> {
+        let (path, text) = ["/etc/os-release", "/usr/lib/os-release"]
+            .into_iter()
+            .find_map(|p| self.read(p, "os-release").map(|t| (p, t)))?;
+        let kv = crate::image::inventory::os::os_release(&text);
+        let get = |k: &str| kv.get(k).cloned().unwrap_or_default();
+        let file: Arc<str> = Arc::from(path);
+        let packages = self
+            .root
+            .read("/var/lib/dpkg/status")
+            .ok()
+            .flatten()
+            .map(|t| {
+                let mut list = Vec::new();
+                crate::image::inventory::dpkg::parse_dpkg(&t, &mut list);
+                list.len()
+            });
+        Some(crate::model::node::NodeOs {
+            id: get("ID"),
+            version_id: get("VERSION_ID"),
+            variant_id: get("VARIANT_ID"),
+            pretty_name: get("PRETTY_NAME"),
+            loc: Loc::new(&file, Pos { line: 1, column: 1 }, "ID"),
+            packages,
+        })
     }
 
     fn accounts(&mut self, node: &mut NodeConfig) -> Accounts {

@@ -112,6 +112,32 @@ pub(super) fn read(
             }
         }
         cfg.selinux_host = Some(selinux);
+        // What CRI-O pulls from and trusts: registries.conf (and drop-ins), policy.json.
+        let mut registries = vec!["/etc/containers/registries.conf".to_string()];
+        registries.extend(
+            scan.root
+                .list("/etc/containers/registries.conf.d")
+                .into_iter()
+                .filter(|f| f.ends_with(".conf"))
+                .map(|f| format!("/etc/containers/registries.conf.d/{f}")),
+        );
+        for path in registries {
+            if let Some(doc) = parse(scan, &path, "registries-conf") {
+                let f: Arc<str> = Arc::from(path.as_str());
+                rt::apply_registries_conf(&mut cfg, &f, &doc);
+            }
+        }
+        let policy = "/etc/containers/policy.json";
+        if let Some(text) = scan.read(policy, "signature-policy") {
+            let f: Arc<str> = Arc::from(policy);
+            match crate::inputs::json::parse(&text) {
+                Ok(doc) => rt::apply_signature_policy(&mut cfg, &f, &doc),
+                Err(error) => scan.target.errors.push(crate::inputs::files::FileError {
+                    path: policy.to_string(),
+                    error,
+                }),
+            }
+        }
         // The profile CRI-O uses for RuntimeDefault is judged like any seccomp profile.
         if let Some(path) = cfg
             .seccomp_profile

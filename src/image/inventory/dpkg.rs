@@ -3,7 +3,7 @@
 use super::Package;
 
 /// dpkg status stanzas: installed packages only (not `deinstall … config-files`).
-pub(super) fn parse_dpkg(text: &str, out: &mut Vec<Package>) {
+pub(crate) fn parse_dpkg(text: &str, out: &mut Vec<Package>) {
     for stanza in text.split("\n\n") {
         let mut name = None;
         let mut version = String::new();

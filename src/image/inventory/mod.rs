@@ -3,8 +3,8 @@
 //! (`checks/os/`).
 
 mod apk;
-mod dpkg;
-mod os;
+pub(crate) mod dpkg;
+pub(crate) mod os;
 mod rpm;
 
 use super::fs::{Fs, Kind};

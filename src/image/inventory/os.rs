@@ -5,7 +5,7 @@ use crate::image::fs::Fs;
 use std::collections::BTreeMap;
 
 /// `KEY="value"` lines of an os-release file.
-fn os_release(text: &str) -> BTreeMap<String, String> {
+pub(crate) fn os_release(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| {
