@@ -71,13 +71,16 @@ pub fn lookup(id: &str, version: &str) -> Option<Lifecycle<'static>> {
         .find_map(|v| table().find(|r| r.id == id && r.version == v))
 }
 
+/// A finding's severity, message and evidence.
+type Verdict = (Severity, String, Vec<(&'static str, String)>);
+
 /// What a release's lifecycle says on `today`: `None` while supported, else (the severity, what
 /// to say, the evidence).
 fn judge(
     name: &str,
     row: &Lifecycle<'_>,
     today: &str,
-) -> Option<(Severity, String, Vec<(&'static str, String)>)> {
+) -> Option<Verdict> {
     // ISO dates compare as strings.
     if today <= row.standard_end {
         return None;
