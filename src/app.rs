@@ -351,12 +351,44 @@ fn daemon_command(args: DaemonArgs) -> Result<u8> {
 fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     let policy = policy_for(&args.report, &cwd, None, args.as_of.clone())?;
-    let outputs = parse_outputs(&args.report)?;
     let proc = args.proc.clone().or_else(|| {
         (args.root.canonicalize().ok().as_deref() == Some(std::path::Path::new("/")))
             .then(|| std::path::PathBuf::from("/proc"))
     });
-    let scan = crate::node::read(&args.root, proc.as_deref())?;
+    if let Some(every) = args.interval {
+        // A DaemonSet's loop: one JSON report per line on stdout, errors on stderr, never exit.
+        loop {
+            match node_report(&policy, &args.root, proc.as_deref()) {
+                Ok((report, errors)) => {
+                    let line = crate::report::json::render_line(&report);
+                    let mut out = std::io::stdout().lock();
+                    use std::io::Write;
+                    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                        return Ok(EXIT_OK); // the reader went away
+                    }
+                    for (path, error) in errors {
+                        eprintln!("stevedore: {path}: {error}");
+                    }
+                }
+                Err(e) => eprintln!("stevedore: {e}"),
+            }
+            std::thread::sleep(every);
+        }
+    }
+    let outputs = parse_outputs(&args.report)?;
+    let (report, errors) = node_report(&policy, &args.root, proc.as_deref())?;
+    let code = finish(report, &args.report, &outputs)?;
+    first_file_error(&errors)?;
+    Ok(code)
+}
+
+/// One scan of a node: the report, and the files that could not be read.
+fn node_report(
+    policy: &Policy,
+    root: &std::path::Path,
+    proc: Option<&std::path::Path>,
+) -> Result<(Report, Vec<(String, String)>)> {
+    let scan = crate::node::read(root, proc)?;
     let nodes = [scan.node];
     let models = crate::engine::Models {
         daemons: &scan.daemons,
@@ -373,7 +405,7 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
         .map(|e| (e.path.clone(), e.error.clone()))
         .collect();
     let report = engine::judge(
-        &policy,
+        policy,
         &models,
         &Default::default(),
         Target::Config(scan.target),
@@ -384,9 +416,7 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
                     .any(|r| matches!(r, crate::catalog::Run::Seccomp(_)))
         },
     );
-    let code = finish(report, &args.report, &outputs)?;
-    first_file_error(&errors)?;
-    Ok(code)
+    Ok((report, errors))
 }
 
 /// One image out of the daemon, read like any other (default limits).

@@ -323,6 +323,10 @@ pub struct NodeArgs {
     /// Judge the OS's end of life as of this day (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Keep running (a DaemonSet cannot exit): scan every DURATION (`30s`, `15m`, `6h`) and
+    /// print one JSON report per line.
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+    pub interval: Option<std::time::Duration>,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -510,6 +514,26 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("`{s}`: between 0.1 and 3600 seconds"));
     }
     Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+/// `30s`, `15m`, `6h`, `1d`: at least 10 seconds, at most a week.
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let (number, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{s}`: a number and a unit (s, m, h, d), e.g. 15m"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => return Err(format!("`{s}`: a number and a unit (s, m, h, d), e.g. 15m")),
+    };
+    if !(10..=7 * 86_400).contains(&secs) {
+        return Err(format!("`{s}`: between 10s and 7d"));
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 fn parse_pair(s: &str) -> Result<crate::source::registry::egress::Pair, String> {

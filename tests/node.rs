@@ -641,3 +641,203 @@ fn a_real_debian_node_with_docker_and_containerd() {
         "{found:#?}"
     );
 }
+
+/// As a DaemonSet: `--interval` keeps running and prints one JSON report per line.
+#[test]
+fn interval_prints_one_json_report_per_line_and_keeps_running() {
+    if !needs_root() {
+        return;
+    }
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    nodegen::build(&docker_node(vec![]), dir.path());
+    let cfg = empty_config();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stevedore"))
+        .args(["node", "--root"])
+        .arg(dir.path())
+        .args(["--interval", "10s", "--config", &cfg])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(still_running, "a DaemonSet's container must not exit");
+    assert!(line.ends_with('\n') && !line.trim_end().contains('\n'));
+    let report: Value = serde_json::from_str(&line).unwrap();
+    let errors = crate::support::validate::json_report_schema_errors(&report);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(findings(&report).iter().any(|f| f.0 == "DMN016"), "{line}");
+    // Bad intervals are refused up front.
+    let run = stevedore(&["node", "--interval", "1s"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("between 10s and 7d"), "{}", run.stderr);
+}
+
+/// The node-scan DaemonSet lints clean with its own exceptions, each with its reason, and keeps
+/// the promises its header makes.
+#[test]
+fn the_node_scan_daemonset_lints_clean_and_mounts_only_what_it_reads() {
+    let run = stevedore(&[
+        "config",
+        "deploy/kubernetes/node-scan.yaml",
+        "--config",
+        "deploy/kubernetes/stevedore.yaml",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let report = run.json();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "the exceptions are exercised");
+    assert!(
+        findings.iter().all(|f| f["suppression"]["justification"]
+            .as_str()
+            .is_some_and(|j| j.len() > 40)),
+        "every finding is excepted with a written reason: {findings:#?}"
+    );
+    let text =
+        std::fs::read_to_string(crate::support::repo().join("deploy/kubernetes/node-scan.yaml"))
+            .unwrap();
+    let docs = stevedore::inputs::yaml::parse(&text).unwrap();
+    let ds = docs
+        .iter()
+        .find(|d| d.get("kind").and_then(|k| k.as_str()) == Some("DaemonSet"))
+        .unwrap();
+    let pod = ds.at(&["spec", "template", "spec"]).unwrap();
+    assert_eq!(
+        pod.get("automountServiceAccountToken")
+            .and_then(|v| v.as_bool()),
+        Some(false)
+    );
+    let paths: Vec<String> = pod
+        .get("volumes")
+        .unwrap()
+        .as_seq()
+        .iter()
+        .filter_map(|v| {
+            v.at(&["hostPath", "path"])
+                .and_then(|p| p.as_str())
+                .map(String::from)
+        })
+        .collect();
+    for forbidden in [
+        "/var/lib/kubelet/pki",
+        "/var/lib/kubelet/pods",
+        "/run",
+        "/var/run",
+        "/var/lib/kubelet",
+    ] {
+        assert!(
+            !paths.iter().any(|p| p == forbidden),
+            "{forbidden} is mounted: {paths:?}"
+        );
+    }
+    assert!(!paths.iter().any(|p| p.ends_with(".sock")), "{paths:?}");
+    let container = &pod.get("containers").unwrap().as_seq()[0];
+    let sc = container.get("securityContext").unwrap();
+    assert_eq!(
+        sc.get("readOnlyRootFilesystem").and_then(|v| v.as_bool()),
+        Some(true)
+    );
+    let drop: Vec<&str> = sc
+        .at(&["capabilities", "drop"])
+        .unwrap()
+        .as_seq()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(drop, ["ALL"]);
+    assert!(
+        sc.at(&["capabilities", "add"]).is_none(),
+        "no capability is added"
+    );
+    assert!(
+        container
+            .get("volumeMounts")
+            .unwrap()
+            .as_seq()
+            .iter()
+            .all(|m| m.get("readOnly").and_then(|v| v.as_bool()) == Some(true)),
+        "every mount is read-only"
+    );
+    for ns in ["hostNetwork", "hostPID", "hostIPC"] {
+        assert_eq!(pod.get(ns).and_then(|v| v.as_bool()), Some(false), "{ns}");
+    }
+}
+
+#[test]
+fn devices_huge_files_and_toml_bombs_are_refused_and_the_rest_judged() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    nodegen::build(&docker_node(vec![]), dir.path());
+    let d = dir.path();
+    // daemon.json: a link to a character device inside the root (reading it would never end).
+    std::fs::create_dir_all(d.join("dev")).unwrap();
+    assert!(
+        std::process::Command::new("mknod")
+            .arg(d.join("dev/zero"))
+            .args(["c", "1", "5"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::remove_file(d.join("etc/docker/daemon.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("etc/docker/daemon.json")).unwrap();
+    // /etc/default/docker: a 9 MiB sparse file, over the size limit for a configuration file.
+    let f = std::fs::File::create(d.join("etc/default/docker")).unwrap();
+    f.set_len(9 << 20).unwrap();
+    // containerd's config: nested arrays far beyond any real file.
+    std::fs::create_dir_all(d.join("etc/containerd")).unwrap();
+    std::fs::write(
+        d.join("etc/containerd/config.toml"),
+        format!(
+            "version = 2\nx = {}{}\n",
+            "[".repeat(50_000),
+            "]".repeat(50_000)
+        ),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let run = scan(d, "json");
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    let report = run.json();
+    let errors: Vec<String> = report["target"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["path"].as_str().unwrap(),
+                e["error"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let has = |needle: &str| errors.iter().any(|e| e.contains(needle));
+    assert!(
+        has("/etc/docker/daemon.json: not a regular file"),
+        "{errors:#?}"
+    );
+    assert!(
+        has("/etc/default/docker: 9437184 bytes, over the"),
+        "{errors:#?}"
+    );
+    assert!(
+        has("/etc/containerd/config.toml: line 2: invalid TOML"),
+        "{errors:#?}"
+    );
+    // Still judged: the audit rules and the daemon's defaults from the unit.
+    let found = findings(&report);
+    assert!(found.iter().any(|f| f.0 == "NODE003"), "{found:#?}");
+    assert!(found.iter().any(|f| f.0 == "DMN002"), "{found:#?}");
+}

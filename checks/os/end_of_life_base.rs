@@ -76,11 +76,7 @@ type Verdict = (Severity, String, Vec<(&'static str, String)>);
 
 /// What a release's lifecycle says on `today`: `None` while supported, else (the severity, what
 /// to say, the evidence).
-fn judge(
-    name: &str,
-    row: &Lifecycle<'_>,
-    today: &str,
-) -> Option<Verdict> {
+fn judge(name: &str, row: &Lifecycle<'_>, today: &str) -> Option<Verdict> {
     // ISO dates compare as strings.
     if today <= row.standard_end {
         return None;

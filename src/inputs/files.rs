@@ -10,6 +10,10 @@ pub struct ConfigTarget {
     pub skipped: Vec<SkippedFile>,
     /// Files that could not be parsed; the scan exits 2 after reporting the rest.
     pub errors: Vec<FileError>,
+    /// What a node scan found, in words: the OS, each runtime and the kubelet, with the command
+    /// lines used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub found: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -322,6 +322,21 @@ pub(super) fn read(
     // What runs wins over what the unit says; where they differ, that is a finding of its own.
     let running = proc.and_then(|p| super::proc::find(p, "dockerd", "docker.service"));
     match (&running, &command) {
+        (Some(p), _) => scan.target.found.push(format!(
+            "dockerd running (pid {}): {}",
+            p.pid,
+            p.argv.join(" ")
+        )),
+        (None, Some((path, line, c))) => scan
+            .target
+            .found
+            .push(format!("dockerd as {path}:{line} starts it: {}", c.trim())),
+        (None, None) => scan
+            .target
+            .found
+            .push("dockerd installed, no unit or process found to say how it starts".into()),
+    }
+    match (&running, &command) {
         (Some(process), _) => {
             let file: Arc<str> = Arc::from(format!("/proc/{}/cmdline", process.pid).as_str());
             daemon.add_flags(&file, pos(1), &process.argv);

@@ -56,6 +56,13 @@ pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
     };
     let accounts = scan.accounts(&mut node);
     node.os = scan.os();
+    if let Some(os) = &node.os {
+        let packages = os
+            .packages
+            .map(|n| format!(", {n} packages"))
+            .unwrap_or_default();
+        scan.target.found.push(format!("OS: {}{packages}", os.pretty_name));
+    }
     let daemons = docker::read(&mut scan, &mut node, &accounts, proc);
     let (runtimes, seccomp) = runtimes::read(&mut scan, &mut node, &accounts);
     let kubelets = kubelet::read(&mut scan, &mut node, &accounts, proc, &runtimes);

@@ -82,6 +82,9 @@ pub(super) fn read(
             }
         }
         cfg.selinux_host = Some(selinux);
+        scan.target
+            .found
+            .push(format!("containerd: {main} (config version {})", cfg.version));
         runtimes.push(cfg);
         if let Some(f) = scan.node_file(DockerFile::ContainerdConfig, main, accounts) {
             node.files.push(f);
@@ -160,6 +163,9 @@ pub(super) fn read(
                 }
             }
         }
+        scan.target
+            .found
+            .push(format!("CRI-O: {}", crio_files.join(", ")));
         runtimes.push(cfg);
     }
     (runtimes, profiles)

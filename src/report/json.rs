@@ -432,3 +432,9 @@ impl JsonReport {
 pub fn render(report: &Report) -> String {
     JsonReport::of(report).render()
 }
+
+/// The same document on one line (for a stream of reports, one per line).
+pub fn render_line(report: &Report) -> String {
+    let value = serde_json::to_value(JsonReport::of(report)).unwrap_or(serde_json::Value::Null);
+    serde_json::to_string(&value).unwrap_or_default()
+}

@@ -226,6 +226,9 @@ fn config_header(out: &mut String, t: &ConfigTarget) {
             list(&skipped)
         );
     }
+    for f in &t.found {
+        let _ = writeln!(out, "{DIM}  found: {f}{DIM:#}");
+    }
     for e in &t.errors {
         let style = severity_style(Severity::High);
         let _ = writeln!(out, "  {style}error{style:#} {}: {}", e.path, e.error);
