@@ -219,8 +219,18 @@ pub(crate) fn changed_files(repo: &Path, pushed: &PushedRef) -> Result<Option<Ve
 /// `files` pattern says).
 pub(crate) fn may_be_config(path: &str) -> bool {
     let p = Path::new(path);
-    is_plain(path) && crate::inputs::load::Kind::from_name(p).is_some()
-        || is_plain(path) && [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e))
+    let unit_drop_in = p
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|d| d.to_str())
+        .is_some_and(|d| d.ends_with(".service.d"))
+        && path.ends_with(".conf");
+    is_plain(path)
+        && (crate::inputs::load::Kind::from_name(p).is_some()
+            || unit_drop_in
+            || [".yaml", ".yml", ".json", ".toml", ".service"]
+                .iter()
+                .any(|e| path.ends_with(e)))
 }
 
 /// A relative path with no `.`, `..` or empty components (git trees hold nothing else, but the

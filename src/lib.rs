@@ -40,5 +40,11 @@ pub(crate) mod suppress;
 
 pub use error::{Error, Result};
 
+/// Whether the pre-push hook lints a pushed path (the same files as the pre-commit hook's
+/// `files` pattern).
+pub fn hook_may_be_config(path: &str) -> bool {
+    hook::may_be_config(path)
+}
+
 /// The version stamped into every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

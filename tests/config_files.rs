@@ -1483,3 +1483,83 @@ fn container_runtime_files_are_recognised_by_content() {
         "plain HTTP",
     );
 }
+
+#[test]
+fn kubelet_units_and_configuration_files_in_a_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("systemd/kubelet.service.d")).unwrap();
+    std::fs::create_dir_all(d.join("ansible")).unwrap();
+    // kubeadm's drop-in with --config: only what its flags decide is judged here.
+    std::fs::write(
+        d.join("systemd/kubelet.service.d/10-kubeadm.conf"),
+        "[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS --read-only-port=10255\n",
+    )
+    .unwrap();
+    // A unit of another name that starts a kubelet without --config: the legacy defaults.
+    std::fs::write(
+        d.join("ansible/edge-kubelet.service"),
+        "[Service]\nExecStart=/opt/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n",
+    )
+    .unwrap();
+    // A unit that is neither: not recognised.
+    std::fs::write(
+        d.join("ansible/nginx.service"),
+        "[Service]\nExecStart=/usr/sbin/nginx\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("ansible/kubelet-config.yaml"),
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nseccompDefault: false\nauthentication:\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\nrotateCertificates: true\nserverTLSBootstrap: true\npodPidsLimit: 1024\n",
+    )
+    .unwrap();
+    let cfg = empty_config();
+    let run = stevedore_in(
+        d,
+        &[
+            "config",
+            ".",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+            "--config",
+            &cfg,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let found = findings(&report);
+    let drop_in = "./systemd/kubelet.service.d/10-kubeadm.conf";
+    assert_has(&found, "KLT004", &format!("{drop_in}:4"), "port 10255");
+    // The drop-in's --config file is elsewhere: nothing it might set is reported as missing.
+    for rule in ["KLT001", "KLT002", "KLT003", "KLT010", "KLT011"] {
+        assert!(
+            !found
+                .iter()
+                .any(|f| f.0 == rule && f.1.starts_with(drop_in)),
+            "{rule} on the drop-in: {found:#?}"
+        );
+    }
+    let edge = "./ansible/edge-kubelet.service:2";
+    assert_has(
+        &found,
+        "KLT001",
+        edge,
+        "legacy default of a kubelet started without --config",
+    );
+    assert_has(&found, "KLT002", edge, "AlwaysAllow");
+    assert_has(
+        &found,
+        "KLT010",
+        "./ansible/kubelet-config.yaml:3",
+        "config file",
+    );
+    let skipped: Vec<&str> = report["target"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert!(skipped.contains(&"./ansible/nginx.service"), "{skipped:?}");
+}

@@ -238,7 +238,13 @@ fn pre_commit_hooks_select_configuration_files() {
         ("k8s/deploy.yml", true),
         ("etc/docker/daemon.json", true),
         ("systemd/docker.service.d/override.conf", true),
+        ("node/containerd/config.toml", true),
+        ("node/crio/crio.conf.d/10-caps.conf", true),
+        ("node/containers/registries.conf", true),
+        ("systemd/kubelet.service.d/10-kubeadm.conf", true),
+        ("systemd/kubelet.service", true),
         ("README.md", false),
+        ("docs/setup.conf", false),
         ("src/main.rs", false),
         ("docs/Dockerfiles.md", false),
     ];
@@ -252,6 +258,14 @@ fn pre_commit_hooks_select_configuration_files() {
         assert_eq!(bit == "1", *want, "{name} against {pattern}");
     }
     assert_eq!(got.split_whitespace().count(), names.len(), "{got}");
+    // The pre-push hook selects the same files.
+    for (name, want) in names {
+        assert_eq!(
+            stevedore::hook_may_be_config(name),
+            want,
+            "{name} in the pre-push hook"
+        );
+    }
 }
 
 #[test]

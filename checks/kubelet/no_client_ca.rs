@@ -19,6 +19,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &KubeletConfig, sink: &mut Sink) {
+    if !cfg.complete {
+        return; // the --config file is not known: absent is not unset
+    }
     if cfg
         .get("authentication.x509.clientCAFile")
         .is_none_or(|s| s.value.text().is_empty())

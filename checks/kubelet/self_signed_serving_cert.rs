@@ -19,6 +19,9 @@ pub const CHECK: Check = Check {
 };
 
 fn run(cfg: &KubeletConfig, sink: &mut Sink) {
+    if !cfg.complete {
+        return; // the --config file is not known: absent is not unset
+    }
     let cert = cfg
         .get("tlsCertFile")
         .is_some_and(|s| !s.value.text().is_empty());

@@ -31,10 +31,12 @@ pub enum Kind {
     RegistriesConf,
     /// containers-policy.json(5): which images are accepted, signed or not.
     SignaturePolicy,
+    /// The kubelet's systemd unit or a drop-in (kubeadm's `10-kubeadm.conf`).
+    KubeletUnit,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::DaemonJson,
         Kind::DockerdUnit,
         Kind::Seccomp,
@@ -47,6 +49,7 @@ impl Kind {
         Kind::Kubelet,
         Kind::RegistriesConf,
         Kind::SignaturePolicy,
+        Kind::KubeletUnit,
     ];
 
     /// The kind `--kind` names (`daemon-json`, `compose`, …).
@@ -68,6 +71,7 @@ impl Kind {
             Kind::Kubelet => "kubelet-config",
             Kind::RegistriesConf => "registries-conf",
             Kind::SignaturePolicy => "signature-policy",
+            Kind::KubeletUnit => "kubelet-unit",
         }
     }
 
@@ -96,6 +100,10 @@ impl Kind {
             Some(Kind::Compose)
         } else if name.ends_with(".json") && name.to_ascii_lowercase().contains("seccomp") {
             Some(Kind::Seccomp)
+        } else if name == "kubelet.service"
+            || (parent == "kubelet.service.d" && name.ends_with(".conf"))
+        {
+            Some(Kind::KubeletUnit)
         } else if name == "hosts.toml" {
             Some(Kind::RegistryHosts)
         } else if name == "crio.conf" || (parent == "crio.conf.d" && name.ends_with(".conf")) {
@@ -170,6 +178,7 @@ pub(super) fn classify(
                     Skip::Error("not a seccomp profile (no defaultAction or syscalls)".into())
                 })
         }
+        Some(Kind::KubeletUnit) => Ok(Some((Kind::KubeletUnit, kubelet_unit(input)))),
         Some(Kind::SignaturePolicy) => {
             let doc = json::parse(&input.text).map_err(Skip::Error)?;
             Ok(Some((
@@ -249,6 +258,30 @@ pub(super) fn classify(
                 None => Ok(Some((Kind::Seccomp, Parsed::Seccomp(profile)))),
             }
         }
+        // A systemd unit or drop-in of another name: what its ExecStart runs says what it is.
+        None if name.ends_with(".service")
+            || (name.ends_with(".conf") && parent_is_unit_dir(input)) =>
+        {
+            match exec_start(&input.text).map(|(line, command)| {
+                let program = command
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                (line, command, program)
+            }) {
+                Some((line, command, program)) if program == "dockerd" => {
+                    Ok(Some((Kind::DockerdUnit, Parsed::Unit(line, command))))
+                }
+                Some((_, _, program)) if program == "kubelet" => {
+                    Ok(Some((Kind::KubeletUnit, kubelet_unit(input))))
+                }
+                _ => Ok(None),
+            }
+        }
         None if name.ends_with(".toml") => {
             let doc = match super::toml::parse(&input.text) {
                 Ok(doc) => doc,
@@ -306,6 +339,53 @@ pub(super) fn classify(
         }
         None => Ok(None),
     }
+}
+
+/// Whether a file sits in a systemd drop-in directory (`*.service.d/`).
+fn parent_is_unit_dir(input: &Input) -> bool {
+    input
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .and_then(|p| p.to_str())
+        .is_some_and(|p| p.ends_with(".service.d"))
+}
+
+/// A kubelet unit or drop-in on its own: the flags its `ExecStart=` gives (with the unit's own
+/// `Environment=` expanded). With `--config` the file's contents are not known here, so only
+/// what the flags decide is judged; without it, the legacy defaults are what the kubelet runs
+/// with, and they are judged too.
+fn kubelet_unit(input: &Input) -> Parsed {
+    let anchor =
+        crate::model::Loc::new(&input.display, crate::model::Pos { line: 1, column: 1 }, "");
+    let Some((line, command)) = exec_start(&input.text) else {
+        return Parsed::NoCommand;
+    };
+    let vars = crate::inputs::systemd::environment(&input.text);
+    let argv = crate::inputs::shell_words::split_command_line(&crate::inputs::systemd::expand(
+        &command, &vars,
+    ));
+    let at = crate::model::Loc::new(
+        &input.display,
+        crate::model::Pos { line, column: 1 },
+        "ExecStart",
+    );
+    let flags = super::kubelet::flags(&argv, &at);
+    let has_config = super::kubelet::flag_value(&flags, "config").is_some();
+    let layers = super::kubelet::Layers {
+        flags,
+        config: None,
+        drop_ins: Vec::new(),
+        anchor: if has_config { anchor } else { at },
+        has_config,
+    };
+    let mut cfg = super::kubelet::effective(&layers);
+    if has_config {
+        cfg.settings.retain(|s| s.decided_by.starts_with("flag"));
+        cfg.complete = false;
+    }
+    Parsed::Kubelet(Box::new(cfg))
 }
 
 /// A `KubeletConfiguration` file on its own: judged as the `--config` file of a kubelet whose

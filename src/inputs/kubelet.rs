@@ -333,6 +333,7 @@ pub fn effective(layers: &Layers) -> KubeletConfig {
         config_file: layers.config.as_ref().map(|(f, _)| f.to_string()),
         settings,
         runtime_default: None,
+        complete: true,
     }
 }
 

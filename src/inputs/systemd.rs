@@ -1,5 +1,70 @@
 //! systemd units and drop-ins: the command a service starts with.
 
+use std::collections::BTreeMap;
+
+/// `KEY=value` lines of an `EnvironmentFile=` (quotes stripped).
+pub fn env_file(text: &str, vars: &mut BTreeMap<String, String>) {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some((k, v)) = line.split_once('=') {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            vars.insert(k.trim().to_string(), v.to_string());
+        }
+    }
+}
+
+/// `$VAR` and `${VAR}` replaced as systemd does in `ExecStart=` (unset: empty).
+pub fn expand(command: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = command;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, len) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        if name.is_empty() {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        out.push_str(vars.get(name).map_or("", String::as_str));
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The variables a unit file sets itself (`Environment="A=b" C=d`).
+pub fn environment(text: &str) -> BTreeMap<String, String> {
+    let mut vars = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(env) = line.trim().strip_prefix("Environment=") {
+            for word in super::shell_words::split_command_line(env) {
+                if let Some((k, v)) = word.split_once('=') {
+                    vars.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+    }
+    vars
+}
+
 /// The effective `ExecStart=` of a systemd unit or drop-in: (line, command). An empty
 /// `ExecStart=` resets the list, as in drop-ins that replace the command.
 pub fn exec_start(text: &str) -> Option<(u32, String)> {
@@ -35,6 +100,21 @@ pub fn exec_start(text: &str) -> Option<(u32, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_expansion_follows_systemd() {
+        let mut vars = BTreeMap::new();
+        env_file(
+            "# options\nDOCKER_OPTS=\"--icc=false --iptables=false\"\n",
+            &mut vars,
+        );
+        assert_eq!(
+            expand("/usr/sbin/dockerd -H fd:// $DOCKER_OPTS ${MISSING}", &vars),
+            "/usr/sbin/dockerd -H fd:// --icc=false --iptables=false "
+        );
+        assert_eq!(expand("cost $ 5", &vars), "cost $ 5");
+    }
+
     use crate::inputs::shell_words::split_command_line;
     use crate::model::daemon::DaemonConfig;
     use crate::model::{Loc, Pos};

@@ -59,6 +59,9 @@ pub struct KubeletConfig {
     /// `RuntimeDefault`, in words (`containerd (its built-in default profile)`); unknown for a
     /// file alone.
     pub runtime_default: Option<String>,
+    /// False when only the command line is known (a unit file linted alone, whose `--config`
+    /// file is elsewhere): a setting that is absent then is unknown, not unset.
+    pub complete: bool,
 }
 
 impl KubeletConfig {

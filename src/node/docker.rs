@@ -4,6 +4,7 @@
 
 use super::{Accounts, Scan};
 use crate::inputs::shell_words::split_command_line;
+use crate::inputs::systemd::{env_file, expand};
 use crate::model::daemon::DaemonConfig;
 use crate::model::node::{
     CommandDrift, DOCKER_AUDIT_PATHS, DockerFile, FileKind, NodeConfig, NodeFile,
@@ -44,54 +45,6 @@ pub(super) fn unit_files(scan: &mut Scan, name: &str) -> (Option<String>, Vec<St
         }
     }
     (unit, drop_ins.into_values().collect())
-}
-
-/// `KEY=value` lines of an `EnvironmentFile=` (quotes stripped).
-fn env_file(text: &str, vars: &mut BTreeMap<String, String>) {
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some((k, v)) = line.split_once('=') {
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(v);
-            vars.insert(k.trim().to_string(), v.to_string());
-        }
-    }
-}
-
-/// `$VAR` and `${VAR}` replaced as systemd does in `ExecStart=` (unset: empty).
-fn expand(command: &str, vars: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut rest = command;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let (name, len) = if let Some(inner) = after.strip_prefix('{') {
-            match inner.find('}') {
-                Some(end) => (&inner[..end], end + 2),
-                None => ("", 0),
-            }
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], end)
-        };
-        if name.is_empty() {
-            out.push('$');
-            rest = after;
-            continue;
-        }
-        out.push_str(vars.get(name).map_or("", String::as_str));
-        rest = &after[len..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The unit's effective `ExecStart=` across the unit and its drop-ins (an empty `ExecStart=`
@@ -453,20 +406,6 @@ fn drift(running: &[String], unit: &[String]) -> (Vec<String>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn environment_expansion_follows_systemd() {
-        let mut vars = BTreeMap::new();
-        env_file(
-            "# options\nDOCKER_OPTS=\"--icc=false --iptables=false\"\n",
-            &mut vars,
-        );
-        assert_eq!(
-            expand("/usr/sbin/dockerd -H fd:// $DOCKER_OPTS ${MISSING}", &vars),
-            "/usr/sbin/dockerd -H fd:// --icc=false --iptables=false "
-        );
-        assert_eq!(expand("cost $ 5", &vars), "cost $ 5");
-    }
 
     #[test]
     fn drift_is_a_multiset_difference() {

@@ -93,11 +93,9 @@ pub(super) fn read(
         }
         (None, None) => return Vec::new(),
     };
-    scan.target.found.push(format!(
-        "kubelet ({}): {}",
-        anchor.file,
-        argv.join(" ")
-    ));
+    scan.target
+        .found
+        .push(format!("kubelet ({}): {}", anchor.file, argv.join(" ")));
     let flags = flags(&argv, &anchor);
     let config_path = flag_value(&flags, "config").map(|f| f.value.clone());
     let config = config_path

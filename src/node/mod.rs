@@ -61,7 +61,9 @@ pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
             .packages
             .map(|n| format!(", {n} packages"))
             .unwrap_or_default();
-        scan.target.found.push(format!("OS: {}{packages}", os.pretty_name));
+        scan.target
+            .found
+            .push(format!("OS: {}{packages}", os.pretty_name));
     }
     let daemons = docker::read(&mut scan, &mut node, &accounts, proc);
     let (runtimes, seccomp) = runtimes::read(&mut scan, &mut node, &accounts);

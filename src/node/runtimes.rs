@@ -82,9 +82,10 @@ pub(super) fn read(
             }
         }
         cfg.selinux_host = Some(selinux);
-        scan.target
-            .found
-            .push(format!("containerd: {main} (config version {})", cfg.version));
+        scan.target.found.push(format!(
+            "containerd: {main} (config version {})",
+            cfg.version
+        ));
         runtimes.push(cfg);
         if let Some(f) = scan.node_file(DockerFile::ContainerdConfig, main, accounts) {
             node.files.push(f);
