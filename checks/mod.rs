@@ -113,6 +113,7 @@ pub static CATALOG: &[&Check] = &[
     &node::docker_group_members::CHECK,
     &node::command_line_drift::CHECK,
     &node::general_purpose_os::CHECK,
+    &node::docker_data_not_separate::CHECK,
     &os::non_minimal_base::CHECK,
     &os::end_of_life_base::CHECK,
     &os::attack_surface_tools::CHECK,

@@ -1,6 +1,7 @@
 //! `NODE`: a node's own files, read from its root filesystem (`stevedore node`).
 pub mod command_line_drift;
 pub mod docker_audit_rule_missing;
+pub mod docker_data_not_separate;
 pub mod docker_file_mode;
 pub mod docker_file_owner;
 pub mod docker_group_members;

@@ -128,6 +128,8 @@ pub struct NodeConfig {
     pub docker_group: Option<(Vec<String>, Loc)>,
     pub drift: Vec<CommandDrift>,
     pub os: Option<NodeOs>,
+    /// Mount points the node declares (`/etc/fstab`, systemd `.mount` units), with where.
+    pub mounts: Vec<(String, Loc)>,
 }
 
 /// What CIS Docker Benchmark 1.1.3–1.1.18 asks to audit where present, by control: the paths a

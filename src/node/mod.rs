@@ -53,8 +53,10 @@ pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
         docker_group: None,
         drift: Vec::new(),
         os: None,
+        mounts: Vec::new(),
     };
     let accounts = scan.accounts(&mut node);
+    node.mounts = scan.mounts();
     node.os = scan.os();
     if let Some(os) = &node.os {
         let packages = os
@@ -126,6 +128,47 @@ impl Scan {
                 false
             }
         }
+    }
+
+    /// Mount points from `/etc/fstab` and systemd `.mount` units (named after their path:
+    /// `var-lib-docker.mount` mounts `/var/lib/docker`).
+    fn mounts(&mut self) -> Vec<(String, Loc)> {
+        let mut out = Vec::new();
+        if let Some(text) = self.read("/etc/fstab", "fstab") {
+            let file: Arc<str> = Arc::from("/etc/fstab");
+            for (i, line) in text.lines().enumerate() {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                if fields.len() >= 2 && !fields[0].starts_with('#') {
+                    let pos = Pos {
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        column: 1,
+                    };
+                    out.push((fields[1].to_string(), Loc::new(&file, pos, "")));
+                }
+            }
+        }
+        for dir in [
+            "/etc/systemd/system",
+            "/usr/lib/systemd/system",
+            "/lib/systemd/system",
+        ] {
+            for unit in self.root.list(dir) {
+                if let Some(stem) = unit.strip_suffix(".mount") {
+                    let file: Arc<str> = Arc::from(format!("{dir}/{unit}").as_str());
+                    out.push((
+                        format!(
+                            "/{}",
+                            stem.split('-')
+                                .map(|c| c.replace("\\x2d", "-"))
+                                .collect::<Vec<_>>()
+                                .join("/")
+                        ),
+                        Loc::new(&file, Pos { line: 1, column: 1 }, ""),
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// The OS from `/etc/os-release` (or `/usr/lib/os-release`), with dpkg's package count.
