@@ -100,11 +100,9 @@ fn the_daemon_view_is_the_units_command_line_over_daemon_json() {
             .map(|f| f.1.clone())
             .collect()
     };
-    // The drop-in replaced the command; /etc/default/docker's DOCKER_OPTS expanded into it.
-    assert_eq!(
-        at("DMN016"),
-        ["/etc/systemd/system/docker.service.d/override.conf:3"]
-    );
+    // The drop-in replaced the command; /etc/default/docker's DOCKER_OPTS expanded into it, and
+    // the flag that came through the variable points at the line that set it.
+    assert_eq!(at("DMN016"), ["/etc/default/docker:1"]);
     assert_eq!(
         at("DMN001"),
         ["/etc/systemd/system/docker.service.d/override.conf:3"]
@@ -436,14 +434,14 @@ fn the_kubelets_effective_configuration_on_a_kubeadm_node() {
         assert_eq!(hits.len(), 1, "{rule}: {found:#?}");
         (hits[0].1.clone(), hits[0].2.clone())
     };
-    // A flag (from /etc/default/kubelet, through the drop-in's ExecStart) beats the file.
+    // A flag (from /etc/default/kubelet, through the drop-in's ExecStart) beats the file, and
+    // points at the line of the environment file that set it.
     let (at, msg) = one("KLT004");
-    assert_eq!(
-        at,
-        "/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf:7"
-    );
+    assert_eq!(at, "/etc/default/kubelet:1");
     assert!(
-        msg.contains("port 10255") && msg.contains("flag --read-only-port"),
+        msg.contains("port 10255")
+            && msg
+                .contains("flag --read-only-port ($KUBELET_EXTRA_ARGS in /etc/default/kubelet:1)"),
         "{msg}"
     );
     // The --config-dir drop-in beats the file, and the runtime that would apply is named.

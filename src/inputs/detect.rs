@@ -362,16 +362,15 @@ fn kubelet_unit(input: &Input) -> Parsed {
     let Some((line, command)) = exec_start(&input.text) else {
         return Parsed::NoCommand;
     };
-    let vars = crate::inputs::systemd::environment(&input.text);
-    let argv = crate::inputs::shell_words::split_command_line(&crate::inputs::systemd::expand(
-        &command, &vars,
-    ));
+    let mut vars = std::collections::BTreeMap::new();
+    crate::inputs::systemd::environment_located(&input.text, &input.display, &mut vars);
     let at = crate::model::Loc::new(
         &input.display,
         crate::model::Pos { line, column: 1 },
         "ExecStart",
     );
-    let flags = super::kubelet::flags(&argv, &at);
+    let words = crate::inputs::systemd::expand_words(&command, &vars, &at);
+    let flags = super::kubelet::located_flags(&words);
     let has_config = super::kubelet::flag_value(&flags, "config").is_some();
     let layers = super::kubelet::Layers {
         flags,

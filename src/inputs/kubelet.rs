@@ -151,13 +151,22 @@ pub struct Flag {
     pub name: String,
     pub value: String,
     pub loc: Loc,
+    /// The variable it came through, in words (` ($KUBELET_EXTRA_ARGS in /etc/default/kubelet:1)`),
+    /// or nothing when written on the command line itself.
+    pub via: String,
 }
 
-/// The flags of a kubelet command line (program excluded).
+/// The flags of a kubelet command line (program excluded), all written at `loc`.
 pub fn flags(argv: &[String], loc: &Loc) -> Vec<Flag> {
+    let words: Vec<(String, Loc)> = argv.iter().map(|w| (w.clone(), loc.clone())).collect();
+    located_flags(&words)
+}
+
+/// The flags of a command line whose words each say where they were written.
+pub fn located_flags(argv: &[(String, Loc)]) -> Vec<Flag> {
     let mut out = Vec::new();
     let mut words = argv.iter().skip(1).peekable();
-    while let Some(w) = words.next() {
+    while let Some((w, loc)) = words.next() {
         let Some(flag) = w.strip_prefix("--").or_else(|| w.strip_prefix('-')) else {
             continue;
         };
@@ -165,7 +174,7 @@ pub fn flags(argv: &[String], loc: &Loc) -> Vec<Flag> {
             Some((n, v)) => (n.to_string(), v.to_string()),
             None if BOOL_FLAGS.contains(&flag) => (flag.to_string(), "true".to_string()),
             None => match words.peek() {
-                Some(next) if !next.starts_with('-') => {
+                Some((next, _)) if !next.starts_with('-') => {
                     let v = next.to_string();
                     words.next();
                     (flag.to_string(), v)
@@ -173,10 +182,16 @@ pub fn flags(argv: &[String], loc: &Loc) -> Vec<Flag> {
                 _ => (flag.to_string(), "true".to_string()),
             },
         };
+        let via = if loc.field == "ExecStart" || loc.field.is_empty() {
+            String::new()
+        } else {
+            format!(" (${} in {}:{})", loc.field, loc.file, loc.pos.line)
+        };
         out.push(Flag {
             name,
             value,
             loc: loc.with_field(format!("--{flag}")),
+            via,
         });
     }
     out
@@ -318,7 +333,7 @@ pub fn effective(layers: &Layers) -> KubeletConfig {
                 found = Some(KubeletSetting {
                     key: k.key,
                     value: typed(k.ty, &f.value),
-                    decided_by: format!("flag --{}", k.flag),
+                    decided_by: format!("flag --{}{}", k.flag, f.via),
                     loc: f.loc.clone(),
                 });
             }

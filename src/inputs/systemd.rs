@@ -50,19 +50,98 @@ pub fn expand(command: &str, vars: &BTreeMap<String, String>) -> String {
     out
 }
 
-/// The variables a unit file sets itself (`Environment="A=b" C=d`).
-pub fn environment(text: &str) -> BTreeMap<String, String> {
-    let mut vars = BTreeMap::new();
-    for line in text.lines() {
+/// A variable a unit's command line may use, with the line that set it (an `Environment=` line
+/// or a line of an `EnvironmentFile=`).
+#[derive(Debug, Clone)]
+pub struct UnitVar {
+    pub value: String,
+    pub loc: crate::model::Loc,
+}
+
+/// [`env_file`], remembering where each variable was set.
+pub fn env_file_located(
+    text: &str,
+    file: &std::sync::Arc<str>,
+    vars: &mut BTreeMap<String, UnitVar>,
+) {
+    for (i, line) in text.lines().enumerate() {
+        let mut one = BTreeMap::new();
+        env_file(line, &mut one);
+        for (k, v) in one {
+            let pos = crate::model::Pos {
+                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                column: 1,
+            };
+            let loc = crate::model::Loc::new(file, pos, k.clone());
+            vars.insert(k, UnitVar { value: v, loc });
+        }
+    }
+}
+
+/// The `Environment=` lines of a unit or drop-in, remembering where each variable was set.
+pub fn environment_located(
+    text: &str,
+    file: &std::sync::Arc<str>,
+    vars: &mut BTreeMap<String, UnitVar>,
+) {
+    for (i, line) in text.lines().enumerate() {
         if let Some(env) = line.trim().strip_prefix("Environment=") {
             for word in super::shell_words::split_command_line(env) {
                 if let Some((k, v)) = word.split_once('=') {
-                    vars.insert(k.to_string(), v.to_string());
+                    let pos = crate::model::Pos {
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                        column: 1,
+                    };
+                    let loc = crate::model::Loc::new(file, pos, k.to_string());
+                    vars.insert(
+                        k.to_string(),
+                        UnitVar {
+                            value: v.to_string(),
+                            loc,
+                        },
+                    );
                 }
             }
         }
     }
-    vars
+}
+
+/// The words of a command line after systemd's expansion, each with where it was written: a
+/// whole-word `$VAR` splits into words at whitespace and `${VAR}` stays one word, both pointing at
+/// the line that set the variable; any other word points at the `ExecStart=` line `at`.
+pub fn expand_words(
+    command: &str,
+    vars: &BTreeMap<String, UnitVar>,
+    at: &crate::model::Loc,
+) -> Vec<(String, crate::model::Loc)> {
+    let plain: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for word in super::shell_words::split_command_line(command) {
+        let whole = |name: &str| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if let Some(name) = word.strip_prefix("${").and_then(|w| w.strip_suffix('}')) {
+            if whole(name) {
+                if let Some(v) = vars.get(name) {
+                    out.push((v.value.clone(), v.loc.clone()));
+                }
+                continue;
+            }
+        }
+        if let Some(name) = word.strip_prefix('$').filter(|n| whole(n)) {
+            if let Some(v) = vars.get(name) {
+                for w in super::shell_words::split_command_line(&v.value) {
+                    out.push((w, v.loc.clone()));
+                }
+            }
+            continue;
+        }
+        out.push((expand(&word, &plain), at.clone()));
+    }
+    out
 }
 
 /// The effective `ExecStart=` of a systemd unit or drop-in: (line, command). An empty
@@ -100,6 +179,57 @@ pub fn exec_start(text: &str) -> Option<(u32, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expanded_words_point_at_where_they_were_written() {
+        use std::sync::Arc;
+        let unit: Arc<str> = Arc::from("10-kubeadm.conf");
+        let env: Arc<str> = Arc::from("/etc/default/kubelet");
+        let mut vars = BTreeMap::new();
+        environment_located(
+            "[Service]\nEnvironment=\"CONFIG=--config=/var/lib/kubelet/config.yaml\"\n",
+            &unit,
+            &mut vars,
+        );
+        env_file_located(
+            "# extra\nEXTRA=--read-only-port=10255 --v=2\n",
+            &env,
+            &mut vars,
+        );
+        let at =
+            crate::model::Loc::new(&unit, crate::model::Pos { line: 4, column: 1 }, "ExecStart");
+        let words = expand_words(
+            "/usr/bin/kubelet ${CONFIG} $EXTRA $UNSET --x=$EXTRA",
+            &vars,
+            &at,
+        );
+        let got: Vec<(String, String)> = words
+            .iter()
+            .map(|(w, l)| (w.clone(), format!("{}:{}", l.file, l.pos.line)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "/usr/bin/kubelet".to_string(),
+                    "10-kubeadm.conf:4".to_string()
+                ),
+                (
+                    "--config=/var/lib/kubelet/config.yaml".into(),
+                    "10-kubeadm.conf:2".into()
+                ),
+                (
+                    "--read-only-port=10255".into(),
+                    "/etc/default/kubelet:2".into()
+                ),
+                ("--v=2".into(), "/etc/default/kubelet:2".into()),
+                (
+                    "--x=--read-only-port=10255 --v=2".into(),
+                    "10-kubeadm.conf:4".into()
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn environment_expansion_follows_systemd() {

@@ -3,8 +3,7 @@
 //! Docker Benchmark section 3 names.
 
 use super::{Accounts, Scan};
-use crate::inputs::shell_words::split_command_line;
-use crate::inputs::systemd::{env_file, expand};
+use crate::inputs::systemd::expand;
 use crate::model::daemon::DaemonConfig;
 use crate::model::node::{
     CommandDrift, DOCKER_AUDIT_PATHS, DockerFile, FileKind, NodeConfig, NodeFile,
@@ -49,36 +48,63 @@ pub(super) fn unit_files(scan: &mut Scan, name: &str) -> (Option<String>, Vec<St
 
 /// The unit's effective `ExecStart=` across the unit and its drop-ins (an empty `ExecStart=`
 /// resets it), with `EnvironmentFile=` variables expanded: (file, line, command).
-pub(super) fn exec_start(
-    scan: &mut Scan,
-    files: &[(String, String)],
-) -> Option<(String, usize, String)> {
+pub(super) fn exec_start(scan: &mut Scan, files: &[(String, String)]) -> Option<Command> {
     let mut vars = BTreeMap::new();
     let mut found = None;
     for (path, text) in files {
+        let file: Arc<str> = Arc::from(path.as_str());
         for line in text.lines() {
-            let line = line.trim();
-            if let Some(env) = line.strip_prefix("EnvironmentFile=") {
+            if let Some(env) = line.trim().strip_prefix("EnvironmentFile=") {
                 // `-` marks an optional file; a missing one adds nothing either way here.
                 let env = env.trim().trim_start_matches('-');
                 if let Some(text) = scan.read(env, "environment-file") {
-                    env_file(&text, &mut vars);
-                }
-            }
-            if let Some(env) = line.strip_prefix("Environment=") {
-                for word in split_command_line(env) {
-                    if let Some((k, v)) = word.split_once('=') {
-                        vars.insert(k.to_string(), v.to_string());
-                    }
+                    let env_path: Arc<str> = Arc::from(env);
+                    crate::inputs::systemd::env_file_located(&text, &env_path, &mut vars);
                 }
             }
         }
+        crate::inputs::systemd::environment_located(text, &file, &mut vars);
         if text.lines().any(|l| l.trim().starts_with("ExecStart=")) {
             found = crate::inputs::systemd::exec_start(text)
                 .map(|(line, command)| (path.clone(), line as usize, command));
         }
     }
-    found.map(|(path, line, command)| (path, line, expand(&command, &vars)))
+    found.map(|(path, line, command)| {
+        let file: Arc<str> = Arc::from(path.as_str());
+        let at = Loc::new(&file, pos(line), "ExecStart");
+        let words = crate::inputs::systemd::expand_words(&command, &vars, &at);
+        let plain: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        Command {
+            path,
+            line,
+            text: expand(&command, &plain),
+            words,
+        }
+    })
+}
+
+/// A unit's effective command: where it is written, as text, and word by word with where each
+/// word came from (the `ExecStart=` line or the line that set a variable it uses).
+pub(super) struct Command {
+    pub(super) path: String,
+    pub(super) line: usize,
+    pub(super) text: String,
+    pub(super) words: Vec<(String, Loc)>,
+}
+
+/// Runs of consecutive words written at the same place.
+pub(super) fn by_place(words: &[(String, Loc)]) -> Vec<(Loc, Vec<String>)> {
+    let mut groups: Vec<(Loc, Vec<String>)> = Vec::new();
+    for (w, loc) in words {
+        match groups.last_mut() {
+            Some((l, ws)) if l.file == loc.file && l.pos == loc.pos => ws.push(w.clone()),
+            _ => groups.push((loc.clone(), vec![w.clone()])),
+        }
+    }
+    groups
 }
 
 /// What a `[Socket]` section declares for the socket it creates (systemd's defaults: root,
@@ -240,9 +266,9 @@ pub(super) fn read(
         }
     }
     let command = exec_start(scan, &unit_texts);
-    let words = command
+    let words: Vec<String> = command
         .as_ref()
-        .map(|(_, _, c)| split_command_line(c))
+        .map(|c| c.words.iter().map(|(w, _)| w.clone()).collect())
         .unwrap_or_default();
     let config_file = words
         .iter()
@@ -280,10 +306,12 @@ pub(super) fn read(
             p.pid,
             p.argv.join(" ")
         )),
-        (None, Some((path, line, c))) => scan
-            .target
-            .found
-            .push(format!("dockerd as {path}:{line} starts it: {}", c.trim())),
+        (None, Some(c)) => scan.target.found.push(format!(
+            "dockerd as {}:{} starts it: {}",
+            c.path,
+            c.line,
+            c.text.trim()
+        )),
         (None, None) => scan
             .target
             .found
@@ -297,23 +325,24 @@ pub(super) fn read(
                 path: file.to_string(),
                 kind: "process",
             });
-            if let Some((path, line, _)) = &command {
+            if let Some(c) = &command {
                 let drift = drift(&process.argv, &words);
                 if !drift.0.is_empty() || !drift.1.is_empty() {
-                    let unit: Arc<str> = Arc::from(path.as_str());
+                    let unit: Arc<str> = Arc::from(c.path.as_str());
                     node.drift.push(CommandDrift {
                         program: "dockerd".into(),
                         pid: process.pid,
                         only_running: drift.0,
                         only_unit: drift.1,
-                        loc: Loc::new(&unit, pos(*line), "ExecStart"),
+                        loc: Loc::new(&unit, pos(c.line), "ExecStart"),
                     });
                 }
             }
         }
-        (None, Some((path, line, _))) => {
-            let file: Arc<str> = Arc::from(path.as_str());
-            daemon.add_flags(&file, pos(*line), &words);
+        (None, Some(c)) => {
+            for (loc, group) in by_place(&c.words) {
+                daemon.add_flags(&loc.file, loc.pos, &group);
+            }
         }
         (None, None) => {}
     }

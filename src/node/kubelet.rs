@@ -5,8 +5,7 @@
 use super::docker::{exec_start, pos, unit_files};
 use super::{Accounts, Scan};
 use crate::inputs::doc::Node;
-use crate::inputs::kubelet::{Layers, effective, flag_value, flags};
-use crate::inputs::shell_words::split_command_line;
+use crate::inputs::kubelet::{Layers, effective, flag_value, located_flags};
 use crate::model::Loc;
 use crate::model::kubelet::KubeletConfig;
 use crate::model::node::{DockerFile, NodeConfig};
@@ -75,28 +74,29 @@ pub(super) fn read(
         }
     }
     let command = exec_start(scan, &texts);
-    let (argv, anchor) = match (&running, &command) {
+    // Each word with where it was written: the process, the ExecStart line, or the line that set
+    // the variable it came from (kubeadm's flags live in environment files).
+    let (words, anchor): (Vec<(String, Loc)>, Loc) = match (&running, &command) {
         (Some(p), _) => {
             let file: Arc<str> = Arc::from(format!("/proc/{}/cmdline", p.pid).as_str());
             scan.target.files.push(crate::inputs::files::ScannedFile {
                 path: file.to_string(),
                 kind: "process",
             });
-            (p.argv.clone(), Loc::new(&file, pos(1), ""))
+            let at = Loc::new(&file, pos(1), "");
+            (p.argv.iter().map(|w| (w.clone(), at.clone())).collect(), at)
         }
-        (None, Some((path, line, command))) => {
-            let file: Arc<str> = Arc::from(path.as_str());
-            (
-                split_command_line(command),
-                Loc::new(&file, pos(*line), "ExecStart"),
-            )
+        (None, Some(c)) => {
+            let file: Arc<str> = Arc::from(c.path.as_str());
+            (c.words.clone(), Loc::new(&file, pos(c.line), "ExecStart"))
         }
         (None, None) => return Vec::new(),
     };
+    let argv: Vec<String> = words.iter().map(|(w, _)| w.clone()).collect();
     scan.target
         .found
         .push(format!("kubelet ({}): {}", anchor.file, argv.join(" ")));
-    let flags = flags(&argv, &anchor);
+    let flags = located_flags(&words);
     let config_path = flag_value(&flags, "config").map(|f| f.value.clone());
     let config = config_path
         .as_deref()
