@@ -839,3 +839,52 @@ fn devices_huge_files_and_toml_bombs_are_refused_and_the_rest_judged() {
     assert!(found.iter().any(|f| f.0 == "NODE003"), "{found:#?}");
     assert!(found.iter().any(|f| f.0 == "DMN002"), "{found:#?}");
 }
+
+#[test]
+fn containerds_base_runtime_spec_is_linted_where_it_lives() {
+    if !needs_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    nodegen::build(
+        &Description {
+            files: vec![
+                file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
+                file(
+                    "etc/containerd/config.toml",
+                    "version = 3\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]\n  base_runtime_spec = \"/etc/containerd/base-spec.json\"\n[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.kata]\n  base_runtime_spec = \"/etc/containerd/kata-spec.json\"\n",
+                ),
+                file(
+                    "etc/containerd/base-spec.json",
+                    "{\n  \"process\": {\"capabilities\": {\n    \"bounding\": [\"CAP_CHOWN\", \"CAP_SYS_ADMIN\"],\n    \"effective\": [\"CAP_CHOWN\", \"CAP_SYS_ADMIN\"]}},\n  \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}}\n}\n",
+                ),
+                file(
+                    "etc/containerd/kata-spec.json",
+                    "{\"process\": {\"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_KILL\"]}}}\n",
+                ),
+            ],
+        },
+        dir.path(),
+    );
+    let run = scan(dir.path(), "json");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = findings(&run.json());
+    let at = |rule: &str| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.0 == rule)
+            .map(|f| f.1.clone())
+            .collect()
+    };
+    // One finding per capability, not one per set it appears in; the default-set spec is silent.
+    assert_eq!(
+        at("CRI016"),
+        ["/etc/containerd/base-spec.json:3"],
+        "{found:#?}"
+    );
+    assert_eq!(
+        at("SCP001"),
+        ["/etc/containerd/base-spec.json:5"],
+        "{found:#?}"
+    );
+}

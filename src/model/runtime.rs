@@ -45,6 +45,9 @@ pub struct RuntimeConfig {
     pub no_pivot: Vec<Val<String>>,
     /// `base_runtime_spec` files, by handler: the OCI spec every container starts from.
     pub base_runtime_specs: Vec<Val<String>>,
+    /// Capabilities a base runtime spec grants beyond Docker's default set, where the spec was
+    /// read (a node scan), each located in the spec.
+    pub base_spec_capabilities: Vec<Val<String>>,
     /// Registries reached without TLS verification or over plain HTTP, in words
     /// (`registry.example.com: skip_verify = true`).
     pub insecure_registries: Vec<Val<String>>,
@@ -89,6 +92,7 @@ impl RuntimeConfig {
             cgroup_writable: Vec::new(),
             no_pivot: Vec::new(),
             base_runtime_specs: Vec::new(),
+            base_spec_capabilities: Vec::new(),
             insecure_registries: Vec::new(),
             registry_credentials: Vec::new(),
             sandbox_image: None,

@@ -50,6 +50,57 @@ fn parse(scan: &mut Scan, path: &str, kind: &'static str) -> Option<crate::input
     }
 }
 
+/// The OCI specs containerd starts containers from (`base_runtime_spec`): their seccomp profile
+/// is judged with the `SCP` rules, their capabilities against Docker's default set.
+fn base_specs(scan: &mut Scan, cfg: &mut RuntimeConfig, profiles: &mut Vec<SeccompProfile>) {
+    use crate::model::container::{DOCKER_DEFAULT_CAPS, Val, capability_name};
+    let paths: Vec<String> = cfg
+        .base_runtime_specs
+        .iter()
+        .map(|p| p.value.clone())
+        .filter(|p| p.starts_with('/'))
+        .collect();
+    for path in paths {
+        let Some(text) = scan.read(&path, "oci-spec") else {
+            continue;
+        };
+        let file: Arc<str> = Arc::from(path.as_str());
+        let doc = match crate::inputs::json::parse(&text) {
+            Ok(doc) => doc,
+            Err(error) => {
+                scan.target
+                    .errors
+                    .push(crate::inputs::files::FileError { path, error });
+                continue;
+            }
+        };
+        if let Some(profile) = doc
+            .at(&["linux", "seccomp"])
+            .and_then(|s| SeccompProfile::from_doc(&file, s))
+        {
+            profiles.push(profile);
+        }
+        let mut seen = Vec::new();
+        for set in ["bounding", "effective", "permitted"] {
+            for c in doc
+                .at(&["process", "capabilities", set])
+                .map(crate::inputs::doc::Node::as_seq)
+                .unwrap_or_default()
+            {
+                let Some(name) = c.as_str().map(capability_name) else {
+                    continue;
+                };
+                if !DOCKER_DEFAULT_CAPS.contains(&name.as_str()) && !seen.contains(&name) {
+                    seen.push(name.clone());
+                    let loc =
+                        crate::model::Loc::new(&file, c.pos, format!("process.capabilities.{set}"));
+                    cfg.base_spec_capabilities.push(Val::new(name, loc));
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn read(
     scan: &mut Scan,
     node: &mut NodeConfig,
@@ -82,6 +133,7 @@ pub(super) fn read(
             }
         }
         cfg.selinux_host = Some(selinux);
+        base_specs(scan, &mut cfg, &mut profiles);
         scan.target.found.push(format!(
             "containerd: {main} (config version {})",
             cfg.version
