@@ -376,10 +376,41 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
         }
     }
     let outputs = parse_outputs(&args.report)?;
-    let (report, errors) = node_report(&policy, &args.root, proc.as_deref())?;
+    let scan = match &args.image {
+        Some(reference) => node_image(&args, reference)?,
+        None => crate::node::read(&args.root, proc.as_deref())?,
+    };
+    let (report, errors) = node_judge(&policy, scan);
     let code = finish(report, &args.report, &outputs)?;
     first_file_error(&errors)?;
     Ok(code)
+}
+
+/// A node OS image read in one pass into the flattened filesystem a node scan reads.
+fn node_image(args: &crate::cli::NodeArgs, reference: &str) -> Result<crate::node::NodeScan> {
+    let limits = Limits::default();
+    let timeout = std::time::Duration::from_secs(args.live.timeout);
+    let resolved = source::open(
+        reference,
+        &source::OpenOptions {
+            platform: None,
+            limits: limits.clone(),
+            docker_host: args.live.host.clone(),
+            timeout,
+            registry: args.registry.options(timeout)?,
+        },
+    )?;
+    let options = crate::image::ScanOptions {
+        limits,
+        wants: crate::node::image_wants(),
+        input: reference.to_string(),
+        progress: &|_| {},
+        threads: 0,
+        inventory: false,
+        config_only: false,
+    };
+    let image = crate::image::scan(resolved, &options)?;
+    Ok(crate::node::read_image(image.fs, reference))
 }
 
 /// One scan of a node: the report, and the files that could not be read.
@@ -388,7 +419,11 @@ fn node_report(
     root: &std::path::Path,
     proc: Option<&std::path::Path>,
 ) -> Result<(Report, Vec<(String, String)>)> {
-    let scan = crate::node::read(root, proc)?;
+    Ok(node_judge(policy, crate::node::read(root, proc)?))
+}
+
+/// The node's models through the node, daemon, runtime, kubelet and seccomp rules.
+fn node_judge(policy: &Policy, scan: crate::node::NodeScan) -> (Report, Vec<(String, String)>) {
     let nodes = [scan.node];
     let models = crate::engine::Models {
         daemons: &scan.daemons,
@@ -416,7 +451,7 @@ fn node_report(
                     .any(|r| matches!(r, crate::catalog::Run::Seccomp(_)))
         },
     );
-    Ok((report, errors))
+    (report, errors)
 }
 
 /// One image out of the daemon, read like any other (default limits).

@@ -327,6 +327,15 @@ pub struct NodeArgs {
     /// print one JSON report per line.
     #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
     pub interval: Option<std::time::Duration>,
+    /// Judge a node OS image instead of a root directory: any reference `stevedore image`
+    /// takes (an archive, an OCI layout, the daemon's image, a registry's), read in one pass
+    /// into its flattened filesystem.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["proc", "interval"])]
+    pub image: Option<String>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     #[command(flatten)]
     pub report: ReportArgs,
 }

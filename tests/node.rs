@@ -888,3 +888,92 @@ fn containerds_base_runtime_spec_is_linted_where_it_lives() {
         "{found:#?}"
     );
 }
+
+/// A node OS image: the same facts from its flattened filesystem, read in one pass.
+#[test]
+fn a_node_os_image_given_as_a_reference() {
+    use crate::support::imagegen::{self, Format};
+    let node = docker_node(vec![
+        {
+            let mut e = file("etc/docker/daemon.json", "{\"icc\": false}\n");
+            e.mode = Some("0666".into());
+            e
+        },
+        file(
+            "etc/os-release",
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
+        ),
+        file("etc/shadow", "root:$6$secret:19000:0:99999:7:::\n"),
+    ]);
+    // The same files as one image layer (a later daemon.json replaces the first).
+    let files: Vec<serde_json::Value> = node
+        .files
+        .iter()
+        .rev()
+        .fold(Vec::<&Entry>::new(), |mut seen, e| {
+            if !seen.iter().any(|s| s.path == e.path) {
+                seen.push(e);
+            }
+            seen
+        })
+        .into_iter()
+        .map(|e| {
+            let (uid, gid) = e
+                .owner
+                .as_deref()
+                .unwrap_or("0:0")
+                .split_once(':')
+                .map(|(u, g)| (u.parse::<u64>().unwrap(), g.parse::<u64>().unwrap()))
+                .unwrap();
+            serde_json::json!({
+                "path": e.path,
+                "mode": e.mode.clone().unwrap_or_else(|| "0644".into()),
+                "uid": uid,
+                "gid": gid,
+                "content": e.text.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let desc: imagegen::Description = serde_json::from_value(serde_json::json!({
+        "repo_tags": ["example/node-os:1"],
+        "config": {},
+        "layers": [{"created_by": "node OS", "files": files}],
+    }))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let built = imagegen::build(&desc);
+    let path = imagegen::write(&built, Format::OciDirGzip, dir.path(), "node-os");
+    let reference = Format::OciDirGzip.reference(&path);
+    let cfg = empty_config();
+    let run = stevedore(&[
+        "node",
+        "--image",
+        &reference,
+        "-f",
+        "json",
+        "--fail-on",
+        "none",
+        "--config",
+        &cfg,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    let found = findings(&report);
+    let has = |rule: &str, at: &str| found.iter().any(|f| f.0 == rule && f.1 == at);
+    assert!(has("NODE002", "/etc/docker/daemon.json:1"), "{found:#?}");
+    assert!(has("DMN016", "/etc/default/docker:1"), "{found:#?}");
+    assert!(has("NODE006", "/etc/os-release:1"), "{found:#?}");
+    assert!(
+        !found.iter().any(|f| f.0 == "DMN002"),
+        "icc off in daemon.json: {found:#?}"
+    );
+    // The node scan keeps configuration, not secrets: /etc/shadow is never read.
+    assert!(!run.stdout.contains("$6$secret"));
+    let files: Vec<&str> = report["target"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(!files.contains(&"/etc/shadow"), "{files:?}");
+}

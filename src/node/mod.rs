@@ -15,7 +15,7 @@ use crate::inputs::files::{ConfigTarget, FileError, ScannedFile};
 use crate::model::daemon::DaemonConfig;
 use crate::model::node::NodeConfig;
 use crate::model::{Loc, Pos};
-use root::NodeRoot;
+use root::{NodeFs, NodeRoot};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -34,16 +34,48 @@ pub struct NodeScan {
 /// actually started. Files that cannot be read are errors in the target; the rest is still judged.
 pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
     let root = NodeRoot::new(dir).map_err(|e| crate::Error::io(dir, e))?;
+    Ok(read_from(Box::new(root), &dir.display().to_string(), proc))
+}
+
+/// Reads a node OS image's flattened filesystem (no processes: an image runs nothing).
+pub fn read_image(fs: crate::image::fs::Fs, name: &str) -> NodeScan {
+    read_from(Box::new(root::ImageRoot { fs }), name, None)
+}
+
+/// What the image pass keeps of a node OS image: the configuration files a node scan reads (not
+/// the kubelet's keys or pods' data), and the package database.
+pub fn image_wants() -> crate::image::wants::WantSet {
+    use crate::image::wants::{Want, WantSet};
+    fn node_file(e: &crate::image::fs::Entry) -> bool {
+        let p = e.path.as_str();
+        let config = p.starts_with("/etc/")
+            || p.starts_with("/usr/lib/systemd/system/")
+            || p.starts_with("/lib/systemd/system/")
+            || p.starts_with("/usr/lib/os-release")
+            || p == "/var/lib/kubelet/config.yaml"
+            || p == "/var/lib/kubelet/kubeadm-flags.env";
+        config
+            && !p.starts_with("/etc/shadow")
+            && !p.starts_with("/etc/gshadow")
+            && e.size <= root::MAX_FILE
+    }
+    let mut wants = WantSet::default();
+    wants.add(Want::Matching(node_file));
+    wants.add(Want::Database("/var/lib/dpkg/status"));
+    wants
+}
+
+fn read_from(root: Box<dyn NodeFs>, name: &str, proc: Option<&Path>) -> NodeScan {
     let mut scan = Scan {
         root,
         target: ConfigTarget {
-            inputs: vec![dir.display().to_string()],
+            inputs: vec![name.to_string()],
             ..ConfigTarget::default()
         },
     };
     let anchor: Arc<str> = Arc::from("/");
     let mut node = NodeConfig {
-        root: dir.display().to_string(),
+        root: name.to_string(),
         loc: Loc::new(&anchor, Pos { line: 1, column: 1 }, ""),
         docker: false,
         files: Vec::new(),
@@ -71,19 +103,19 @@ pub fn read(dir: &Path, proc: Option<&Path>) -> crate::Result<NodeScan> {
     let (runtimes, seccomp) = runtimes::read(&mut scan, &mut node, &accounts);
     let kubelets = kubelet::read(&mut scan, &mut node, &accounts, proc, &runtimes);
     audit::read(&mut scan, &mut node);
-    Ok(NodeScan {
+    NodeScan {
         node,
         daemons,
         runtimes,
         seccomp,
         kubelets,
         target: scan.target,
-    })
+    }
 }
 
 /// The root and what the scan has looked at so far.
 pub(crate) struct Scan {
-    pub(crate) root: NodeRoot,
+    pub(crate) root: Box<dyn NodeFs>,
     pub(crate) target: ConfigTarget,
 }
 

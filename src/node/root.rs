@@ -13,6 +13,19 @@ const MAX_LINKS: usize = 40;
 /// Configuration files are small; anything bigger is refused, not read.
 pub(crate) const MAX_FILE: u64 = 8 << 20;
 
+/// A node's filesystem as `stevedore node` reads it: a directory ([`NodeRoot`]) or the flattened
+/// filesystem of a node OS image ([`ImageRoot`]).
+pub(crate) trait NodeFs {
+    /// `stat` of a path inside the root (links followed inside it); `None` when it does not exist.
+    fn stat(&self, path: &str) -> Result<Option<Stat>, String>;
+    /// The text of a regular file; `None` when it does not exist.
+    fn read(&self, path: &str) -> Result<Option<String>, String>;
+    /// The names in a directory, sorted; empty when it is not there.
+    fn list(&self, path: &str) -> Vec<String>;
+    /// The path once links are followed.
+    fn canonical(&self, path: &str) -> String;
+}
+
 pub(crate) struct NodeRoot {
     dir: PathBuf,
 }
@@ -84,9 +97,7 @@ impl NodeRoot {
         Ok(Some(self.host(&inside)))
     }
 
-    /// The path as the root names it once links are followed (`/lib/x` → `/usr/lib/x` on a
-    /// merged-/usr system); the path itself when it cannot be resolved.
-    pub(crate) fn canonical(&self, path: &str) -> String {
+    fn canonical_path(&self, path: &str) -> String {
         match self.resolve(path) {
             Ok(Some(host)) => host
                 .strip_prefix(&self.dir)
@@ -102,8 +113,7 @@ impl NodeRoot {
         p
     }
 
-    /// `stat` of a path inside the root; `None` when it does not exist.
-    pub(crate) fn stat(&self, path: &str) -> Result<Option<Stat>, String> {
+    fn stat_path(&self, path: &str) -> Result<Option<Stat>, String> {
         let Some(host) = self.resolve(path)? else {
             return Ok(None);
         };
@@ -115,9 +125,9 @@ impl NodeRoot {
         }))
     }
 
-    /// The text of a regular file; `None` when it does not exist. Anything else (a directory, a
-    /// FIFO, a device, a file over the cap, not UTF-8) is an error naming the path.
-    pub(crate) fn read(&self, path: &str) -> Result<Option<String>, String> {
+    /// Anything but a regular file (a directory, a FIFO, a device, a file over the cap, not
+    /// UTF-8) is an error.
+    fn read_path(&self, path: &str) -> Result<Option<String>, String> {
         let Some(host) = self.resolve(path)? else {
             return Ok(None);
         };
@@ -145,8 +155,7 @@ impl NodeRoot {
             .map_err(|_| "not UTF-8 text".to_string())
     }
 
-    /// The names in a directory inside the root, sorted; empty when it is not there.
-    pub(crate) fn list(&self, path: &str) -> Vec<String> {
+    fn list_path(&self, path: &str) -> Vec<String> {
         let Ok(Some(host)) = self.resolve(path) else {
             return Vec::new();
         };
@@ -159,6 +168,93 @@ impl NodeRoot {
             .collect();
         names.sort();
         names
+    }
+}
+
+impl NodeFs for NodeRoot {
+    fn stat(&self, path: &str) -> Result<Option<Stat>, String> {
+        self.stat_path(path)
+    }
+    fn read(&self, path: &str) -> Result<Option<String>, String> {
+        self.read_path(path)
+    }
+    fn list(&self, path: &str) -> Vec<String> {
+        self.list_path(path)
+    }
+    fn canonical(&self, path: &str) -> String {
+        self.canonical_path(path)
+    }
+}
+
+/// A node OS image's flattened filesystem, as the image pass built it (links resolved inside the
+/// image; contents only of the files the node scan asked for).
+pub(crate) struct ImageRoot {
+    pub(crate) fs: crate::image::fs::Fs,
+}
+
+impl NodeFs for ImageRoot {
+    fn stat(&self, path: &str) -> Result<Option<Stat>, String> {
+        use crate::image::fs::Kind;
+        Ok(self.fs.resolve(path).map(|e| Stat {
+            uid: u32::try_from(e.uid).unwrap_or(u32::MAX),
+            gid: u32::try_from(e.gid).unwrap_or(u32::MAX),
+            mode: (e.mode & 0o7777)
+                | match e.kind {
+                    Kind::File | Kind::Hardlink => libc::S_IFREG,
+                    Kind::Dir => libc::S_IFDIR,
+                    Kind::Symlink => libc::S_IFLNK,
+                    Kind::CharDevice => libc::S_IFCHR,
+                    Kind::BlockDevice => libc::S_IFBLK,
+                    Kind::Fifo => libc::S_IFIFO,
+                },
+        }))
+    }
+
+    fn read(&self, path: &str) -> Result<Option<String>, String> {
+        let Some(entry) = self.fs.resolve(path) else {
+            return Ok(None);
+        };
+        if !matches!(entry.kind, crate::image::fs::Kind::File) {
+            return Err("not a regular file".into());
+        }
+        let Some(content) = entry.content.as_deref() else {
+            return match entry.size {
+                0 => Ok(Some(String::new())),
+                _ => Err("not read from the image (outside what a node scan reads)".into()),
+            };
+        };
+        if content.truncated {
+            return Err(format!(
+                "{} bytes, over the limit for a configuration file",
+                entry.size
+            ));
+        }
+        String::from_utf8(content.bytes.clone())
+            .map(Some)
+            .map_err(|_| "not UTF-8 text".to_string())
+    }
+
+    fn list(&self, path: &str) -> Vec<String> {
+        let Some(dir) = self.fs.resolve(path).map(|e| e.path.clone()) else {
+            return Vec::new();
+        };
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
+        let mut names: Vec<String> = self
+            .fs
+            .under(&dir)
+            .filter_map(|e| e.path.strip_prefix(&prefix))
+            .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn canonical(&self, path: &str) -> String {
+        self.fs
+            .resolve(path)
+            .map_or_else(|| path.to_string(), |e| e.path.clone())
     }
 }
 
@@ -178,6 +274,7 @@ fn push_components(todo: &mut Vec<OsString>, path: &Path) {
 
 #[cfg(test)]
 mod tests {
+    use super::NodeFs;
     use super::*;
     use std::os::unix::fs::symlink;
 
