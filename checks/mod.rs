@@ -108,6 +108,7 @@ pub static CATALOG: &[&Check] = &[
     &kubelet::no_pod_pids_limit::CHECK,
     &kubelet::seccomp_default_off::CHECK,
     &kubelet::self_signed_serving_cert::CHECK,
+    &kubelet::hostname_override::CHECK,
     &node::docker_file_owner::CHECK,
     &node::docker_file_mode::CHECK,
     &node::docker_audit_rule_missing::CHECK,

@@ -1499,7 +1499,7 @@ fn kubelet_units_and_configuration_files_in_a_repository() {
     // A unit of another name that starts a kubelet without --config: the legacy defaults.
     std::fs::write(
         d.join("ansible/edge-kubelet.service"),
-        "[Service]\nExecStart=/opt/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf\n",
+        "[Service]\nExecStart=/opt/bin/kubelet --kubeconfig=/etc/kubernetes/kubelet.conf --hostname-override=edge-7\n",
     )
     .unwrap();
     // A unit that is neither: not recognised.
@@ -1549,6 +1549,13 @@ fn kubelet_units_and_configuration_files_in_a_repository() {
         "legacy default of a kubelet started without --config",
     );
     assert_has(&found, "KLT002", edge, "AlwaysAllow");
+    assert_has(&found, "KLT012", edge, "registers as edge-7");
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0 == "KLT012" && f.1.starts_with(drop_in)),
+        "{found:#?}"
+    );
     assert_has(
         &found,
         "KLT010",

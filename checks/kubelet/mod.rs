@@ -2,6 +2,7 @@
 pub mod always_allow;
 pub mod anonymous_auth;
 pub mod cert_rotation_off;
+pub mod hostname_override;
 pub mod iptables_chains_off;
 pub mod no_client_ca;
 pub mod no_pod_pids_limit;

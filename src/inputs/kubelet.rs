@@ -26,7 +26,7 @@ struct Known {
     legacy_default: Option<&'static str>,
 }
 
-const KNOWN: [Known; 15] = [
+const KNOWN: [Known; 16] = [
     Known {
         key: "authentication.anonymous.enabled",
         flag: "anonymous-auth",
@@ -129,6 +129,13 @@ const KNOWN: [Known; 15] = [
         key: "featureGates.RotateKubeletServerCertificate",
         flag: "",
         ty: Type::Bool,
+        config_default: None,
+        legacy_default: None,
+    },
+    Known {
+        key: "hostnameOverride",
+        flag: "hostname-override",
+        ty: Type::Text,
         config_default: None,
         legacy_default: None,
     },
