@@ -52,6 +52,7 @@ pub fn image_wants() -> crate::image::wants::WantSet {
             || p.starts_with("/usr/lib/systemd/system/")
             || p.starts_with("/lib/systemd/system/")
             || p.starts_with("/usr/lib/os-release")
+            || p.starts_with("/usr/share/containers/")
             || p == "/var/lib/kubelet/config.yaml"
             || p == "/var/lib/kubelet/kubeadm-flags.env";
         config
