@@ -19,22 +19,7 @@ fn config(args: &[&str]) -> crate::support::Run {
     stevedore(&a)
 }
 
-/// (rule, "file:line", message) of every finding.
-fn findings(report: &Value) -> Vec<(String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let l = &f["location"];
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                format!("{}:{}", l["path"].as_str().unwrap_or(""), l["line"]),
-                f["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
+use crate::support::file_findings as findings;
 
 /// Fails with every finding listed when no `rule` finding at `at` says `needle`.
 #[track_caller]

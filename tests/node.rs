@@ -48,22 +48,7 @@ fn scan(root: &Path, format: &str) -> crate::support::Run {
     ])
 }
 
-/// (rule, "path:line", message)
-fn findings(report: &Value) -> Vec<(String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let l = &f["location"];
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                format!("{}:{}", l["path"].as_str().unwrap_or(""), l["line"]),
-                f["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
+use crate::support::file_findings as findings;
 
 fn needs_root() -> bool {
     if nodegen::can_chown() {

@@ -111,17 +111,23 @@ fn judge(name: &str, row: &Lifecycle<'_>, today: &str) -> Option<Verdict> {
     })
 }
 
+/// The release's name for a message and its lifecycle row, when the table has it.
+fn release(id: &str, version: &str, pretty: &str) -> Option<(String, Lifecycle<'static>)> {
+    let row = lookup(id, version)?;
+    let name = if pretty.is_empty() {
+        format!("{id} {version}")
+    } else {
+        pretty.to_string()
+    };
+    Some((name, row))
+}
+
 fn run_node(node: &crate::model::node::NodeConfig, settings: &Settings, sink: &mut Sink) {
     let Some(os) = &node.os else {
         return;
     };
-    let Some(row) = lookup(&os.id, &os.version_id) else {
+    let Some((name, row)) = release(&os.id, &os.version_id, &os.pretty_name) else {
         return;
-    };
-    let name = if os.pretty_name.is_empty() {
-        format!("{} {}", os.id, os.version_id)
-    } else {
-        os.pretty_name.clone()
     };
     if let Some((severity, message, evidence)) =
         judge(&format!("the node's {name}"), &row, settings.as_of.as_str())
@@ -134,13 +140,8 @@ fn run(image: &Image, settings: &Settings, sink: &mut Sink) {
     let Some(os) = &image.inventory.os else {
         return;
     };
-    let Some(row) = lookup(&os.id, &os.version_id) else {
+    let Some((name, row)) = release(&os.id, &os.version_id, &os.pretty_name) else {
         return;
-    };
-    let name = if os.pretty_name.is_empty() {
-        format!("{} {}", os.id, os.version_id)
-    } else {
-        os.pretty_name.clone()
     };
     let subject = Subject::ImageFile {
         path: os.source.clone(),

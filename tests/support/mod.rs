@@ -205,3 +205,20 @@ pub fn assert_json_report(text: &str) {
         errors.join("\n")
     );
 }
+
+/// (rule, "file:line", message) of every finding in a JSON report.
+pub fn file_findings(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                format!("{}:{}", l["path"].as_str().unwrap_or(""), l["line"]),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
