@@ -29,7 +29,6 @@ pub static CATALOG: &[&Check] = &[
     &runtime::dead_option::CHECK,
     &runtime::short_name_resolution::CHECK,
     &runtime::no_signature_policy::CHECK,
-    &runtime::base_spec_capabilities::CHECK,
     &container::privileged::CHECK,
     &container::capabilities_added::CHECK,
     &container::capabilities_not_dropped::CHECK,

@@ -444,12 +444,7 @@ fn node_judge(policy: &Policy, scan: crate::node::NodeScan) -> (Report, Vec<(Str
         &models,
         &Default::default(),
         Target::Config(scan.target),
-        |c| {
-            c.reads_node()
-                || c.runs
-                    .iter()
-                    .any(|r| matches!(r, crate::catalog::Run::Seccomp(_)))
-        },
+        crate::catalog::Check::reads_node,
     );
     (report, errors)
 }

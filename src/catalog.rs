@@ -87,13 +87,18 @@ impl Check {
         })
     }
 
-    /// Whether the check has anything to say about a node's root filesystem: its own files and
-    /// audit rules, and the daemon view built from them.
+    /// Whether the check has anything to say about a node's root filesystem: its own files, OS
+    /// and audit rules, and the daemon, runtime, kubelet and seccomp models built from them.
     pub fn reads_node(&self) -> bool {
         self.runs.iter().any(|r| {
             matches!(
                 r,
-                Run::Node(_) | Run::Daemon(_) | Run::Runtime(_) | Run::Kubelet(_)
+                Run::Node(_)
+                    | Run::NodeWithSettings(_)
+                    | Run::Daemon(_)
+                    | Run::Runtime(_)
+                    | Run::Kubelet(_)
+                    | Run::Seccomp(_)
             )
         })
     }

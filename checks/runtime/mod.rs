@@ -1,7 +1,6 @@
 //! `CRI`: a container runtime's own configuration (containerd, CRI-O): what it applies to every
 //! pod on the node, whatever the pod asks.
 pub mod apparmor_disabled;
-pub mod base_spec_capabilities;
 pub mod cgroup_writable;
 pub mod dead_option;
 pub mod default_capabilities;
