@@ -29,6 +29,8 @@ pub static CATALOG: &[&Check] = &[
     &runtime::dead_option::CHECK,
     &runtime::short_name_resolution::CHECK,
     &runtime::no_signature_policy::CHECK,
+    &runtime::privileged_host_devices::CHECK,
+    &runtime::socket_shared::CHECK,
     &container::privileged::CHECK,
     &container::capabilities_added::CHECK,
     &container::capabilities_not_dropped::CHECK,

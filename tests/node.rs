@@ -277,14 +277,14 @@ fn container_runtimes_as_the_node_reads_them() {
     let dir = tempfile::tempdir().unwrap();
     let mut world_writable = file(
         "etc/containerd/config.toml",
-        "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n",
+        "version = 2\nimports = [\"/etc/containerd/conf.d/*.toml\"]\n[grpc]\n  gid = 998\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"/etc/containerd/certs.d\"\n",
     );
     world_writable.mode = Some("0666".into());
     nodegen::build(
         &Description {
             files: vec![
                 file("etc/passwd", "root:x:0:0::/root:/bin/sh\n"),
-                file("etc/group", "root:x:0:\n"),
+                file("etc/group", "root:x:0:\ndocker:x:998:alice\n"),
                 file(
                     "etc/selinux/config",
                     "SELINUX=enforcing\nSELINUXTYPE=targeted\n",
@@ -355,6 +355,15 @@ fn container_runtimes_as_the_node_reads_them() {
         "{found:#?}"
     );
     assert!(has("SCP001", "/etc/crio/seccomp.json:1", ""), "{found:#?}");
+    // The socket's group, named from the node's own /etc/group.
+    assert!(
+        has(
+            "CRI018",
+            "/etc/containerd/config.toml:4",
+            "gid 998 (docker)"
+        ),
+        "{found:#?}"
+    );
     assert!(
         has("NODE002", "/etc/containerd/config.toml:1", "mode 0666"),
         "{found:#?}"
@@ -634,6 +643,11 @@ fn a_real_debian_node_with_docker_and_containerd() {
         has(&found, "CRI010", "/etc/containerd/config.toml", ""),
         "{found:#?}"
     );
+    // …and privileged_without_host_devices = false on runc (the unused legacy tables are not
+    // handlers).
+    let devices: Vec<_> = found.iter().filter(|f| f.0 == "CRI017").collect();
+    assert_eq!(devices.len(), 1, "{devices:#?}");
+    assert!(devices[0].2.contains("handler runc"), "{devices:#?}");
 }
 
 /// As a DaemonSet: `--interval` keeps running and prints one JSON report per line.

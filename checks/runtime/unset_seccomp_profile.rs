@@ -24,7 +24,9 @@ pods, turn on the kubelet's `seccompDefault`.",
 };
 
 fn run(cfg: &RuntimeConfig, sink: &mut Sink) {
-    if cfg.kind != RuntimeKind::Containerd {
+    if cfg.kind != RuntimeKind::Containerd
+        || (cfg.unset_seccomp_profile.is_none() && !cfg.defaults_apply)
+    {
         return;
     }
     let (value, loc) = match &cfg.unset_seccomp_profile {

@@ -6,7 +6,7 @@
 use super::doc::Node;
 use crate::model::Loc;
 use crate::model::container::{Val, capability_name};
-use crate::model::runtime::{RuntimeConfig, RuntimeKind};
+use crate::model::runtime::{HandlerFlag, RuntimeConfig, RuntimeKind};
 use std::sync::Arc;
 
 /// Annotations that let a pod widen what it may do, when a runtime handler allows them.
@@ -23,6 +23,36 @@ const DANGEROUS_ANNOTATIONS: [&str; 8] = [
 
 fn at(file: &Arc<str>, node: &Node, field: impl Into<String>) -> Loc {
     Loc::new(file, node.pos, field)
+}
+
+/// Records a handler's `privileged_without_host_devices` (its table's line when unset); a file
+/// read later replaces what an earlier one said about the same handler, unless it only repeats
+/// the table without the key.
+fn privileged_devices(
+    cfg: &mut RuntimeConfig,
+    file: &Arc<str>,
+    name: &str,
+    table: &Node,
+    field: String,
+) {
+    let key = table.get("privileged_without_host_devices");
+    let value = key.and_then(Node::as_bool);
+    let existing = cfg
+        .privileged_host_devices
+        .iter()
+        .position(|f| f.handler == name);
+    if value.is_none() && existing.is_some() {
+        return;
+    }
+    let flag = HandlerFlag {
+        handler: name.to_string(),
+        value,
+        loc: at(file, key.unwrap_or(table), field),
+    };
+    match existing {
+        Some(i) => cfg.privileged_host_devices[i] = flag,
+        None => cfg.privileged_host_devices.push(flag),
+    }
 }
 
 /// Whether a document is containerd's configuration: its `plugins` tables or its `[grpc]`.
@@ -114,6 +144,7 @@ pub fn apply_containerd(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
         .and_then(Node::as_i64)
         .unwrap_or(cfg.version);
     cfg.version = version;
+    cfg.defaults_apply = true;
     let runtime = runtime_table(doc, version);
     let cri = cri_table(doc, version);
     let images = images_table(doc, version);
@@ -156,6 +187,13 @@ pub fn apply_containerd(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
             }
             for (handler, h) in ctd.get("runtimes").map(Node::as_map).unwrap_or_default() {
                 let hf = format!("containerd.runtimes.{}", handler.name);
+                privileged_devices(
+                    cfg,
+                    file,
+                    &handler.name,
+                    h,
+                    format!("{hf}.privileged_without_host_devices"),
+                );
                 if let Some(v) = h
                     .get("cgroup_writable")
                     .filter(|v| v.as_bool() == Some(true))
@@ -207,6 +245,21 @@ pub fn apply_containerd(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
         }
         if let Some(registry) = images.get("registry") {
             legacy_registry(cfg, file, registry);
+        }
+    }
+    for (table, prefix) in [
+        (doc.get("grpc"), "grpc."),
+        (plugin(doc, "io.containerd.server.v1.grpc"), ""),
+    ] {
+        for id in ["uid", "gid"] {
+            if let Some(v) = table.and_then(|t| t.get(id)) {
+                let key = format!("{prefix}{id}");
+                cfg.socket_owners.retain(|o| o.loc.field != key);
+                if let Some(n) = v.as_i64().filter(|n| *n != 0) {
+                    cfg.socket_owners
+                        .push(Val::new(format!("{id} {n}"), at(file, v, key)));
+                }
+            }
         }
     }
     for (table, key) in [
@@ -304,6 +357,7 @@ pub fn apply_hosts_toml(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
 
 /// Applies one CRI-O file (`crio.conf`, then each drop-in in lexical order) to `cfg`.
 pub fn apply_crio(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
+    cfg.defaults_apply = true;
     let rt = doc.at(&["crio", "runtime"]);
     let api = doc.at(&["crio", "api"]);
     let image = doc.at(&["crio", "image"]);
@@ -376,6 +430,18 @@ pub fn apply_crio(cfg: &mut RuntimeConfig, file: &Arc<str>, doc: &Node) {
             ("workloads", rt.get("workloads")),
         ] {
             for (name, h) in entries.map(Node::as_map).unwrap_or_default() {
+                if table == "runtimes" {
+                    privileged_devices(
+                        cfg,
+                        file,
+                        &name.name,
+                        h,
+                        format!(
+                            "crio.runtime.runtimes.{}.privileged_without_host_devices",
+                            name.name
+                        ),
+                    );
+                }
                 for a in h
                     .get("allowed_annotations")
                     .map(Node::as_seq)
@@ -591,6 +657,9 @@ mod tests {
                 "https://m.example: skip_verify = true"
             ]
         );
+        // A hosts.toml alone says nothing about containerd's defaults.
+        assert!(!hosts.defaults_apply);
+        assert!(cfg.defaults_apply);
     }
 
     #[test]
@@ -618,5 +687,25 @@ mod tests {
             .collect();
         assert_eq!(caps, ["CHOWN", "NET_RAW"], "untouched by the drop-in");
         assert_eq!(cfg.dead_options.len(), 1);
+    }
+
+    #[test]
+    fn handler_flags_and_socket_owners_are_replaced_by_later_files() {
+        let mut cfg = containerd(
+            "version = 2\n[grpc]\ngid = 998\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\nprivileged_without_host_devices = false\n",
+        );
+        let import: Arc<str> = Arc::from("conf.d/10.toml");
+        apply_containerd(
+            &mut cfg,
+            &import,
+            &parse("version = 2\n[grpc]\ngid = 0\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc]\nprivileged_without_host_devices = true\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.kata]\nruntime_type = \"io.containerd.kata.v2\"\n").unwrap(),
+        );
+        assert!(cfg.socket_owners.is_empty(), "gid 0 in the import wins");
+        let flags: Vec<(&str, Option<bool>)> = cfg
+            .privileged_host_devices
+            .iter()
+            .map(|f| (f.handler.as_str(), f.value))
+            .collect();
+        assert_eq!(flags, [("runc", Some(true)), ("kata", None)]);
     }
 }

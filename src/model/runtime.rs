@@ -25,6 +25,10 @@ pub struct RuntimeConfig {
     /// The main file (`/etc/containerd/config.toml`, `/etc/crio/crio.conf`), where a finding
     /// about a setting left at its default points.
     pub loc: Loc,
+    /// Whether the runtime's own configuration was read (`config.toml`, `crio.conf` or a drop-in),
+    /// so settings it leaves unset are at the runtime's defaults; false for a `hosts.toml`,
+    /// `registries.conf` or `policy.json` linted alone, which say nothing about the rest.
+    pub defaults_apply: bool,
     /// containerd's config `version` (1 when absent).
     pub version: i64,
     /// AppArmor turned off for every container: `disable_apparmor = true`,
@@ -43,6 +47,12 @@ pub struct RuntimeConfig {
     pub cgroup_writable: Vec<Val<String>>,
     /// Handlers (or the runtime) using `MS_MOVE` instead of `pivot_root`.
     pub no_pivot: Vec<Val<String>>,
+    /// Per runtime handler, whether privileged containers get every host device: containerd's
+    /// and CRI-O's `privileged_without_host_devices` (unset: they do).
+    pub privileged_host_devices: Vec<HandlerFlag>,
+    /// The API socket handed to a user or group other than root (containerd `[grpc] uid`/`gid`),
+    /// as `uid 1000` / `gid 998`.
+    pub socket_owners: Vec<Val<String>>,
     /// `base_runtime_spec` files, by handler: the OCI spec every container starts from.
     pub base_runtime_specs: Vec<Val<String>>,
     /// Capabilities a base runtime spec grants beyond Docker's default set, where the spec was
@@ -83,6 +93,7 @@ impl RuntimeConfig {
         RuntimeConfig {
             kind,
             loc,
+            defaults_apply: false,
             version: 1,
             apparmor_disabled: None,
             selinux: None,
@@ -91,6 +102,8 @@ impl RuntimeConfig {
             tcp_listeners: Vec::new(),
             cgroup_writable: Vec::new(),
             no_pivot: Vec::new(),
+            privileged_host_devices: Vec::new(),
+            socket_owners: Vec::new(),
             base_runtime_specs: Vec::new(),
             base_spec_capabilities: Vec::new(),
             insecure_registries: Vec::new(),
@@ -108,6 +121,15 @@ impl RuntimeConfig {
             signature_policy_default: None,
         }
     }
+}
+
+/// A boolean setting of one runtime handler, where its value or its table was written.
+#[derive(Debug, Clone)]
+pub struct HandlerFlag {
+    pub handler: String,
+    /// As written; `None`: the handler's table leaves it at its default.
+    pub value: Option<bool>,
+    pub loc: Loc,
 }
 
 /// CRI-O's default capabilities: Docker's 14 without MKNOD, NET_RAW, SETFCAP, SYS_CHROOT and

@@ -1,6 +1,10 @@
 //! A node's root filesystem, read with chroot semantics: every path is resolved inside the root,
 //! absolute symlinks start again at the root, `..` stops at it, and nothing outside it is opened.
 //! Only regular files are read (never a FIFO or a device, which could block), up to a size cap.
+//!
+//! On Linux 5.6 and later the kernel does the resolving (`openat2` with `RESOLVE_IN_ROOT`), so a
+//! directory swapped for a link between resolving and opening cannot lead outside the root; where
+//! `openat2` is missing or filtered, the same walk is done here, component by component.
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -28,6 +32,8 @@ pub(crate) trait NodeFs {
 
 pub(crate) struct NodeRoot {
     dir: PathBuf,
+    /// The root, held open: `openat2` resolves relative to it.
+    handle: std::fs::File,
 }
 
 /// What `stat` says about a path.
@@ -54,10 +60,62 @@ impl Stat {
 impl NodeRoot {
     pub(crate) fn new(dir: &Path) -> std::io::Result<NodeRoot> {
         let dir = dir.canonicalize()?;
-        if !dir.is_dir() {
-            return Err(std::io::Error::other("not a directory"));
+        let handle = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .open(&dir)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ENOTDIR) => std::io::Error::other("not a directory"),
+                _ => e,
+            })?;
+        Ok(NodeRoot { dir, handle })
+    }
+
+    /// Opens `path` with the kernel resolving it inside the root (`None`: not there). Falls back
+    /// to [`NodeRoot::resolve`] where `openat2` is unavailable (old kernel, seccomp filter).
+    fn open(&self, path: &str, path_only: bool) -> Result<Option<std::fs::File>, String> {
+        use rustix::fs::{Mode, OFlags, ResolveFlags};
+        let flags = OFlags::CLOEXEC
+            | if path_only {
+                OFlags::PATH
+            } else {
+                OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY
+            };
+        let relative = path.trim_start_matches('/');
+        let relative = if relative.is_empty() { "." } else { relative };
+        match rustix::fs::openat2(
+            &self.handle,
+            relative,
+            flags,
+            Mode::empty(),
+            ResolveFlags::IN_ROOT | ResolveFlags::NO_MAGICLINKS,
+        ) {
+            Ok(fd) => Ok(Some(std::fs::File::from(fd))),
+            Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => Ok(None),
+            Err(rustix::io::Errno::LOOP) => Err("too many levels of symbolic links".into()),
+            Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
+                self.open_walked(path, path_only)
+            }
+            Err(e) => Err(std::io::Error::from(e).to_string()),
         }
-        Ok(NodeRoot { dir })
+    }
+
+    /// The fallback of [`NodeRoot::open`]: our own walk, then an open that follows no link.
+    fn open_walked(&self, path: &str, path_only: bool) -> Result<Option<std::fs::File>, String> {
+        let Some(host) = self.resolve(path)? else {
+            return Ok(None);
+        };
+        let extra = if path_only {
+            libc::O_PATH
+        } else {
+            libc::O_NONBLOCK
+        };
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | extra)
+            .open(&host)
+            .map(Some)
+            .map_err(|e| e.to_string())
     }
 
     /// The host path of `path` (absolute inside the root), symlinks resolved inside the root.
@@ -114,10 +172,10 @@ impl NodeRoot {
     }
 
     fn stat_path(&self, path: &str) -> Result<Option<Stat>, String> {
-        let Some(host) = self.resolve(path)? else {
+        let Some(file) = self.open(path, true)? else {
             return Ok(None);
         };
-        let meta = std::fs::symlink_metadata(&host).map_err(|e| e.to_string())?;
+        let meta = file.metadata().map_err(|e| e.to_string())?;
         Ok(Some(Stat {
             uid: meta.uid(),
             gid: meta.gid(),
@@ -128,14 +186,17 @@ impl NodeRoot {
     /// Anything but a regular file (a directory, a FIFO, a device, a file over the cap, not
     /// UTF-8) is an error.
     fn read_path(&self, path: &str) -> Result<Option<String>, String> {
-        let Some(host) = self.resolve(path)? else {
+        let Some(file) = self.open(path, true)? else {
             return Ok(None);
         };
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&host)
-            .map_err(|e| e.to_string())?;
+        // Checked on an O_PATH handle first: opening a FIFO or a device for reading can block
+        // or have side effects.
+        if !file.metadata().map_err(|e| e.to_string())?.is_file() {
+            return Err("not a regular file".into());
+        }
+        let Some(file) = self.open(path, false)? else {
+            return Ok(None);
+        };
         let meta = file.metadata().map_err(|e| e.to_string())?;
         if !meta.is_file() {
             return Err("not a regular file".into());
@@ -305,6 +366,46 @@ mod tests {
                 .contains("not a regular file")
         );
         assert_eq!(root.list("/etc/d"), ["daemon.json"]);
+    }
+
+    /// The kernel's resolution (`openat2`) and the fallback walk agree on every case.
+    #[test]
+    fn kernel_and_fallback_resolve_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("etc/docker")).unwrap();
+        std::fs::write(r.join("etc/docker/daemon.json"), "{}").unwrap();
+        std::fs::write(r.join("etc/passwd"), "root:x:0:0::/root:/bin/sh\n").unwrap();
+        symlink("/etc/docker", r.join("etc/d")).unwrap();
+        symlink("../../../../../etc/passwd", r.join("etc/escape")).unwrap();
+        symlink("/etc/loop", r.join("etc/loop")).unwrap();
+        let root = NodeRoot::new(r).unwrap();
+        let outcome = |f: Result<Option<std::fs::File>, String>| match f {
+            Ok(Some(file)) => format!("{:o}", file.metadata().unwrap().mode()),
+            Ok(None) => "missing".to_string(),
+            Err(e) => e,
+        };
+        for path in [
+            "/etc/d/daemon.json",
+            "/etc/escape",
+            "/etc/loop",
+            "/etc/d/nothing",
+            "/etc/passwd/x",
+            "/../../etc/passwd",
+        ] {
+            assert_eq!(
+                outcome(root.open(path, true)),
+                outcome(root.open_walked(path, true)),
+                "{path}"
+            );
+        }
+        // `..` and absolute links stop at the root: /etc/escape is the root's own passwd.
+        assert!(
+            root.read("/etc/escape")
+                .unwrap()
+                .unwrap()
+                .starts_with("root:")
+        );
     }
 
     #[test]

@@ -101,6 +101,24 @@ fn base_specs(scan: &mut Scan, cfg: &mut RuntimeConfig, profiles: &mut Vec<Secco
     }
 }
 
+/// `uid 998` → `uid 998 (alice)`, named from the node's own accounts.
+fn name_socket_owners(cfg: &mut RuntimeConfig, accounts: &super::Accounts) {
+    for owner in &mut cfg.socket_owners {
+        let Some((kind, id)) = owner.value.split_once(' ') else {
+            continue;
+        };
+        let Ok(id) = id.parse::<u32>() else { continue };
+        let names = if kind == "uid" {
+            &accounts.users
+        } else {
+            &accounts.groups
+        };
+        if let Some(name) = names.get(&id) {
+            owner.value = format!("{kind} {id} ({name})");
+        }
+    }
+}
+
 pub(super) fn read(
     scan: &mut Scan,
     node: &mut NodeConfig,
@@ -133,6 +151,7 @@ pub(super) fn read(
             }
         }
         cfg.selinux_host = Some(selinux);
+        name_socket_owners(&mut cfg, accounts);
         base_specs(scan, &mut cfg, &mut profiles);
         scan.target.found.push(format!(
             "containerd: {main} (config version {})",
