@@ -3,15 +3,21 @@
 
 pub mod container;
 pub mod daemon;
+pub mod exposure;
 pub mod fs;
 pub mod image;
 pub mod kubelet;
 pub mod node;
 pub mod os;
+pub mod pod;
 pub mod runtime;
 pub mod seccomp;
 
 use crate::catalog::Check;
+
+/// Rules that run only when `--select` names them (by id or name, not by family): they are not
+/// security checks, but other linters have them and teams ask for them.
+pub const OPT_IN: [&str; 1] = ["POD012"];
 
 pub static CATALOG: &[&Check] = &[
     &runtime::apparmor_disabled::CHECK,
@@ -77,6 +83,12 @@ pub static CATALOG: &[&Check] = &[
     &daemon::icc_without_iptables::CHECK,
     &daemon::unknown_daemon_option::CHECK,
     &daemon::daemon_option_wrong_type::CHECK,
+    &exposure::public_load_balancer::CHECK,
+    &exposure::open_to_the_world::CHECK,
+    &exposure::many_public_load_balancers::CHECK,
+    &exposure::node_port::CHECK,
+    &exposure::external_ips::CHECK,
+    &exposure::ingress_without_tls::CHECK,
     &fs::setuid_setgid_file::CHECK,
     &fs::file_capabilities::CHECK,
     &fs::secret_file::CHECK,
@@ -121,6 +133,18 @@ pub static CATALOG: &[&Check] = &[
     &os::end_of_life_base::CHECK,
     &os::attack_surface_tools::CHECK,
     &os::unknown_base::CHECK,
+    &pod::pod_security_rejected::CHECK,
+    &pod::namespace_without_pod_security::CHECK,
+    &pod::service_account_token::CHECK,
+    &pod::host_path_volume::CHECK,
+    &pod::host_port::CHECK,
+    &pod::root_group::CHECK,
+    &pod::windows_host_process::CHECK,
+    &pod::probe_host::CHECK,
+    &pod::restricted_volume_type::CHECK,
+    &pod::image_pull_reuses_private_image::CHECK,
+    &pod::secret_in_manifest::CHECK,
+    &pod::missing_probes::CHECK,
     &seccomp::seccomp_allow_by_default::CHECK,
     &seccomp::dangerous_syscall_allowed::CHECK,
 ];
@@ -166,8 +190,10 @@ mod tests {
                 c.id
             );
             assert!(
-                ["IMG", "FS", "OS", "DMN", "SCP", "CTR", "NODE", "CRI", "KLT"]
-                    .contains(&c.family()),
+                [
+                    "IMG", "FS", "OS", "DMN", "SCP", "CTR", "NODE", "CRI", "KLT", "EXP", "POD"
+                ]
+                .contains(&c.family()),
                 "{}",
                 c.id
             );

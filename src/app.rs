@@ -130,8 +130,17 @@ fn policy_for(
     as_of: Option<String>,
 ) -> Result<Policy> {
     let config = ProjectConfig::discover(args.config.as_deref(), cwd)?;
+    let mut select = args.select.clone();
+    if let Some(profile) = &args.profile {
+        select.extend(
+            crate::pss::profile_rules(profile)
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string),
+        );
+    }
     let cli = CliPolicy {
-        select: args.select.clone(),
+        select,
         ignore: args.ignore.clone(),
         fail_on: args.fail_on,
         severity: args.severity.clone(),
@@ -609,6 +618,10 @@ fn serve_command(args: ServeArgs) -> Result<u8> {
         },
         registry,
         deny_on: args.deny_on,
+        deny_pod_security: args
+            .deny_pod_security
+            .as_deref()
+            .and_then(crate::pss::Level::parse),
         fail_open: args.fail_open,
         admission_config_only: args.admission_config_only,
         admission_deadline: args.admission_deadline,

@@ -14,6 +14,12 @@ pub struct Settings {
     pub minimal_max_packages: usize,
     /// The day lifecycle data is judged against, `YYYY-MM-DD` (OS002).
     pub as_of: String,
+    /// The cloud the manifests run in (`aws`, `gke`…), where the project says.
+    pub provider: Option<String>,
+    /// The AWS Load Balancer Controller is installed, with its Service webhook.
+    pub aws_load_balancer_controller: bool,
+    /// Namespaces where a public ingress controller runs (its load balancer is the one).
+    pub ingress_namespaces: Vec<String>,
 }
 
 /// How a check reads the models. A check that understands several models lists several runs.
@@ -35,6 +41,16 @@ pub enum Run {
     Runtime(fn(&crate::model::runtime::RuntimeConfig, &mut Sink)),
     /// A kubelet's effective configuration.
     Kubelet(fn(&crate::model::kubelet::KubeletConfig, &mut Sink)),
+    /// A Kubernetes pod or pod template, as Pod Security sees it.
+    Pod(fn(&crate::model::kube::PodSpec, &mut Sink)),
+    /// A Kubernetes Service, judged with what the project says of its cloud.
+    Service(fn(&crate::model::kube::ServiceSpec, &Settings, &mut Sink)),
+    Ingress(fn(&crate::model::kube::IngressSpec, &Settings, &mut Sink)),
+    Namespace(fn(&crate::model::kube::NamespaceSpec, &mut Sink)),
+    /// A Secret or ConfigMap and what is written in it.
+    Stored(fn(&crate::model::kube::StoredData, &mut Sink)),
+    /// Every Kubernetes object of a scan together.
+    Cluster(fn(&crate::model::kube::Cluster, &Settings, &mut Sink)),
 }
 
 /// One entry of the catalog. The metadata is the documentation: `stevedore rules`, SARIF

@@ -251,6 +251,10 @@ pub struct ServeArgs {
     /// Admission denies at or above this severity.
     #[arg(long, default_value = "high", value_parser = parse_severity)]
     pub deny_on: Severity,
+    /// Deny pods (and workloads' pod templates) below this Pod Security level, judged by
+    /// stevedore's evaluator at the newest version of the standard: baseline or restricted.
+    #[arg(long, value_name = "LEVEL", value_parser = ["baseline", "restricted"])]
+    pub deny_pod_security: Option<String>,
     /// Allow admission when stevedore cannot judge (default: deny).
     #[arg(long)]
     pub fail_open: bool,
@@ -457,6 +461,10 @@ pub struct ReportArgs {
     /// Run only these rules (ids, names or families such as IMG, FS); comma-separated or repeated.
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
+    /// Run exactly the rules of a Pod Security level: pss-baseline, or pss-restricted (baseline
+    /// and restricted); combined with --select, either may select a rule.
+    #[arg(long, value_parser = ["pss-baseline", "pss-restricted"])]
+    pub profile: Option<String>,
     /// Do not run these rules (ids, names or families).
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,

@@ -31,6 +31,7 @@ pub mod model;
 pub mod node;
 pub mod oci;
 pub mod project_config;
+pub mod pss;
 pub(crate) mod reference;
 pub mod report;
 pub(crate) mod secrets;

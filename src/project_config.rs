@@ -26,6 +26,10 @@
 //!     workload: node-exporter        # the object, its owner, or a Deployment behind a pod
 //!     reason: reads host metrics
 //!     expires: 2027-06-30            # inclusive; after it the finding is back (and said so)
+//! kubernetes:               # what a manifest cannot say about its cluster
+//!   provider: aws                    # aws, gke, azure, ibm, openstack, oci, alibaba, tencent, baidu
+//!   aws-load-balancer-controller: true   # its webhook sets loadBalancerClass at admission
+//!   ingress-namespaces: [ingress-nginx]  # where the public ingress controller runs
 //! ```
 //!
 //! Exceptions and namespace sections are the operator's: `stevedore serve --config` applies them
@@ -37,7 +41,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub const FILE_NAMES: [&str; 2] = [".stevedore.yaml", ".stevedore.yml"];
+pub const FILE_NAMES: [&str; 2] = crate::inputs::files::PROJECT_CONFIG_NAMES;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -62,9 +66,24 @@ pub struct ProjectConfig {
     /// Rules excepted for named namespaces or workloads, with a reason and an expiry.
     #[serde(default)]
     pub exceptions: Vec<Exception>,
+    /// What manifests cannot say about the cluster they run in.
+    #[serde(default)]
+    pub kubernetes: KubernetesConfig,
     /// Where it was read from, for messages.
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// `kubernetes:`: the cloud, the load-balancer controller, the ingress controller's namespaces.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KubernetesConfig {
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub aws_load_balancer_controller: bool,
+    #[serde(default)]
+    pub ingress_namespaces: Vec<String>,
 }
 
 /// `namespaces: {NAME: {ignore: [...]}}`.

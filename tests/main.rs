@@ -17,6 +17,7 @@ mod formats;
 mod hook;
 mod hostile;
 mod image_checks;
+mod kubernetes;
 mod live;
 mod node;
 mod real_docker;

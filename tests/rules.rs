@@ -36,6 +36,12 @@ fn kinds(check: &Check) -> Vec<(&'static str, &'static str, Option<&'static str>
             Run::Image(_) | Run::ImageWithSettings(_) => add(("image", "image.yaml", None)),
             Run::Node(_) | Run::NodeWithSettings(_) => add(("node", "node.yaml", None)),
             Run::Kubelet(_) => add(("kubelet", "kubelet.yaml", Some("kubelet-config"))),
+            Run::Pod(_)
+            | Run::Service(_)
+            | Run::Ingress(_)
+            | Run::Namespace(_)
+            | Run::Stored(_)
+            | Run::Cluster(_) => add(("kubernetes", "kubernetes.yaml", Some("kubernetes"))),
             Run::Runtime(_) => {
                 add(("containerd", "containerd.toml", Some("containerd-config")));
                 add(("crio", "crio.conf", Some("crio-config")));

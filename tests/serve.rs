@@ -487,3 +487,62 @@ fn stored_reports_render_like_the_cli() {
     );
     crate::support::assert_sarif_accepted(&sarif_text);
 }
+
+/// `--deny-pod-security`: a pod below the level is refused with the controls it fails, whatever
+/// the severities; Services and Namespaces are judged by their own rules.
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn admission_judges_pod_security_and_other_objects() {
+    let Some(reg) = env("STEVEDORE_TEST_REGISTRY") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let clean = push(
+        &build_fixture("clean", Format::DockerArchive, dir.path()),
+        &format!("docker://{reg}/serve/pss-clean:1"),
+    );
+    let image = format!("{reg}/serve/pss-clean@{clean}");
+    let server = start(
+        free_port(),
+        &[
+            "--allow-registry",
+            &reg,
+            "--insecure-registry",
+            &reg,
+            "--deny-pod-security",
+            "restricted",
+        ],
+    );
+    let ok = admit(server.port, &review_of(pod(&image), "shop"));
+    assert!(allowed(&ok), "{ok}");
+    // Baseline, not restricted: runAsNonRoot is not stated (runAsUser alone is not enough).
+    let mut baseline = pod(&image);
+    baseline["spec"]["securityContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("runAsNonRoot");
+    let denied = admit(server.port, &review_of(baseline, "shop"));
+    assert!(!allowed(&denied), "{denied}");
+    let text = message(&denied);
+    assert!(
+        text.contains("Pod Security restricted (v1.34)") && text.contains("Running as Non-root"),
+        "{text}"
+    );
+    // A Service claiming an external IP (EXP005, high) is denied; a plain one allowed.
+    let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"ports": [{"port": 80}], "externalIPs": ["203.0.113.7"]}});
+    let denied = admit(server.port, &review_of(service, "shop"));
+    assert!(!allowed(&denied), "{denied}");
+    assert!(message(&denied).contains("EXP005"), "{denied}");
+    let plain = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"ports": [{"port": 80}]}});
+    assert!(allowed(&admit(server.port, &review_of(plain, "shop"))));
+    // A Namespace without an enforce label is a medium finding: a warning, not a denial.
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
+    let answer = admit(server.port, &review_of(ns, ""));
+    assert!(allowed(&answer), "{answer}");
+    assert!(
+        warnings(&answer).iter().any(|w| w.contains("POD002")),
+        "{answer}"
+    );
+}

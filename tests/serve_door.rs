@@ -94,7 +94,7 @@ fn a_workload_cannot_exempt_itself() {
     let policy = dir.path().join("policy.yaml");
     std::fs::write(
         &policy,
-        "as-of: \"2026-11-27\"\nnamespaces:\n  kube-system:\n    ignore: [CTR]\nexceptions:\n  - rule: CTR\n    namespace: monitoring\n    workload: web\n    reason: node agent, reviewed\n    expires: 2999-01-01\n",
+        "as-of: \"2026-11-27\"\nnamespaces:\n  kube-system:\n    ignore: [CTR, POD]\nexceptions:\n  - rule: CTR\n    namespace: monitoring\n    workload: web\n    reason: node agent, reviewed\n    expires: 2999-01-01\n  - rule: host-path-volume\n    namespace: monitoring\n    workload: web\n    reason: node agent, reviewed\n    expires: 2999-01-01\n",
     )
     .unwrap();
     let operator = start_args(

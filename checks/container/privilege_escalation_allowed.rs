@@ -7,7 +7,7 @@ pub const CHECK: Check = Check {
     title: "Processes may gain privileges (no no-new-privileges)",
     severity: Severity::Medium,
     cis: &["5.26"],
-    cis_kubernetes: &[],
+    cis_kubernetes: &["5.2.6"],
     rationale: "Without `no-new-privileges` (Kubernetes: `allowPrivilegeEscalation: false`), a process in the container can gain privileges by running a setuid binary or a file with capabilities — the usual path from a compromised unprivileged service to root inside the container.",
     remediation: "Compose: `security_opt: [\"no-new-privileges:true\"]` (or set it daemon-wide in daemon.json). Kubernetes: `securityContext.allowPrivilegeEscalation: false`.",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],

@@ -7,7 +7,7 @@ pub const CHECK: Check = Check {
     title: "Container runs privileged",
     severity: Severity::Critical,
     cis: &["5.5"],
-    cis_kubernetes: &[],
+    cis_kubernetes: &["5.2.2"],
     rationale: "A privileged container has every capability, every device, no seccomp or AppArmor confinement and can mount the host's filesystems: it is root on the host in all but name. Anything that compromises the process compromises the machine.",
     remediation: "Remove `privileged: true`. Grant the specific capability or device the workload needs (`cap_add`, `devices`) instead, and review why it needs it.",
     references: &["https://docs.docker.com/reference/cli/docker/container/run/#privileged"],

@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
     title: "Container runs as root",
     severity: Severity::High,
     cis: &[],
-    cis_kubernetes: &[],
+    cis_kubernetes: &["5.2.7"],
     rationale: "Root in a container is root on the host's kernel, limited only by namespaces and capabilities; combined with any other weakness (a mount, a capability, a kernel bug) it becomes host root. In Kubernetes, a pod that neither sets `runAsNonRoot: true` nor a non-zero `runAsUser` runs as whatever user the image says — often root.\n\nJudges the user only. Differs from kube-linter's run-as-non-root, which also fails `runAsGroup: 0`: the root group is its own concern (the files the group may write), not this rule's.",
     remediation: "Run as an unprivileged user: compose `user: \"10001:10001\"`; Kubernetes `securityContext.runAsNonRoot: true` and `runAsUser: 10001`. Build the image with a `USER` too (IMG001).",
     references: &["https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"],

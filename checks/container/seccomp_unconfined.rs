@@ -8,7 +8,7 @@ pub const CHECK: Check = Check {
     title: "Container runs without a seccomp profile",
     severity: Severity::High,
     cis: &["5.22"],
-    cis_kubernetes: &[],
+    cis_kubernetes: &["5.6.2"],
     rationale: "Seccomp filters the syscalls a container may make; without it the whole kernel API — including the syscalls most container escapes use — is open. Docker applies its default profile unless told `seccomp:unconfined`; Kubernetes runs pods unconfined unless a `seccompProfile` is set (or the kubelet's default is changed), which is easy to miss.\n\nDiffers from Checkov, which accepts the `seccomp.security.alpha.kubernetes.io/pod` annotation: kubelets stopped reading it in Kubernetes 1.25, so a pod that relies on it runs unconfined; the finding says so.",
     remediation: "Compose: remove `seccomp:unconfined`. Kubernetes: set `securityContext.seccompProfile.type: RuntimeDefault` at pod level (or `Localhost` with a reviewed profile).",
     references: &["https://kubernetes.io/docs/tutorials/security/seccomp/"],

@@ -85,7 +85,8 @@ pub fn scan_configs(
     paths: &[String],
     options: &crate::inputs::load::LoadOptions,
 ) -> Result<Report> {
-    let loaded = crate::inputs::load::load(paths, options)?;
+    let mut loaded = crate::inputs::load::load(paths, options)?;
+    loaded.target.pod_security = crate::pss::report(&loaded.cluster);
     let models = Models {
         image: None,
         daemons: &loaded.daemons,
@@ -95,6 +96,7 @@ pub fn scan_configs(
         nodes: &[],
         runtimes: &loaded.runtimes,
         kubelets: &loaded.kubelets,
+        cluster: Some(&loaded.cluster),
     };
     let (findings, unmatched) = policy.check_reporting(&models, &loaded.inline);
     Ok(Report {

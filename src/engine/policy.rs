@@ -94,6 +94,8 @@ pub struct Models<'a> {
     pub nodes: &'a [crate::model::node::NodeConfig],
     pub runtimes: &'a [crate::model::runtime::RuntimeConfig],
     pub kubelets: &'a [crate::model::kubelet::KubeletConfig],
+    /// Kubernetes objects beyond their containers.
+    pub cluster: Option<&'a crate::model::kube::Cluster>,
 }
 
 /// Whether `token` (an id, a name or a family prefix such as `FS`) names `check`.
@@ -156,6 +158,42 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// The object a batch of findings is about: what it asks to ignore, and what an operator's
+/// exception may name it by.
+#[derive(Clone)]
+struct Owner<'a> {
+    ignores: &'a [String],
+    ignore_how: &'a str,
+    file: &'a str,
+    object: String,
+    scope: Scope<'a>,
+}
+
+impl<'a> Owner<'a> {
+    fn spec(spec: &'a crate::model::container::ContainerSpec) -> Owner<'a> {
+        Owner {
+            ignores: &spec.ignores,
+            ignore_how: &spec.ignore_how,
+            file: &spec.loc.file,
+            object: super::unmatched::object_of(spec),
+            scope: Scope::of(spec),
+        }
+    }
+
+    fn object(o: &'a crate::model::kube::KubeObject) -> Owner<'a> {
+        Owner {
+            ignores: &o.ignores,
+            ignore_how: &o.ignore_how,
+            file: &o.loc.file,
+            object: o.title(),
+            scope: Scope {
+                namespace: o.namespace.as_deref(),
+                workloads: &o.workloads,
+            },
+        }
+    }
+}
+
 /// An operator exception, ready to match.
 struct CompiledException {
     rule: String,
@@ -210,6 +248,15 @@ impl Policy {
             .map_or(".stevedore.yaml".to_string(), |p| p.display().to_string());
         let ignored: Vec<String> = config.ignore.iter().map(|i| i.rule().to_string()).collect();
         validate(&ignored, &config_name)?;
+        if let Some(p) = config.kubernetes.provider.as_deref() {
+            let known = crate::checks::exposure::PROVIDERS;
+            if !known.contains(&p) {
+                return Err(config.error(format!(
+                    "kubernetes.provider: unknown provider `{p}` (one of {})",
+                    known.join(", ")
+                )));
+            }
+        }
         validate(
             &config.accept.keys().cloned().collect::<Vec<_>>(),
             &config_name,
@@ -235,6 +282,14 @@ impl Policy {
             .copied()
             .filter(|c| cli.select.is_empty() || cli.select.iter().any(|t| selects(t, c)))
             .filter(|c| !cli.ignore.iter().any(|t| selects(t, c)))
+            // Rules that are not about security run only when named (by id or name).
+            .filter(|c| {
+                !crate::checks::OPT_IN.contains(&c.id)
+                    || cli
+                        .select
+                        .iter()
+                        .any(|t| t.trim().eq_ignore_ascii_case(c.id) || t.trim() == c.name)
+            })
             .collect();
 
         // Later entries win: catalog < file < command line.
@@ -409,6 +464,9 @@ impl Policy {
                 .minimal_max_packages
                 .unwrap_or(crate::checks::os::base::MINIMAL_MAX_PACKAGES),
             as_of,
+            provider: self.config.kubernetes.provider.clone(),
+            aws_load_balancer_controller: self.config.kubernetes.aws_load_balancer_controller,
+            ingress_namespaces: self.config.kubernetes.ingress_namespaces.clone(),
         })
     }
 
@@ -476,18 +534,16 @@ impl Policy {
         let mut out = Vec::new();
         for check in &self.checks {
             for run in check.runs {
-                // (findings, the container spec they are about, if any)
-                type Batch<'b> = (
-                    Vec<RawFinding>,
-                    Option<&'b crate::model::container::ContainerSpec>,
-                );
-                let mut batches: Vec<Batch<'a>> = Vec::new();
-                let mut collect = |f: &dyn Fn(&mut Sink), spec| {
+                // (findings, the object they are about, if any)
+                let mut batches: Vec<(Vec<RawFinding>, Option<Owner<'a>>)> = Vec::new();
+                let mut collect = |f: &dyn Fn(&mut Sink), owner| {
                     let mut sink = Sink::default();
                     f(&mut sink);
-                    batches.push((sink.into_findings(), spec));
+                    batches.push((sink.into_findings(), owner));
                 };
                 let ran = &mut tally.ran;
+                let settings = || self.settings().ok();
+                let cluster = models.cluster;
                 match run {
                     Run::Image(f) => models
                         .image
@@ -495,7 +551,7 @@ impl Policy {
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::ImageWithSettings(f) => {
                         // Image pipelines ask for the settings first; an error stops them there.
-                        if let (Some(m), Ok(settings)) = (models.image, self.settings()) {
+                        if let (Some(m), Some(settings)) = (models.image, settings()) {
                             collect(&|s| f(m, &settings, s), None);
                         }
                     }
@@ -516,7 +572,7 @@ impl Policy {
                         .iter()
                         .for_each(|m| collect(&|s| f(m, s), None)),
                     Run::NodeWithSettings(f) => {
-                        if let Ok(settings) = self.settings() {
+                        if let Some(settings) = settings() {
                             models
                                 .nodes
                                 .iter()
@@ -534,39 +590,70 @@ impl Policy {
                     Run::Container(f) => models
                         .containers
                         .iter()
-                        .for_each(|m| collect(&|s| f(m, s), Some(m))),
+                        .for_each(|m| collect(&|s| f(m, s), Some(Owner::spec(m)))),
+                    Run::Pod(f) => cluster
+                        .iter()
+                        .flat_map(|c| &c.pods)
+                        .for_each(|m| collect(&|s| f(m, s), Some(Owner::object(&m.object)))),
+                    Run::Service(f) => {
+                        if let Some(settings) = settings() {
+                            cluster.iter().flat_map(|c| &c.services).for_each(|m| {
+                                collect(&|s| f(m, &settings, s), Some(Owner::object(&m.object)))
+                            });
+                        }
+                    }
+                    Run::Ingress(f) => {
+                        if let Some(settings) = settings() {
+                            cluster.iter().flat_map(|c| &c.ingresses).for_each(|m| {
+                                collect(&|s| f(m, &settings, s), Some(Owner::object(&m.object)))
+                            });
+                        }
+                    }
+                    Run::Namespace(f) => cluster
+                        .iter()
+                        .flat_map(|c| &c.namespaces)
+                        .for_each(|m| collect(&|s| f(m, s), Some(Owner::object(&m.object)))),
+                    Run::Stored(f) => cluster
+                        .iter()
+                        .flat_map(|c| &c.stored)
+                        .for_each(|m| collect(&|s| f(m, s), Some(Owner::object(&m.object)))),
+                    Run::Cluster(f) => {
+                        if let (Some(c), Some(settings)) = (cluster, settings()) {
+                            collect(&|s| f(c, &settings, s), None);
+                        }
+                    }
                 }
                 if !batches.is_empty() {
                     ran.insert(check.id);
                 }
-                for (raws, spec) in batches {
-                    if let Some(spec) = spec.filter(|s| !s.ignores.is_empty() && !raws.is_empty()) {
+                for (raws, owner) in batches {
+                    let owner = owner.as_ref();
+                    if let Some(o) = owner.filter(|o| !o.ignores.is_empty() && !raws.is_empty()) {
                         tally.spec_fired.insert((
-                            super::unmatched::object_of(spec),
-                            spec.ignore_how.clone(),
-                            spec.loc.file.to_string(),
+                            o.object.clone(),
+                            o.ignore_how.to_string(),
+                            o.file.to_string(),
                             check.id,
                         ));
                     }
                     for raw in raws {
                         let mut finding = self.finish(check, raw);
-                        if let Some(spec) = spec.filter(|_| finding.suppression.is_none()) {
-                            let (suppression, expired) =
-                                self.scoped_suppression(check, &Scope::of(spec));
+                        if let Some(o) = owner.filter(|_| finding.suppression.is_none()) {
+                            let (suppression, expired) = self.scoped_suppression(check, &o.scope);
                             finding.suppression = suppression;
                             if let Some(note) = expired {
                                 finding.message = format!("{} ({note})", finding.message);
                             }
                         }
-                        if let Some(spec) = spec.filter(|s| {
+                        if let Some(o) = owner.filter(|o| {
                             self.trust_inline_ignores
-                                && s.ignores.iter().any(|t| t == "all" || selects(t, check))
+                                && o.ignores.iter().any(|t| t == "all" || selects(t, check))
                         }) {
                             if finding.suppression.is_none() {
                                 finding.suppression = Some(Suppression {
                                     baseline: false,
                                     kind: "inSource",
-                                    justification: format!("suppressed by {}", spec.ignore_how),
+                                    justification: format!("suppressed by {}", o.ignore_how),
                                 });
                             }
                         }

@@ -207,10 +207,10 @@ pub(super) fn classify(
             Err(e) => Err(Skip::Error(e)),
         },
         Some(Kind::Kubernetes) => match yaml::parse(&input.text) {
-            Ok(docs) => Ok(Some((
-                Kind::Kubernetes,
-                Parsed::Containers(kubernetes_specs(input, &docs)),
-            ))),
+            Ok(docs) => Ok(Some((Kind::Kubernetes, {
+                let (specs, cluster) = kubernetes_specs(input, &docs);
+                Parsed::Containers(specs, cluster)
+            }))),
             Err(_) if looks_templated(&input.text) => Err(Skip::Template),
             Err(e) => Err(Skip::Error(e)),
         },
@@ -245,10 +245,10 @@ pub(super) fn classify(
             }
             if doc.get("apiVersion").is_some() && doc.get("kind").is_some() {
                 // A Kubernetes manifest written as JSON (what `kubectl get -o json` prints).
-                return Ok(Some((
-                    Kind::Kubernetes,
-                    Parsed::Containers(kubernetes_specs(input, std::slice::from_ref(&doc))),
-                )));
+                return Ok(Some((Kind::Kubernetes, {
+                    let (specs, cluster) = kubernetes_specs(input, std::slice::from_ref(&doc));
+                    Parsed::Containers(specs, cluster)
+                })));
             }
             let Some(profile) = SeccompProfile::from_doc(&input.display, &doc) else {
                 return Ok(None);
@@ -329,10 +329,10 @@ pub(super) fn classify(
                 .iter()
                 .any(|d| d.get("apiVersion").is_some() && d.get("kind").is_some())
             {
-                Ok(Some((
-                    Kind::Kubernetes,
-                    Parsed::Containers(kubernetes_specs(input, &docs)),
-                )))
+                Ok(Some((Kind::Kubernetes, {
+                    let (specs, cluster) = kubernetes_specs(input, &docs);
+                    Parsed::Containers(specs, cluster)
+                })))
             } else {
                 Ok(None)
             }

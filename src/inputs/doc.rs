@@ -45,6 +45,19 @@ impl Node {
         }
     }
 
+    /// Moves this node and everything below it `by` lines up (a document cut out of a stream).
+    pub fn shift_lines(&mut self, by: u32) {
+        self.pos.line = self.pos.line.saturating_sub(by).max(1);
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift_lines(by)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, n)| {
+                k.pos.line = k.pos.line.saturating_sub(by).max(1);
+                n.shift_lines(by);
+            }),
+            _ => {}
+        }
+    }
+
     /// Rewrites every string scalar (interpolation), keeping positions.
     pub fn map_strings(&mut self, f: &dyn Fn(&str) -> String) {
         match &mut self.value {

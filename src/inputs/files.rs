@@ -1,5 +1,8 @@
 //! What a configuration scan looked at: the files recognised, skipped and broken.
 
+/// stevedore's own project configuration files: read as policy, never judged.
+pub const PROJECT_CONFIG_NAMES: [&str; 2] = [".stevedore.yaml", ".stevedore.yml"];
+
 /// Configuration files scanned by `stevedore config`.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ConfigTarget {
@@ -14,6 +17,9 @@ pub struct ConfigTarget {
     /// lines used.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<String>,
+    /// Each Kubernetes workload's Pod Security level and the controls it fails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pod_security: Vec<crate::pss::PodSecurity>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

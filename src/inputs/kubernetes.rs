@@ -13,7 +13,10 @@ use std::sync::Arc;
 use crate::suppress::ANNOTATION as IGNORE_ANNOTATION;
 
 /// The pod spec of a workload, and its path in the document.
-fn pod_spec<'a>(doc: &'a Node, kind: &str) -> Option<(&'a Node, &'static str, Option<&'a Node>)> {
+pub(crate) fn pod_spec<'a>(
+    doc: &'a Node,
+    kind: &str,
+) -> Option<(&'a Node, &'static str, Option<&'a Node>)> {
     match kind {
         "Pod" => Some((doc.get("spec")?, "spec", doc.get("metadata"))),
         "Deployment"
@@ -65,7 +68,7 @@ fn seccomp_of(file: &Arc<str>, sc: &Node, field: &str) -> Option<Val<SeccompMode
 /// The names an operator's exception may use for this object: its own name (or, for a pod
 /// created from `generateName`, that prefix without the dash), its owners' names, and the
 /// Deployment behind a ReplicaSet (the owner's name without `-<pod-template-hash>`).
-fn workload_names(doc: &Node, object: &str) -> Vec<String> {
+pub(crate) fn workload_names(doc: &Node, object: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut push = |n: &str| {
         if !n.is_empty() && !names.iter().any(|x| x == n) {
@@ -104,17 +107,33 @@ const MAX_NESTING: usize = 8;
 /// every `…List`) or of an OpenShift `Template`.
 pub fn containers(file: &Arc<str>, doc: &Node) -> Vec<ContainerSpec> {
     let mut out = Vec::new();
-    collect(file, doc, None, "", 0, &mut out);
+    each_object(doc, &mut |object, kind, prefix| {
+        out.extend(workload_containers(file, object, kind, prefix));
+    });
     out
 }
 
+/// Calls `f` with every object of a document (its kind, and its path inside a `List` or
+/// `Template`), looking inside lists and templates.
+///
+/// Paths start with the document's own kind and name (`Deployment/api:spec.template…`): a file of
+/// several documents has the same paths in each, and a finding's identity (its fingerprint) is
+/// its file and path.
+pub(crate) fn each_object(doc: &Node, f: &mut dyn FnMut(&Node, &str, &str)) {
+    let name = doc
+        .at(&["metadata", "name"])
+        .and_then(Node::scalar_text)
+        .unwrap_or_else(|| "unnamed".into());
+    let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
+    collect(doc, None, &format!("{kind}/{name}:"), 0, f);
+}
+
 fn collect(
-    file: &Arc<str>,
     doc: &Node,
     implied_kind: Option<&str>,
     prefix: &str,
     depth: usize,
-    out: &mut Vec<ContainerSpec>,
+    f: &mut dyn FnMut(&Node, &str, &str),
 ) {
     let Some(kind) = doc.get("kind").and_then(Node::as_str).or(implied_kind) else {
         return;
@@ -139,11 +158,11 @@ fn collect(
             .enumerate()
         {
             let at = format!("{prefix}{key}[{i}].");
-            collect(file, item, item_kind, &at, depth + 1, out);
+            collect(item, item_kind, &at, depth + 1, f);
         }
         return;
     }
-    out.extend(workload_containers(file, doc, kind, prefix));
+    f(doc, kind, prefix);
 }
 
 /// Container specs of one workload; `prefix` is its path inside a `List` or `Template`.

@@ -48,6 +48,8 @@ pub struct Loaded {
     pub recipes: Vec<BuildRecipe>,
     pub runtimes: Vec<crate::model::runtime::RuntimeConfig>,
     pub kubelets: Vec<crate::model::kubelet::KubeletConfig>,
+    /// Kubernetes objects of every manifest read.
+    pub cluster: crate::model::kube::Cluster,
     pub inline: InlineIgnores,
 }
 
@@ -61,6 +63,13 @@ pub(super) struct Input {
     pub(super) root: super::Root,
     /// `--allow-partial`: a compose project with unreadable parts is graded without them.
     pub(super) allow_partial: bool,
+}
+
+/// `.stevedore.yaml`: a file of ours, not one we judge.
+fn is_project_config(path: Option<&Path>) -> bool {
+    path.and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| super::files::PROJECT_CONFIG_NAMES.contains(&n))
 }
 
 pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
@@ -216,7 +225,10 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
                     Parsed::Daemon(doc) => daemon_files.push((Arc::clone(&input.display), doc, input.path.clone())),
                     Parsed::Unit(line, command) => units.push((Arc::clone(&input.display), line, command)),
                     Parsed::Seccomp(profile) => loaded.seccomp.push(profile),
-                    Parsed::Containers(specs) => loaded.containers.extend(specs),
+                    Parsed::Containers(specs, cluster) => {
+                        loaded.containers.extend(specs);
+                        loaded.cluster.absorb(*cluster);
+                    }
                     Parsed::Recipe(recipe) => loaded.recipes.push(*recipe),
                     Parsed::Compose(project) => {
                         loaded.target.skipped.extend(project.gaps);
@@ -229,7 +241,11 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
             }
             Ok(None) => loaded.target.skipped.push(SkippedFile {
                 path: input.display.to_string(),
-                reason: "not a recognised configuration file".into(),
+                reason: if is_project_config(input.path.as_deref()) {
+                    "stevedore's own project configuration (applied only when found from the working directory or given with --config)".into()
+                } else {
+                    "not a recognised configuration file".into()
+                },
             }),
             Err(Skip::Empty) => loaded.target.skipped.push(SkippedFile {
                 path: input.display.to_string(),
@@ -262,6 +278,11 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
             loaded.containers.extend(specs);
         }
     }
+    // Counting across objects needs the whole set: a directory or a rendered chart on standard
+    // input, not the files a hook was handed.
+    loaded.cluster.whole = paths
+        .iter()
+        .any(|p| p == "-" || options.root.at(Path::new(p)).is_dir());
     build_daemons(&mut loaded, daemon_files, units, options);
     Ok(loaded)
 }
@@ -270,7 +291,8 @@ pub(super) enum Parsed {
     Daemon(Node),
     Unit(u32, String),
     Seccomp(SeccompProfile),
-    Containers(Vec<ContainerSpec>),
+    /// Kubernetes manifests: their containers, and their objects.
+    Containers(Vec<ContainerSpec>, Box<crate::model::kube::Cluster>),
     Recipe(Box<BuildRecipe>),
     /// A compose project's services and the other files it read (includes, extends bases).
     Compose(super::project::ComposeProject),

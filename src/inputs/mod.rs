@@ -13,6 +13,7 @@ pub mod files;
 pub mod json;
 pub mod kubelet;
 pub mod kubernetes;
+pub mod kubernetes_objects;
 pub mod load;
 mod project;
 pub mod recipe;

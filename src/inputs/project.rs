@@ -124,10 +124,58 @@ pub(super) fn compose_project_with(
 }
 
 /// Every container of every workload in a (multi-document) manifest.
-pub(super) fn kubernetes_specs(input: &Input, docs: &[Node]) -> Vec<ContainerSpec> {
-    docs.iter()
-        .flat_map(|d| super::kubernetes::containers(&input.display, d))
+pub(super) fn kubernetes_specs(
+    input: &Input,
+    docs: &[Node],
+) -> (Vec<ContainerSpec>, Box<crate::model::kube::Cluster>) {
+    let mut cluster = Box::default();
+    let sources = helm_sources(&input.text);
+    let mut specs = Vec::new();
+    for d in docs {
+        // Rendered Helm output names each document's template: findings point there, at the
+        // line within the rendered template.
+        let source = sources
+            .iter()
+            .rev()
+            .find(|(line, _)| *line < d.pos.line)
+            .filter(|(line, _)| !sources_between(&input.text, *line, d.pos.line));
+        let (file, doc) = match source {
+            Some((line, template)) => {
+                let mut shifted = d.clone();
+                shifted.shift_lines(*line);
+                (
+                    Arc::from(template.as_str()),
+                    std::borrow::Cow::Owned(shifted),
+                )
+            }
+            None => (Arc::clone(&input.display), std::borrow::Cow::Borrowed(d)),
+        };
+        super::kubernetes_objects::collect(&file, &doc, &mut cluster);
+        specs.extend(super::kubernetes::containers(&file, &doc));
+    }
+    (specs, cluster)
+}
+
+/// `# Source: chart/templates/x.yaml` lines of `helm template` output, with their line numbers.
+fn helm_sources(text: &str) -> Vec<(u32, String)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let path = l.strip_prefix("# Source: ")?.trim();
+            let line = u32::try_from(i + 1).ok()?;
+            (!path.is_empty() && !path.contains("..")).then(|| (line, path.to_string()))
+        })
         .collect()
+}
+
+/// Whether a document separator lies between a `# Source:` line and a document: the comment
+/// then belongs to an earlier document.
+fn sources_between(text: &str, from: u32, to: u32) -> bool {
+    text.lines()
+        .enumerate()
+        .skip(from as usize)
+        .take(to.saturating_sub(from).saturating_sub(1) as usize)
+        .any(|(_, l)| l.trim_end() == "---")
 }
 
 /// One daemon view per daemon.json, with the units' and `--dockerd-args` flags merged in; or

@@ -152,6 +152,38 @@ pub struct ConfigInfo {
     pub files: Vec<FileInfo>,
     pub skipped: Vec<SkippedInfo>,
     pub errors: Vec<ErrorInfo>,
+    /// A node scan: what was found, in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found: Vec<String>,
+    /// Kubernetes workloads: their Pod Security level and the controls they fail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pod_security: Vec<PodSecurityInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PodSecurityInfo {
+    pub object: String,
+    pub file: String,
+    pub line: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// `privileged`, `baseline` or `restricted`: the most restrictive level it meets.
+    pub level: String,
+    /// The version of the standard judged (`v1.34`).
+    pub version: String,
+    /// The level its namespace enforces, where the scan has the Namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforced: Option<String>,
+    pub failures: Vec<PodSecurityFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PodSecurityFailure {
+    pub control: String,
+    /// The level the control belongs to.
+    pub level: String,
+    pub detail: String,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -334,6 +366,31 @@ fn target(t: &Target) -> JsonTarget {
                 .map(|e| ErrorInfo {
                     path: e.path.clone(),
                     error: e.error.clone(),
+                })
+                .collect(),
+            found: c.found.clone(),
+            pod_security: c
+                .pod_security
+                .iter()
+                .map(|p| PodSecurityInfo {
+                    object: p.object.clone(),
+                    file: p.file.clone(),
+                    line: p.line,
+                    namespace: p.namespace.clone(),
+                    level: p.evaluation.level.name().to_string(),
+                    version: p.evaluation.version.clone(),
+                    enforced: p.enforced.map(|l| l.name().to_string()),
+                    failures: p
+                        .evaluation
+                        .failures
+                        .iter()
+                        .map(|f| PodSecurityFailure {
+                            control: f.control.to_string(),
+                            level: f.level.name().to_string(),
+                            detail: f.detail.clone(),
+                            line: f.line,
+                        })
+                        .collect(),
                 })
                 .collect(),
         }),

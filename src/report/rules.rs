@@ -51,22 +51,33 @@ pub fn markdown_table() -> String {
 pub fn explain_markdown(c: &Check) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {} {} — {}\n", c.id, c.name, c.title);
-    let benchmark = if c.cis_kubernetes.is_empty() {
-        format!(
+    // Docker's benchmark where the rule has a section in it (or nothing else), Kubernetes' too.
+    let mut benchmarks = Vec::new();
+    if !c.cis.is_empty() || c.cis_kubernetes.is_empty() {
+        benchmarks.push(format!(
             "CIS Docker Benchmark v1.6.0: {}",
             if c.cis.is_empty() {
                 "—".to_string()
             } else {
                 c.cis.join(", ")
             }
-        )
-    } else {
-        format!(
+        ));
+    }
+    if !c.cis_kubernetes.is_empty() {
+        benchmarks.push(format!(
             "CIS Kubernetes Benchmark v1.12.0: {}",
             c.cis_kubernetes.join(", ")
-        )
-    };
-    let _ = writeln!(out, "Severity: **{}** · {benchmark}\n", c.severity.name());
+        ));
+    }
+    let benchmark = benchmarks.join(" · ");
+    let pss = crate::pss::control_of(c.id).map_or(String::new(), |(control, level)| {
+        format!(" · Pod Security: {control} ({})", level.name())
+    });
+    let _ = writeln!(
+        out,
+        "Severity: **{}** · {benchmark}{pss}\n",
+        c.severity.name()
+    );
     let _ = writeln!(out, "### Why\n\n{}\n", c.rationale);
     let _ = writeln!(out, "### Fix\n\n{}\n", c.remediation);
     if !c.references.is_empty() {

@@ -229,10 +229,59 @@ fn config_header(out: &mut String, t: &ConfigTarget) {
     for f in &t.found {
         let _ = writeln!(out, "{DIM}  found: {f}{DIM:#}");
     }
+    for p in &t.pod_security {
+        let _ = writeln!(out, "{DIM}  pod security: {}{DIM:#}", pod_security_line(p));
+    }
     for e in &t.errors {
         let style = severity_style(Severity::High);
         let _ = writeln!(out, "  {style}error{style:#} {}: {}", e.path, e.error);
     }
+}
+
+/// `Deployment/api (k8s/api.yaml:1): baseline (v1.34); not restricted: Seccomp, Capabilities`.
+fn pod_security_line(p: &crate::pss::PodSecurity) -> String {
+    use crate::pss::Level;
+    let e = &p.evaluation;
+    let controls = |level: Level| {
+        let mut names: Vec<&str> = Vec::new();
+        for f in e.failures.iter().filter(|f| f.level == level) {
+            if !names.contains(&f.control) {
+                names.push(f.control);
+            }
+        }
+        names.join(", ")
+    };
+    let mut line = format!(
+        "{} ({}:{}): {} ({})",
+        p.object,
+        p.file,
+        p.line,
+        e.level.name(),
+        e.version
+    );
+    match e.level {
+        Level::Privileged => {
+            line.push_str(&format!("; fails baseline: {}", controls(Level::Baseline)))
+        }
+        Level::Baseline => line.push_str(&format!(
+            "; not restricted: {}",
+            controls(Level::Restricted)
+        )),
+        Level::Restricted => {}
+    }
+    if let Some(enforced) = p.enforced {
+        let verdict = if e.level >= enforced {
+            "admitted"
+        } else {
+            "rejected"
+        };
+        line.push_str(&format!(
+            "; namespace {} enforces {}: {verdict}",
+            p.namespace.as_deref().unwrap_or("?"),
+            enforced.name()
+        ));
+    }
+    line
 }
 
 fn live_header(out: &mut String, t: &LiveTarget) {

@@ -39,6 +39,9 @@ const WORKLOAD_KINDS: [&str; 7] = [
     "ReplicationController",
 ];
 
+/// Objects judged by their own rules only (exposure, Pod Security labels): no images.
+const OBJECT_KINDS: [&str; 3] = ["Service", "Ingress", "Namespace"];
+
 fn bad_request(why: &str) -> Response {
     (StatusCode::BAD_REQUEST, format!("{why}\n")).into_response()
 }
@@ -122,7 +125,8 @@ pub(crate) async fn review(
     let sub = request["subResource"].as_str().unwrap_or("");
     let is_pod = kind == "Pod" && (sub.is_empty() || sub == "ephemeralcontainers");
     let is_workload = WORKLOAD_KINDS.contains(&kind) && sub.is_empty();
-    if !is_pod && !is_workload {
+    let is_object = OBJECT_KINDS.contains(&kind) && sub.is_empty();
+    if !is_pod && !is_workload && !is_object {
         return answer(uid, true, None, Vec::new());
     }
     let namespace = request["namespace"].as_str().unwrap_or("").to_string();
@@ -242,8 +246,41 @@ async fn judge(
             crate::suppress::ANNOTATION
         ));
     }
+    let mut cluster = crate::model::kube::Cluster::default();
+    crate::inputs::kubernetes_objects::collect(&file, &doc, &mut cluster);
+    for o in cluster
+        .pods
+        .iter_mut()
+        .map(|p| &mut p.object)
+        .chain(cluster.services.iter_mut().map(|s| &mut s.object))
+        .chain(cluster.ingresses.iter_mut().map(|i| &mut i.object))
+    {
+        if o.namespace.is_none() && !namespace.is_empty() {
+            o.namespace = Some(namespace.to_string());
+        }
+    }
+    if let Some(level) = state.config.deny_pod_security {
+        for pod in &cluster.pods {
+            let e = crate::pss::evaluate(pod, crate::pss::Version::LATEST);
+            if e.level < level {
+                let controls: Vec<String> = e
+                    .failing(level)
+                    .map(|f| format!("{} ({})", f.control, f.detail))
+                    .collect();
+                j.refusals.push(format!(
+                    "Pod Security {} ({}): {}",
+                    level.name(),
+                    e.version,
+                    controls.join("; ")
+                ));
+            }
+        }
+    }
+    // One request is a partial view: rules that count across objects stay silent.
+    cluster.whole = false;
     let models = Models {
         containers: &specs,
+        cluster: Some(&cluster),
         ..Default::default()
     };
     for f in state

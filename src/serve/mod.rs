@@ -47,6 +47,8 @@ pub(crate) struct ServeConfig {
     /// How registries are reached; its egress rule holds the allow-list.
     pub registry: RegistryOptions,
     pub deny_on: crate::catalog::Severity,
+    /// Pods below this Pod Security level are denied (`--deny-pod-security`).
+    pub deny_pod_security: Option<crate::pss::Level>,
     pub fail_open: bool,
     pub admission_config_only: bool,
     pub admission_deadline: Duration,
