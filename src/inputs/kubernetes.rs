@@ -100,6 +100,20 @@ pub(crate) fn workload_names(doc: &Node, object: &str) -> Vec<String> {
     names
 }
 
+/// Every container of a pod spec: init, regular and ephemeral, with its list and index.
+pub(crate) fn each_container(pod: &Node) -> impl Iterator<Item = (&'static str, usize, &Node)> {
+    ["initContainers", "containers", "ephemeralContainers"]
+        .into_iter()
+        .flat_map(move |list| {
+            pod.get(list)
+                .map(Node::as_seq)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(move |(i, c)| (list, i, c))
+        })
+}
+
 /// How deep `List`s and `Template`s may nest (a hostile document could nest them endlessly).
 const MAX_NESTING: usize = 8;
 
@@ -253,216 +267,205 @@ fn workload_containers(
         .collect();
 
     let mut out = Vec::new();
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for (i, c) in pod
-            .get(list)
-            .map(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            let cname = c
-                .get("name")
-                .and_then(Node::as_str)
-                .unwrap_or("unnamed")
-                .to_string();
-            let field = format!("{pod_field}.{list}[{i}]");
-            let mut spec = ContainerSpec::new(
-                Platform::Kubernetes,
-                format!("{kind}/{object} container {cname}"),
-                Loc::new(file, c.pos, field.clone()),
-            );
-            spec.ignores = ignores.clone();
-            spec.ignore_how = format!("the {IGNORE_ANNOTATION} annotation");
-            spec.namespace = namespace.clone();
-            spec.workloads = workloads.clone();
-            spec.host_namespaces = host_ns.clone();
-            if let Some((k, v)) = c.entry("image") {
-                spec.image = v.as_str().map(|s| {
-                    Val::new(
-                        s.to_string(),
-                        Loc::new(file, k.pos, format!("{field}.image")),
-                    )
-                });
-            }
-            // `env[].value` written in the manifest; `valueFrom` points at a Secret or ConfigMap.
-            for e in c.get("env").map(Node::as_seq).unwrap_or_default() {
-                let name = e.get("name").and_then(Node::as_str);
-                if let (Some(name), Some((k, v))) = (name, e.entry("value")) {
-                    if let Some(value) = v.scalar_text() {
-                        spec.env.push(crate::model::container::EnvVar {
-                            name: name.to_string(),
-                            value,
-                            loc: Loc::new(file, k.pos, format!("{field}.env.{name}")),
-                            env_file: None,
-                        });
-                    }
-                }
-            }
-            let sc = c.get("securityContext");
-            let sc_field = format!("{field}.securityContext");
-            if let Some(sc) = sc {
-                spec.privileged =
-                    val_bool(file, sc, "privileged", &format!("{sc_field}.privileged"));
-                spec.read_only_root = val_bool(
-                    file,
-                    sc,
-                    "readOnlyRootFilesystem",
-                    &format!("{sc_field}.readOnlyRootFilesystem"),
-                );
-                // allowPrivilegeEscalation: false is no_new_privs.
-                spec.no_new_privileges = val_bool(
-                    file,
-                    sc,
-                    "allowPrivilegeEscalation",
-                    &format!("{sc_field}.allowPrivilegeEscalation"),
+    for (list, i, c) in each_container(pod) {
+        let cname = c
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or("unnamed")
+            .to_string();
+        let field = format!("{pod_field}.{list}[{i}]");
+        let mut spec = ContainerSpec::new(
+            Platform::Kubernetes,
+            format!("{kind}/{object} container {cname}"),
+            Loc::new(file, c.pos, field.clone()),
+        );
+        spec.ignores = ignores.clone();
+        spec.ignore_how = format!("the {IGNORE_ANNOTATION} annotation");
+        spec.namespace = namespace.clone();
+        spec.workloads = workloads.clone();
+        spec.host_namespaces = host_ns.clone();
+        if let Some((k, v)) = c.entry("image") {
+            spec.image = v.as_str().map(|s| {
+                Val::new(
+                    s.to_string(),
+                    Loc::new(file, k.pos, format!("{field}.image")),
                 )
-                .map(|v| Val::new(!v.value, v.loc));
-                for (list, into) in [("add", &mut spec.cap_add), ("drop", &mut spec.cap_drop)] {
-                    for cap in sc
-                        .at(&["capabilities", list])
-                        .map(Node::as_seq)
-                        .unwrap_or_default()
-                    {
-                        if let Some(name) = cap.as_str() {
-                            into.push(Val::new(
-                                capability_name(name),
-                                Loc::new(file, cap.pos, format!("{sc_field}.capabilities.{list}")),
-                            ));
-                        }
-                    }
+            });
+        }
+        // `env[].value` written in the manifest; `valueFrom` points at a Secret or ConfigMap.
+        for e in c.get("env").map(Node::as_seq).unwrap_or_default() {
+            let name = e.get("name").and_then(Node::as_str);
+            if let (Some(name), Some((k, v))) = (name, e.entry("value")) {
+                if let Some(value) = v.scalar_text() {
+                    spec.env.push(crate::model::container::EnvVar {
+                        name: name.to_string(),
+                        value,
+                        loc: Loc::new(file, k.pos, format!("{field}.env.{name}")),
+                        env_file: None,
+                    });
                 }
-                if let Some((k, v)) = sc.entry("procMount") {
-                    if v.as_str() == Some("Unmasked") {
-                        spec.system_paths_unmasked =
-                            Some(Loc::new(file, k.pos, format!("{sc_field}.procMount")));
-                    }
-                }
-                if sc.at(&["appArmorProfile", "type"]).and_then(Node::as_str) == Some("Unconfined")
+            }
+        }
+        let sc = c.get("securityContext");
+        let sc_field = format!("{field}.securityContext");
+        if let Some(sc) = sc {
+            spec.privileged = val_bool(file, sc, "privileged", &format!("{sc_field}.privileged"));
+            spec.read_only_root = val_bool(
+                file,
+                sc,
+                "readOnlyRootFilesystem",
+                &format!("{sc_field}.readOnlyRootFilesystem"),
+            );
+            // allowPrivilegeEscalation: false is no_new_privs.
+            spec.no_new_privileges = val_bool(
+                file,
+                sc,
+                "allowPrivilegeEscalation",
+                &format!("{sc_field}.allowPrivilegeEscalation"),
+            )
+            .map(|v| Val::new(!v.value, v.loc));
+            for (list, into) in [("add", &mut spec.cap_add), ("drop", &mut spec.cap_drop)] {
+                for cap in sc
+                    .at(&["capabilities", list])
+                    .map(Node::as_seq)
+                    .unwrap_or_default()
                 {
-                    spec.apparmor_unconfined = sc
-                        .entry("appArmorProfile")
-                        .map(|(k, _)| Loc::new(file, k.pos, format!("{sc_field}.appArmorProfile")));
-                }
-            }
-            // Container level wins over pod level.
-            spec.seccomp = sc
-                .and_then(|s| seccomp_of(file, s, &sc_field))
-                .or_else(|| pod_sc.and_then(|s| seccomp_of(file, s, &pod_sc_field)));
-            if spec.seccomp.is_none() {
-                let container_key =
-                    format!("container.seccomp.security.alpha.kubernetes.io/{cname}");
-                spec.seccomp_alpha_annotation = annotations
-                    .and_then(|a| {
-                        a.get(&container_key)
-                            .or_else(|| a.get("seccomp.security.alpha.kubernetes.io/pod"))
-                    })
-                    .and_then(Node::as_str)
-                    .map(str::to_string);
-            }
-            if spec.apparmor_unconfined.is_none() {
-                let key = format!("container.apparmor.security.beta.kubernetes.io/{cname}");
-                if let Some((k, v)) = annotations.and_then(|a| a.entry(&key)) {
-                    if v.as_str() == Some("unconfined") {
-                        spec.apparmor_unconfined =
-                            Some(Loc::new(file, k.pos, format!("metadata.annotations.{key}")));
-                    }
-                }
-                if let Some((k, v)) = pod_sc.and_then(|s| s.entry("appArmorProfile")) {
-                    if v.get("type").and_then(Node::as_str) == Some("Unconfined") {
-                        spec.apparmor_unconfined = Some(Loc::new(
-                            file,
-                            k.pos,
-                            format!("{pod_sc_field}.appArmorProfile"),
+                    if let Some(name) = cap.as_str() {
+                        into.push(Val::new(
+                            capability_name(name),
+                            Loc::new(file, cap.pos, format!("{sc_field}.capabilities.{list}")),
                         ));
                     }
                 }
             }
-            // SELinux options of the container, else of the pod.
-            let selinux = [(sc, &sc_field), (pod_sc, &pod_sc_field)]
-                .into_iter()
-                .find_map(|(node, f)| Some((node?.entry("seLinuxOptions")?, f)));
-            if let Some(((key, options), f)) = selinux {
-                for part in ["type", "user", "role"] {
-                    if let Some(value) = options.get(part).and_then(Node::as_str) {
-                        if let Some(words) =
-                            crate::inputs::security_opt::label_weakens(&format!("{part}:{value}"))
-                        {
-                            spec.selinux_weakened.push(Val::new(
-                                words,
-                                Loc::new(file, key.pos, format!("{f}.seLinuxOptions.{part}")),
-                            ));
-                        }
-                    }
+            if let Some((k, v)) = sc.entry("procMount") {
+                if v.as_str() == Some("Unmasked") {
+                    spec.system_paths_unmasked =
+                        Some(Loc::new(file, k.pos, format!("{sc_field}.procMount")));
                 }
             }
-            spec.sysctls = pod_sysctls.clone();
-            for (node, f) in [(sc, &sc_field), (pod_sc, &pod_sc_field)] {
-                let Some(node) = node else { continue };
-                if spec.user.is_none() {
-                    if let Some((k, v)) = node.entry("runAsUser") {
-                        spec.user = v
-                            .scalar_text()
-                            .map(|u| Val::new(u, Loc::new(file, k.pos, format!("{f}.runAsUser"))));
-                    }
-                }
-                if spec.run_as_non_root.is_none() {
-                    spec.run_as_non_root =
-                        val_bool(file, node, "runAsNonRoot", &format!("{f}.runAsNonRoot"));
-                }
+            if sc.at(&["appArmorProfile", "type"]).and_then(Node::as_str) == Some("Unconfined") {
+                spec.apparmor_unconfined = sc
+                    .entry("appArmorProfile")
+                    .map(|(k, _)| Loc::new(file, k.pos, format!("{sc_field}.appArmorProfile")));
             }
-            let limits = c.at(&["resources", "limits"]);
-            if let Some(l) = limits {
-                spec.memory_limit = l.entry("memory").map(|(k, _)| {
-                    Loc::new(file, k.pos, format!("{field}.resources.limits.memory"))
-                });
-                spec.cpu_limit = l
-                    .entry("cpu")
-                    .map(|(k, _)| Loc::new(file, k.pos, format!("{field}.resources.limits.cpu")));
-            }
-            // Pids are limited per pod by the kubelet (podPidsLimit), not in the manifest.
-            spec.pids_limit = Some(spec.loc.with_field("kubelet podPidsLimit"));
-            for m in c.get("volumeMounts").map(Node::as_seq).unwrap_or_default() {
-                let Some(name) = m.get("name").and_then(Node::as_str) else {
-                    continue;
-                };
-                let Some((_, path, kind)) = host_paths.iter().find(|(n, _, _)| n == name) else {
-                    continue;
-                };
-                let mount = Mount {
-                    source: path.clone(),
-                    target: m
-                        .get("mountPath")
-                        .and_then(Node::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                    read_only: m.get("readOnly").and_then(Node::as_bool).unwrap_or(false),
-                    propagation: m
-                        .get("mountPropagation")
-                        .and_then(Node::as_str)
-                        .map(str::to_string),
-                    loc: Loc::new(file, m.pos, format!("{field}.volumeMounts[{name}]")),
-                };
-                if matches!(kind.as_deref(), Some("CharDevice" | "BlockDevice")) {
-                    spec.devices.push(Val::new(path.clone(), mount.loc.clone()));
-                }
-                spec.mounts.push(mount);
-            }
-            for p in c.get("ports").map(Node::as_seq).unwrap_or_default() {
-                if let Some(host) = p.get("hostPort").and_then(Node::as_i64) {
-                    spec.ports.push(Port {
-                        host_port: u16::try_from(host).unwrap_or(0),
-                        container_port: p
-                            .get("containerPort")
-                            .and_then(Node::as_i64)
-                            .and_then(|c| u16::try_from(c).ok()),
-                        host_ip: p.get("hostIP").and_then(Node::scalar_text),
-                        loc: Loc::new(file, p.pos, format!("{field}.ports")),
-                    });
-                }
-            }
-            out.push(spec);
         }
+        // Container level wins over pod level.
+        spec.seccomp = sc
+            .and_then(|s| seccomp_of(file, s, &sc_field))
+            .or_else(|| pod_sc.and_then(|s| seccomp_of(file, s, &pod_sc_field)));
+        if spec.seccomp.is_none() {
+            let container_key = format!("container.seccomp.security.alpha.kubernetes.io/{cname}");
+            spec.seccomp_alpha_annotation = annotations
+                .and_then(|a| {
+                    a.get(&container_key)
+                        .or_else(|| a.get("seccomp.security.alpha.kubernetes.io/pod"))
+                })
+                .and_then(Node::as_str)
+                .map(str::to_string);
+        }
+        if spec.apparmor_unconfined.is_none() {
+            let key = format!("container.apparmor.security.beta.kubernetes.io/{cname}");
+            if let Some((k, v)) = annotations.and_then(|a| a.entry(&key)) {
+                if v.as_str() == Some("unconfined") {
+                    spec.apparmor_unconfined =
+                        Some(Loc::new(file, k.pos, format!("metadata.annotations.{key}")));
+                }
+            }
+            if let Some((k, v)) = pod_sc.and_then(|s| s.entry("appArmorProfile")) {
+                if v.get("type").and_then(Node::as_str) == Some("Unconfined") {
+                    spec.apparmor_unconfined = Some(Loc::new(
+                        file,
+                        k.pos,
+                        format!("{pod_sc_field}.appArmorProfile"),
+                    ));
+                }
+            }
+        }
+        // SELinux options of the container, else of the pod.
+        let selinux = [(sc, &sc_field), (pod_sc, &pod_sc_field)]
+            .into_iter()
+            .find_map(|(node, f)| Some((node?.entry("seLinuxOptions")?, f)));
+        if let Some(((key, options), f)) = selinux {
+            for part in ["type", "user", "role"] {
+                if let Some(value) = options.get(part).and_then(Node::as_str) {
+                    if let Some(words) =
+                        crate::inputs::security_opt::label_weakens(&format!("{part}:{value}"))
+                    {
+                        spec.selinux_weakened.push(Val::new(
+                            words,
+                            Loc::new(file, key.pos, format!("{f}.seLinuxOptions.{part}")),
+                        ));
+                    }
+                }
+            }
+        }
+        spec.sysctls = pod_sysctls.clone();
+        for (node, f) in [(sc, &sc_field), (pod_sc, &pod_sc_field)] {
+            let Some(node) = node else { continue };
+            if spec.user.is_none() {
+                if let Some((k, v)) = node.entry("runAsUser") {
+                    spec.user = v
+                        .scalar_text()
+                        .map(|u| Val::new(u, Loc::new(file, k.pos, format!("{f}.runAsUser"))));
+                }
+            }
+            if spec.run_as_non_root.is_none() {
+                spec.run_as_non_root =
+                    val_bool(file, node, "runAsNonRoot", &format!("{f}.runAsNonRoot"));
+            }
+        }
+        let limits = c.at(&["resources", "limits"]);
+        if let Some(l) = limits {
+            spec.memory_limit = l
+                .entry("memory")
+                .map(|(k, _)| Loc::new(file, k.pos, format!("{field}.resources.limits.memory")));
+            spec.cpu_limit = l
+                .entry("cpu")
+                .map(|(k, _)| Loc::new(file, k.pos, format!("{field}.resources.limits.cpu")));
+        }
+        // Pids are limited per pod by the kubelet (podPidsLimit), not in the manifest.
+        spec.pids_limit = Some(spec.loc.with_field("kubelet podPidsLimit"));
+        for m in c.get("volumeMounts").map(Node::as_seq).unwrap_or_default() {
+            let Some(name) = m.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            let Some((_, path, kind)) = host_paths.iter().find(|(n, _, _)| n == name) else {
+                continue;
+            };
+            let mount = Mount {
+                source: path.clone(),
+                target: m
+                    .get("mountPath")
+                    .and_then(Node::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                read_only: m.get("readOnly").and_then(Node::as_bool).unwrap_or(false),
+                propagation: m
+                    .get("mountPropagation")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                loc: Loc::new(file, m.pos, format!("{field}.volumeMounts[{name}]")),
+            };
+            if matches!(kind.as_deref(), Some("CharDevice" | "BlockDevice")) {
+                spec.devices.push(Val::new(path.clone(), mount.loc.clone()));
+            }
+            spec.mounts.push(mount);
+        }
+        for p in c.get("ports").map(Node::as_seq).unwrap_or_default() {
+            if let Some(host) = p.get("hostPort").and_then(Node::as_i64) {
+                spec.ports.push(Port {
+                    host_port: u16::try_from(host).unwrap_or(0),
+                    container_port: p
+                        .get("containerPort")
+                        .and_then(Node::as_i64)
+                        .and_then(|c| u16::try_from(c).ok()),
+                    host_ip: p.get("hostIP").and_then(Node::scalar_text),
+                    loc: Loc::new(file, p.pos, format!("{field}.ports")),
+                });
+            }
+        }
+        out.push(spec);
     }
     out
 }

@@ -3,7 +3,7 @@
 //! their places; no judgement here.
 
 use super::doc::Node;
-use super::kubernetes::{each_object, pod_spec, workload_names};
+use super::kubernetes::{each_container, each_object, pod_spec, workload_names};
 use crate::model::Loc;
 use crate::model::container::{Val, capability_name};
 use crate::model::kube::{
@@ -298,18 +298,9 @@ fn pod(
     };
     let sc = pod.get("securityContext");
     let sc_field = format!("{field}.securityContext");
-    let mut containers = Vec::new();
-    for list in ["initContainers", "containers", "ephemeralContainers"] {
-        for (i, c) in pod
-            .get(list)
-            .map(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            containers.push(container(file, c, list, format!("{field}.{list}[{i}]")));
-        }
-    }
+    let containers = each_container(pod)
+        .map(|(list, i, c)| container(file, c, list, format!("{field}.{list}[{i}]")))
+        .collect();
     Some(PodSpec {
         loc: Loc::new(file, pod.pos, field.clone()),
         windows: pod.at(&["os", "name"]).and_then(Node::as_str) == Some("windows"),
