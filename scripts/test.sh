@@ -29,6 +29,9 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v podman >/dev/null 2>&1 || need_apt+=(podman)
 # GNU time measures the peak RSS of the decompression-bomb scans.
 [ -x /usr/bin/time ] || need_apt+=(time)
+# PostgreSQL: the server's shared store, run as a private cluster by this script.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
+command -v runuser >/dev/null 2>&1 || need_apt+=(util-linux)
 # groff renders the generated man pages; openssl makes the test CAs and a TLS server.
 command -v groff >/dev/null 2>&1 || need_apt+=(groff-base)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
@@ -54,7 +57,12 @@ sock="$work/docker.sock"
 dockerd_pid=""
 podman_pid=""
 registry_pids=()
+pg_dir=""
 cleanup() {
+  if [ -n "$pg_dir" ] && [ -f "$pg_dir/data/postmaster.pid" ]; then
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  [ -z "$pg_dir" ] || rm -rf "$pg_dir" 2>/dev/null || true
   for pid in "${registry_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -z "$podman_pid" ] || kill "$podman_pid" 2>/dev/null || true
   if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
@@ -201,6 +209,24 @@ curl -sf --cacert "$tls_dir/ca.pem" "https://127.0.0.1:$tls_registry_port/v2/" >
   echo "TLS registry did not start:"; cat "$work/registry-tls/log"; exit 1; }
 export STEVEDORE_TEST_TLS_REGISTRY="127.0.0.1:$tls_registry_port"
 export STEVEDORE_TEST_TLS_CA="$tls_dir/ca.pem"
+
+# A private PostgreSQL cluster: its own directory, socket directory and loopback port, run as
+# the postgres user, password authentication, TLS with the test CA's certificate for 127.0.0.1.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_dir=$(mktemp -d /tmp/stevedore-pg.XXXXXX)
+pg_port=$(free_port)
+mkdir -p "$pg_dir/run"
+printf 'stevedore-test\n' >"$pg_dir/pw"
+chown -R postgres:postgres "$pg_dir"
+log "PostgreSQL ($pg_bin) on 127.0.0.1:$pg_port"
+runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -U stevedore --pwfile="$pg_dir/pw" \
+  --auth=scram-sha-256 >"$pg_dir/initdb.log" 2>&1 || { cat "$pg_dir/initdb.log"; exit 1; }
+install -o postgres -g postgres -m 0600 "$tls_dir/server.pem" "$pg_dir/data/server.pem"
+install -o postgres -g postgres -m 0600 "$tls_dir/server.key" "$pg_dir/data/server.key"
+runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories=$pg_dir/run -c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server.key -c max_connections=200" \
+  start >/dev/null || { cat "$pg_dir/log"; exit 1; }
+export STEVEDORE_TEST_DATABASE_URL="postgres://stevedore:stevedore-test@127.0.0.1:$pg_port/postgres"
 
 export STEVEDORE_TEST_REGISTRY="127.0.0.1:$registry_port"
 export STEVEDORE_TEST_AUTH_REGISTRY="127.0.0.1:$auth_registry_port"

@@ -25,6 +25,7 @@ pub fn run(command: Command) -> Result<u8> {
         Command::Containers(args) => containers_command(*args),
         Command::Node(args) => node_command(*args),
         Command::Serve(args) => serve_command(*args),
+        Command::Migrate(args) => migrate_command(args),
         Command::Rules(args) => rules_command(args),
         Command::Hook(command) => hook_command(command),
         Command::Completions(args) => completions(args),
@@ -563,6 +564,34 @@ fn allow_list(entries: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
+/// The database URL from `--database-url-file` or `STEVEDORE_DATABASE_URL`; `None` for neither.
+fn database_url(
+    file: Option<&std::path::Path>,
+) -> Result<Option<crate::serve::store_pg::DatabaseUrl>> {
+    let text = match file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?),
+        None => std::env::var("STEVEDORE_DATABASE_URL").ok(),
+    };
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| crate::serve::store_pg::DatabaseUrl::parse(&t))
+        .transpose()
+}
+
+fn migrate_command(args: crate::cli::MigrateArgs) -> Result<u8> {
+    let Some(url) = database_url(args.database_url_file.as_deref())? else {
+        return Err(Error::usage(
+            "stevedore migrate needs --database-url-file FILE or STEVEDORE_DATABASE_URL",
+        ));
+    };
+    let versions = crate::serve::store_pg::migrate(&url)?;
+    println!(
+        "schema at version {} ({} migrations applied)",
+        versions.last().copied().unwrap_or(0),
+        versions.len()
+    );
+    Ok(EXIT_OK)
+}
+
 fn serve_command(args: ServeArgs) -> Result<u8> {
     use std::time::Duration;
     let secs = Duration::from_secs;
@@ -598,7 +627,9 @@ fn serve_command(args: ServeArgs) -> Result<u8> {
         },
         ..Default::default()
     };
+    let database = database_url(args.database_url_file.as_deref())?;
     let serve = crate::serve::ServeConfig {
+        database,
         listen: args.listen,
         admission_listen: args.admission_listen,
         access,

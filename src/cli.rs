@@ -37,6 +37,9 @@ pub enum Command {
     Node(Box<NodeArgs>),
     /// Serve the Harbor scanner API, registry push events and Kubernetes admission.
     Serve(Box<ServeArgs>),
+    /// Bring a PostgreSQL result store's schema up to date (run with a role that may change
+    /// it; replicas then need data rights only).
+    Migrate(MigrateArgs),
     /// List the rules, or explain one (`stevedore rules IMG001`).
     Rules(RulesArgs),
     /// Install or remove the git pre-push hook that lints the configuration files being pushed.
@@ -46,6 +49,15 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff): `stevedore man | man -l -`, or `stevedore man image`.
     Man(ManArgs),
+}
+
+/// Where the shared database is: a file holding its URL, or `STEVEDORE_DATABASE_URL` (never the
+/// command line: `/proc/PID/cmdline` is readable by every user).
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// File holding the PostgreSQL URL (`postgres://user:password@host/db?sslmode=verify-full`).
+    #[arg(long, value_name = "FILE")]
+    pub database_url_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +206,10 @@ pub struct ServeArgs {
     /// Where scan results and queued jobs are kept (SQLite).
     #[arg(long, default_value = "stevedore-state")]
     pub state_dir: PathBuf,
+    /// Keep results and jobs in PostgreSQL instead, shared by replicas: a file holding its URL
+    /// (or set STEVEDORE_DATABASE_URL). `sslmode=verify-full` unless a Unix socket or loopback.
+    #[arg(long, value_name = "FILE")]
+    pub database_url_file: Option<PathBuf>,
     /// Scans run at once for Harbor, push events and admission together.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,

@@ -546,3 +546,79 @@ fn admission_judges_pod_security_and_other_objects() {
         "{answer}"
     );
 }
+
+/// Two replicas on one PostgreSQL: `stevedore migrate` makes the schema, the URL comes from a
+/// file (never the command line), a scan accepted by one is answered by the other, and the
+/// other's `/readyz` reflects the database.
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn replicas_share_results_through_postgres() {
+    let (Some(reg), Some(admin)) = (
+        env("STEVEDORE_TEST_REGISTRY"),
+        env("STEVEDORE_TEST_DATABASE_URL"),
+    ) else {
+        return;
+    };
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    for sql in [
+        "DROP DATABASE IF EXISTS stevedore_replicas",
+        "CREATE DATABASE stevedore_replicas",
+    ] {
+        let out = Command::new("psql")
+            .args([admin.as_str(), "-qc", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url_file = dir.path().join("database-url");
+    std::fs::write(&url_file, format!("{base}/stevedore_replicas\n")).unwrap();
+    let url_arg = url_file.display().to_string();
+    let migrated = crate::support::stevedore(&["migrate", "--database-url-file", &url_arg]);
+    assert_eq!(migrated.code, 0, "{}", migrated.stderr);
+    assert!(
+        migrated.stdout.contains("schema at version 1"),
+        "{}",
+        migrated.stdout
+    );
+
+    let digest = push(
+        &build_fixture("demo", Format::DockerArchive, dir.path()),
+        &format!("docker://{reg}/replicas/demo:1"),
+    );
+    let args = [
+        "--allow-registry",
+        &reg,
+        "--insecure-registry",
+        &reg,
+        "--database-url-file",
+        &url_arg,
+    ];
+    let a = start(free_port(), &args);
+    let b = start(free_port(), &args);
+    let (status, id) = harbor_scan(
+        a.port,
+        &format!("http://{reg}"),
+        "replicas/demo",
+        &digest,
+        None,
+    );
+    assert_eq!(status, 202, "{id}");
+    // Replica B answers for the scan replica A accepted: the job and the result are shared.
+    let (status, body) = harbor_result(b.port, &id, Duration::from_secs(60));
+    assert_eq!(status, 200, "{body}\n{}", b.log());
+    let report: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["severity"], "Critical");
+    assert_eq!(http(b.port, "GET", "/readyz", &[], "").0, 200);
+    // No password on either replica's command line.
+    let password = admin.split(':').nth(2).unwrap().split('@').next().unwrap();
+    for server in [&a, &b] {
+        let cmdline =
+            std::fs::read_to_string(format!("/proc/{}/cmdline", server.pid())).unwrap_or_default();
+        assert!(!cmdline.contains(password), "{cmdline}");
+    }
+}

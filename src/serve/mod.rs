@@ -12,6 +12,7 @@ pub(crate) mod http;
 pub(crate) mod pull;
 pub(crate) mod queue;
 pub(crate) mod store;
+pub(crate) mod store_pg;
 
 use crate::engine::Policy;
 use crate::error::{Error, Result};
@@ -38,6 +39,8 @@ pub(crate) struct ServeConfig {
     pub admission_listen: Option<SocketAddr>,
     pub access: Access,
     pub state_dir: PathBuf,
+    /// PostgreSQL shared by replicas; `None`: SQLite in `state_dir`.
+    pub database: Option<store_pg::DatabaseUrl>,
     pub workers: usize,
     pub admission_workers: usize,
     pub queue: usize,
@@ -368,7 +371,10 @@ pub(crate) fn run(config: ServeConfig, policy: Policy) -> Result<()> {
             serde_json::json!({"msg": "policy exception expired", "note": note})
         );
     }
-    let store: Arc<dyn store::Store> = Arc::new(store::SqliteStore::open(&config.state_dir)?);
+    let store: Arc<dyn store::Store> = match &config.database {
+        Some(url) => store_pg::open(url)?,
+        None => Arc::new(store::SqliteStore::open(&config.state_dir)?),
+    };
     let policy = Arc::new(policy);
     let queue = Queue::start(
         Arc::clone(&store),

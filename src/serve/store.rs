@@ -39,7 +39,7 @@ impl Lane {
             Lane::General => "general",
         }
     }
-    fn parse(s: &str) -> Lane {
+    pub(crate) fn parse(s: &str) -> Lane {
         if s == "admission" {
             Lane::Admission
         } else {
@@ -57,7 +57,7 @@ pub(crate) enum JobStatus {
 }
 
 impl JobStatus {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
             JobStatus::Running => "running",
@@ -65,7 +65,7 @@ impl JobStatus {
             JobStatus::Failed => "failed",
         }
     }
-    fn parse(s: &str) -> JobStatus {
+    pub(crate) fn parse(s: &str) -> JobStatus {
         match s {
             "running" => JobStatus::Running,
             "done" => JobStatus::Done,
@@ -445,8 +445,68 @@ impl Store for SqliteStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// What every [`Store`] must do, whatever keeps it: run on an empty store.
+    pub(crate) fn suite(store: &dyn Store) {
+        let s = stored("sha256:ab");
+        assert_eq!(store.get("sha256:ab").unwrap(), None);
+        store.put(&s).unwrap();
+        assert_eq!(store.get("sha256:ab").unwrap(), Some(s.clone()));
+        // A second put replaces the first.
+        let mut newer = s.clone();
+        newer.worst = Some("critical".into());
+        store.put(&newer).unwrap();
+        assert_eq!(store.get("sha256:ab").unwrap(), Some(newer.clone()));
+        let (latest, catalog) = store.latest("sha256:ab").unwrap().unwrap();
+        assert_eq!((latest, catalog), (newer, catalog_version()));
+        store
+            .add_jobs(&[
+                job("j1", "sha256:ab"),
+                job("j2", "sha256:ab"),
+                job("j3", "sha256:cd"),
+            ])
+            .unwrap();
+        // A duplicate id fails the whole batch.
+        assert!(
+            store
+                .add_jobs(&[job("j9", "sha256:ef"), job("j1", "sha256:ef")])
+                .is_err()
+        );
+        assert_eq!(store.job("j9").unwrap(), None);
+        // Joined jobs start and finish together.
+        let mut started = store.start_digest("sha256:ab").unwrap();
+        started.sort();
+        assert_eq!(started, ["j1", "j2"]);
+        store.requeue("j2").unwrap();
+        let j2 = store.job("j2").unwrap().unwrap();
+        assert_eq!((j2.status, j2.attempts), (JobStatus::Queued, 0));
+        store
+            .finish_digest("sha256:ab", JobStatus::Failed, Some("no such manifest"))
+            .unwrap();
+        let j1 = store.job("j1").unwrap().unwrap();
+        assert_eq!(
+            (j1.status, j1.error.as_deref(), j1.attempts),
+            (JobStatus::Failed, Some("no such manifest"), 1)
+        );
+        let open: Vec<(String, JobStatus)> = store
+            .unfinished()
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.id, j.status))
+            .collect();
+        assert_eq!(open, [("j3".to_string(), JobStatus::Queued)]);
+        // Nothing finished long enough ago to expire.
+        assert_eq!(store.expire_jobs().unwrap(), 0);
+        assert_eq!(store.health().unwrap(), None);
+    }
+
+    #[test]
+    fn sqlite_passes_the_store_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        suite(&SqliteStore::open(dir.path()).unwrap());
+    }
 
     fn stored(d: &str) -> Stored {
         Stored {
