@@ -630,6 +630,7 @@ fn serve_command(args: ServeArgs) -> Result<u8> {
     let database = database_url(args.database_url_file.as_deref())?;
     let serve = crate::serve::ServeConfig {
         database,
+        lease: secs(args.lease_seconds),
         listen: args.listen,
         admission_listen: args.admission_listen,
         access,

@@ -206,6 +206,10 @@ pub struct ServeArgs {
     /// Where scan results and queued jobs are kept (SQLite).
     #[arg(long, default_value = "stevedore-state")]
     pub state_dir: PathBuf,
+    /// Seconds a replica's claim on a scan holds without its heartbeat: when a replica dies,
+    /// another takes its jobs after this.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_seconds: u64,
     /// Keep results and jobs in PostgreSQL instead, shared by replicas: a file holding its URL
     /// (or set STEVEDORE_DATABASE_URL). `sslmode=verify-full` unless a Unix socket or loopback.
     #[arg(long, value_name = "FILE")]

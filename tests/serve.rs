@@ -581,7 +581,7 @@ fn replicas_share_results_through_postgres() {
     let migrated = crate::support::stevedore(&["migrate", "--database-url-file", &url_arg]);
     assert_eq!(migrated.code, 0, "{}", migrated.stderr);
     assert!(
-        migrated.stdout.contains("schema at version 1"),
+        migrated.stdout.contains("schema at version 2"),
         "{}",
         migrated.stdout
     );
@@ -621,4 +621,179 @@ fn replicas_share_results_through_postgres() {
             std::fs::read_to_string(format!("/proc/{}/cmdline", server.pid())).unwrap_or_default();
         assert!(!cmdline.contains(password), "{cmdline}");
     }
+}
+
+/// A fresh database on the test cluster for one test; its URL in a file (as a replica reads it).
+fn fresh_database(admin: &str, name: &str, dir: &std::path::Path) -> String {
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        let out = Command::new("psql")
+            .args([admin, "-qc", &sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let file = dir.join(format!("{name}.url"));
+    std::fs::write(&file, format!("{base}/{name}\n")).unwrap();
+    file.display().to_string()
+}
+
+/// A replica SIGKILLed in the middle of a scan: its lease runs out and another replica claims
+/// the job (the attempt counted) and finishes it; the scan is never run by two replicas at once.
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn a_killed_replicas_scan_is_finished_by_another() {
+    let (Some(reg), Some(admin)) = (
+        env("STEVEDORE_TEST_REGISTRY"),
+        env("STEVEDORE_TEST_DATABASE_URL"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&admin, "stevedore_kill", dir.path());
+    let digest = push(
+        &build_fixture("demo", Format::DockerArchive, dir.path()),
+        &format!("docker://{reg}/kill/demo:1"),
+    );
+    // The registry, through a proxy that holds blob downloads while `slow` is set.
+    let slow = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (held, up) = (std::sync::Arc::clone(&slow), reg.clone());
+    let proxy = crate::support::serve::Fake::start(move |hit| {
+        if hit.path.contains("/blobs/") {
+            let until = Instant::now() + Duration::from_secs(30);
+            while held.load(std::sync::atomic::Ordering::Relaxed) && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        crate::support::serve::proxied(&up, hit)
+    });
+    let addr = proxy.addr();
+    let args = [
+        "--allow-registry",
+        &addr,
+        "--insecure-registry",
+        &addr,
+        "--database-url-file",
+        &url,
+        "--lease-seconds",
+        "2",
+    ];
+    let mut a = start(free_port(), &args);
+    let (status, id) = harbor_scan(
+        a.port,
+        &format!("http://{addr}"),
+        "kill/demo",
+        &digest,
+        None,
+    );
+    assert_eq!(status, 202, "{id}");
+    // Replica A is in the middle of the scan: a blob download is being held.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !proxy.hits().iter().any(|h| h.path.contains("/blobs/")) {
+        assert!(
+            Instant::now() < deadline,
+            "A never fetched a blob: {}",
+            a.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    a.child.kill().unwrap();
+    let _ = a.child.wait();
+    slow.store(false, std::sync::atomic::Ordering::Relaxed);
+    // Replica B, started after the kill, finishes the job A accepted.
+    let b = start(free_port(), &args);
+    let (status, body) = harbor_result(b.port, &id, Duration::from_secs(60));
+    assert_eq!(status, 200, "{body}\n{}", b.log());
+    let (_, _, metrics) = http(b.port, "GET", "/metrics", &[], "");
+    assert!(
+        metrics.contains("stevedore_jobs_resumed_total 1"),
+        "{metrics}"
+    );
+    let attempts = Command::new("psql")
+        .args([
+            &format!("{}/stevedore_kill", admin.rsplit_once('/').unwrap().0),
+            "-tAc",
+            &format!("SELECT attempts, status FROM jobs WHERE id = '{id}'"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&attempts.stdout).trim(), "2|done");
+}
+
+/// Three replicas on one PostgreSQL, many Harbor requests for a few digests spread across them:
+/// each digest is scanned exactly once, and every request gets its report.
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn three_replicas_scan_each_digest_once() {
+    let (Some(reg), Some(admin)) = (
+        env("STEVEDORE_TEST_REGISTRY"),
+        env("STEVEDORE_TEST_DATABASE_URL"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database(&admin, "stevedore_three", dir.path());
+    let digests: Vec<String> = (0..4)
+        .map(|i| {
+            crate::support::serve::push_variant(
+                &reg,
+                "three/app",
+                "clean",
+                &format!("1003{i}:1003{i}"),
+            )
+            .1
+        })
+        .collect();
+    let args = [
+        "--allow-registry",
+        &reg,
+        "--insecure-registry",
+        &reg,
+        "--database-url-file",
+        &url,
+    ];
+    let replicas: Vec<_> = (0..3).map(|_| start(free_port(), &args)).collect();
+    let mut ids = Vec::new();
+    for round in 0..5 {
+        for (i, digest) in digests.iter().enumerate() {
+            let replica = &replicas[(round + i) % replicas.len()];
+            let (status, id) = harbor_scan(
+                replica.port,
+                &format!("http://{reg}"),
+                "three/app",
+                digest,
+                None,
+            );
+            assert_eq!(status, 202, "{id}");
+            ids.push((replica.port, id));
+        }
+    }
+    for (port, id) in &ids {
+        let (status, body) = harbor_result(*port, id, Duration::from_secs(60));
+        assert_eq!(status, 200, "{body}");
+    }
+    let scans: u64 = replicas
+        .iter()
+        .map(|r| {
+            let (_, _, metrics) = http(r.port, "GET", "/metrics", &[], "");
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix("stevedore_scans_total "))
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        scans,
+        digests.len() as u64,
+        "one scan per digest across replicas"
+    );
 }

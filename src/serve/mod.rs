@@ -39,6 +39,8 @@ pub(crate) struct ServeConfig {
     pub admission_listen: Option<SocketAddr>,
     pub access: Access,
     pub state_dir: PathBuf,
+    /// How long a replica's claim on a job holds without a heartbeat (`--lease-seconds`).
+    pub lease: Duration,
     /// PostgreSQL shared by replicas; `None`: SQLite in `state_dir`.
     pub database: Option<store_pg::DatabaseUrl>,
     pub workers: usize,
@@ -385,6 +387,8 @@ pub(crate) fn run(config: ServeConfig, policy: Policy) -> Result<()> {
             admission_workers: config.admission_workers,
             capacity: config.queue,
             scan_timeout: config.scan_timeout,
+            lease: config.lease,
+            poll: queue::QueueConfig::DEFAULT_POLL,
         },
     )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,17 +1,23 @@
-//! The scan queue behind every door: durable (jobs live in the store and resume at start),
-//! bounded per lane (full → the caller answers 503 with Retry-After), one scan per digest at a
-//! time (a second request for a digest being scanned joins it), and two lanes — admission has
-//! workers of its own, so a flood of push events cannot starve a pod waiting to be admitted.
-//! Each scan ends at its deadline, body streaming included. Credentials a request brought
-//! (Harbor's) stay in memory with their task and are never written to the store.
+//! The scan queue behind every door, shared by every replica through the store: durable (jobs
+//! live in the store), bounded per lane (full → the caller answers 503 with Retry-After), one
+//! scan per digest across replicas at a time (a second request for a digest being scanned, here
+//! or elsewhere, joins it), and two lanes — admission has workers of its own, so a flood of push
+//! events cannot starve a pod waiting to be admitted.
+//!
+//! Workers claim a digest's jobs from the store under a lease that a heartbeat keeps extending;
+//! when a replica dies its leases run out and another replica claims the jobs (the attempt
+//! counted, [`MAX_ATTEMPTS`] at most). Requests waiting on a scan another replica runs learn its
+//! end by polling the store. Each scan ends at its deadline, body streaming included.
+//! Credentials a request brought (Harbor's) stay in memory with the replica that took the
+//! request: only it may claim those jobs, and they fail with that cause if it goes away.
 
 use super::pull::scan_image;
-use super::store::{Job, JobStatus, Lane, Store, Stored, now};
+use super::store::{Claim, Job, JobStatus, Lane, ScanState, Store, Stored, now};
 use crate::engine::Policy;
 use crate::error::Error;
 use crate::source::credentials::Credentials;
 use crate::source::registry::RegistryOptions;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +28,7 @@ pub(crate) const MAX_ATTEMPTS: u32 = 3;
 
 pub(crate) type Outcome = std::result::Result<Stored, String>;
 
-/// One scan in flight; every request for the same digest waits on it.
+/// One scan waited on in this replica; every request here for the same digest waits on it.
 pub(crate) struct Flight {
     tx: tokio::sync::watch::Sender<Option<Outcome>>,
 }
@@ -51,7 +57,8 @@ pub(crate) enum Submitted {
     Cached(Stored),
     /// A new scan was queued.
     Queued(Arc<Flight>),
-    /// A scan of the same digest was queued or running: this request waits on it.
+    /// A scan of the same digest was queued or running (on any replica): this request waits on
+    /// it.
     Joined(Arc<Flight>),
 }
 
@@ -87,33 +94,25 @@ pub(crate) struct Wanted {
     pub creds: Option<Credentials>,
 }
 
+/// A scan that leaves nothing behind (a dry run's, a config-only verdict): in memory only.
 struct Task {
-    /// Durable tasks have job rows and store their result; ephemeral ones (dry runs, config-only
-    /// admission verdicts) have neither.
-    durable: bool,
     reference: String,
     digest: String,
     config_only: bool,
-    deadline: Option<Instant>,
-    creds: Option<Credentials>,
+    deadline: Instant,
     flight: Arc<Flight>,
 }
 
 struct Inner {
-    admission: VecDeque<Task>,
-    general: VecDeque<Task>,
-    /// Durable scans queued or running, by digest.
+    /// Ephemeral admission scans, run by admission workers before any claimed job.
+    ephemeral: VecDeque<Task>,
+    /// Scans requests here wait on, by digest (run here or on another replica).
     flights: HashMap<String, Arc<Flight>>,
+    /// Credentials of jobs this replica took, by digest; never written to the store.
+    creds: HashMap<String, Credentials>,
+    /// Digests a worker of this replica is scanning now.
+    scanning: HashSet<String>,
     closed: bool,
-}
-
-impl Inner {
-    fn lane(&mut self, lane: Lane) -> &mut VecDeque<Task> {
-        match lane {
-            Lane::Admission => &mut self.admission,
-            Lane::General => &mut self.general,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +122,16 @@ pub(crate) struct QueueConfig {
     /// Tasks waiting per lane at most.
     pub capacity: usize,
     pub scan_timeout: Duration,
+    /// How long a claim holds without a heartbeat: a replica that dies loses its jobs to
+    /// another after this.
+    pub lease: Duration,
+    /// How often idle workers look for jobs other replicas queued, and waiters for scans other
+    /// replicas finished.
+    pub poll: Duration,
+}
+
+impl QueueConfig {
+    pub(crate) const DEFAULT_POLL: Duration = Duration::from_millis(250);
 }
 
 /// Counters for `/metrics`.
@@ -135,10 +144,15 @@ pub(crate) struct Metrics {
     pub joined: AtomicU64,
     pub rejected: AtomicU64,
     pub in_flight: AtomicI64,
+    /// Jobs claimed that an earlier process or another replica had taken (it stopped, or died
+    /// and its lease ran out).
     pub resumed: AtomicU64,
     pub deadline_exceeded: AtomicU64,
     pub admission_reviews: AtomicU64,
     pub admission_denied: AtomicU64,
+    /// Queued jobs, per lane, as the store said at the last poll.
+    pub depth_admission: AtomicUsize,
+    pub depth_general: AtomicUsize,
 }
 
 pub(crate) struct Queue {
@@ -146,12 +160,16 @@ pub(crate) struct Queue {
     policy: Arc<Policy>,
     registry: RegistryOptions,
     config: QueueConfig,
+    /// This replica's name in the store's leases.
+    owner: String,
     inner: Mutex<Inner>,
     wake: Condvar,
     running: AtomicUsize,
-    /// Ids of durable jobs running now, to put back in the queue on shutdown.
+    /// Ids of jobs running now, to put back in the queue on shutdown.
     running_jobs: Mutex<Vec<String>>,
     last_expiry: AtomicI64,
+    /// When this replica started (Unix seconds): older jobs it claims are resumed ones.
+    started: i64,
     pub metrics: Metrics,
 }
 
@@ -170,8 +188,13 @@ pub(crate) fn new_id() -> String {
     crate::oci::digest::Digest::of_bytes(seed.as_bytes()).hex()[..24].to_string()
 }
 
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1)
+}
+
 impl Queue {
-    /// Starts the workers and resumes the jobs a previous run left unfinished.
+    /// Starts the workers and the heartbeat; jobs a previous run (or a replica that died) left
+    /// are claimed like any other once their lease has run out.
     pub(crate) fn start(
         store: Arc<dyn Store>,
         policy: Arc<Policy>,
@@ -183,19 +206,28 @@ impl Queue {
             policy,
             registry,
             config: config.clone(),
+            owner: format!("{}-{}", std::process::id(), new_id()),
             inner: Mutex::new(Inner {
-                admission: VecDeque::new(),
-                general: VecDeque::new(),
+                ephemeral: VecDeque::new(),
                 flights: HashMap::new(),
+                creds: HashMap::new(),
+                scanning: HashSet::new(),
                 closed: false,
             }),
             wake: Condvar::new(),
             running: AtomicUsize::new(0),
             running_jobs: Mutex::new(Vec::new()),
             last_expiry: AtomicI64::new(0),
+            started: now(),
             metrics: Metrics::default(),
         });
-        queue.resume()?;
+        let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(f)
+                .map(|_| ())
+                .map_err(|e| Error::input("scan workers", e.to_string()))
+        };
         for i in 0..config.admission_workers.max(1) + config.workers.max(1) {
             let me = Arc::clone(&queue);
             // The first workers take admission only; the rest take admission first, then the rest.
@@ -204,65 +236,14 @@ impl Queue {
             } else {
                 &[Lane::Admission, Lane::General]
             };
-            std::thread::Builder::new()
-                .name(format!("stevedore-scan-{i}"))
-                .spawn(move || me.work(lanes))
-                .map_err(|e| Error::input("scan workers", e.to_string()))?;
+            spawn(
+                format!("stevedore-scan-{i}"),
+                Box::new(move || me.work(lanes)),
+            )?;
         }
+        let me = Arc::clone(&queue);
+        spawn("stevedore-lease".into(), Box::new(move || me.tend()))?;
         Ok(queue)
-    }
-
-    /// Jobs left queued or running by the previous process: queued again, or failed with the
-    /// cause when they cannot run (credentials gone, interrupted too often).
-    fn resume(&self) -> crate::error::Result<()> {
-        let jobs = self.store.unfinished()?;
-        let mut by_digest: Vec<(String, Vec<Job>)> = Vec::new();
-        for job in jobs {
-            match by_digest.iter_mut().find(|(d, _)| *d == job.digest) {
-                Some((_, v)) => v.push(job),
-                None => by_digest.push((job.digest.clone(), vec![job])),
-            }
-        }
-        let Ok(mut inner) = self.inner.lock() else {
-            return Err(Error::input("scan queue", "lock poisoned"));
-        };
-        for (digest, jobs) in by_digest {
-            let attempts = jobs.iter().map(|j| j.attempts).max().unwrap_or(0);
-            if attempts >= MAX_ATTEMPTS {
-                self.store.finish_digest(
-                    &digest,
-                    JobStatus::Failed,
-                    Some(&format!("interrupted {attempts} times; not retried")),
-                )?;
-                continue;
-            }
-            if jobs.iter().all(|j| j.needs_auth) {
-                self.store.finish_digest(
-                    &digest,
-                    JobStatus::Failed,
-                    Some("the registry credentials this scan was given are kept in memory only and were lost in a restart; ask for the scan again"),
-                )?;
-                continue;
-            }
-            let lane = if jobs.iter().any(|j| j.lane == Lane::Admission) {
-                Lane::Admission
-            } else {
-                Lane::General
-            };
-            let flight = Flight::new();
-            inner.flights.insert(digest.clone(), Arc::clone(&flight));
-            inner.lane(lane).push_back(Task {
-                durable: true,
-                reference: jobs[0].reference.clone(),
-                digest,
-                config_only: false,
-                deadline: None,
-                creds: None,
-                flight,
-            });
-            self.metrics.resumed.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(())
     }
 
     fn expire_now_and_then(&self) {
@@ -274,7 +255,7 @@ impl Queue {
     }
 
     /// Queues full scans, all or none: each gets a job id (returned in order) that answers until
-    /// [`super::store::JOB_TTL_SECS`] after it finishes.
+    /// [`super::store::JOB_TTL_SECS`] after it finishes, on every replica.
     pub(crate) fn submit_all(
         &self,
         wanted: &[Wanted],
@@ -300,7 +281,12 @@ impl Queue {
             } else {
                 let f = Flight::new();
                 new_flights.insert(w.digest.clone(), Arc::clone(&f));
-                Submitted::Queued(f)
+                // Queued or running on another replica: join it (this request's job rides
+                // along, finished with the others).
+                match self.store.settled(&w.digest).map_err(SubmitError::Store)? {
+                    ScanState::Pending => Submitted::Joined(f),
+                    _ => Submitted::Queued(f),
+                }
             };
             plans.push(plan);
         }
@@ -308,11 +294,16 @@ impl Queue {
             .iter()
             .filter(|p| matches!(p, Submitted::Queued(_)))
             .count();
-        if new > 0 && inner.lane(lane).len() + new > self.config.capacity {
+        let waiting = match lane {
+            Lane::Admission => self.metrics.depth_admission.load(Ordering::Relaxed),
+            Lane::General => self.metrics.depth_general.load(Ordering::Relaxed),
+        };
+        if new > 0 && waiting + new > self.config.capacity {
             self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
             return Err(SubmitError::Full);
         }
         let created = now();
+        let lease_until = created + secs(self.config.lease);
         let ids: Vec<String> = wanted.iter().map(|_| new_id()).collect();
         let jobs: Vec<Job> = wanted
             .iter()
@@ -332,6 +323,9 @@ impl Queue {
                 attempts: 0,
                 needs_auth: w.creds.is_some(),
                 created,
+                // Jobs with credentials are held by this replica, which alone has them.
+                owner: w.creds.as_ref().map(|_| self.owner.clone()),
+                lease_until: if w.creds.is_some() { lease_until } else { 0 },
             })
             .collect();
         self.store.add_jobs(&jobs).map_err(SubmitError::Store)?;
@@ -339,17 +333,20 @@ impl Queue {
             match plan {
                 Submitted::Queued(f) => {
                     inner.flights.insert(w.digest.clone(), Arc::clone(f));
-                    inner.lane(lane).push_back(Task {
-                        durable: true,
-                        reference: w.reference.clone(),
-                        digest: w.digest.clone(),
-                        config_only: false,
-                        deadline: None,
-                        creds: w.creds.clone(),
-                        flight: Arc::clone(f),
-                    });
+                    if let Some(c) = &w.creds {
+                        inner.creds.insert(w.digest.clone(), c.clone());
+                    }
+                    match lane {
+                        Lane::Admission => &self.metrics.depth_admission,
+                        Lane::General => &self.metrics.depth_general,
+                    }
+                    .fetch_add(1, Ordering::Relaxed);
                 }
-                Submitted::Joined(_) => {
+                Submitted::Joined(f) => {
+                    inner
+                        .flights
+                        .entry(w.digest.clone())
+                        .or_insert_with(|| Arc::clone(f));
                     self.metrics.joined.fetch_add(1, Ordering::Relaxed);
                 }
                 Submitted::Cached(_) => {
@@ -386,18 +383,16 @@ impl Queue {
         if inner.closed {
             return Err(SubmitError::Closed);
         }
-        if inner.admission.len() >= self.config.capacity {
+        if inner.ephemeral.len() >= self.config.capacity {
             self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
             return Err(SubmitError::Full);
         }
         let flight = Flight::new();
-        inner.admission.push_back(Task {
-            durable: false,
+        inner.ephemeral.push_back(Task {
             reference: reference.to_string(),
             digest: digest.to_string(),
             config_only,
-            deadline: Some(deadline),
-            creds: None,
+            deadline,
             flight: Arc::clone(&flight),
         });
         drop(inner);
@@ -405,12 +400,13 @@ impl Queue {
         Ok(flight)
     }
 
-    /// Tasks waiting, per lane.
+    /// Jobs waiting, per lane (the store's count at the last poll, ephemeral scans added).
     pub(crate) fn depth(&self) -> (usize, usize) {
-        self.inner
-            .lock()
-            .map(|i| (i.admission.len(), i.general.len()))
-            .unwrap_or((0, 0))
+        let ephemeral = self.inner.lock().map(|i| i.ephemeral.len()).unwrap_or(0);
+        (
+            self.metrics.depth_admission.load(Ordering::Relaxed) + ephemeral,
+            self.metrics.depth_general.load(Ordering::Relaxed),
+        )
     }
 
     pub(crate) fn running(&self) -> usize {
@@ -419,58 +415,69 @@ impl Queue {
 
     fn work(&self, lanes: &[Lane]) {
         loop {
+            // Ephemeral admission scans first: a pod is waiting on each.
             let task = {
                 let Ok(mut inner) = self.inner.lock() else {
                     return;
                 };
-                loop {
+                if inner.closed {
+                    return;
+                }
+                if lanes.contains(&Lane::Admission) {
+                    inner.ephemeral.pop_front()
+                } else {
+                    None
+                }
+            };
+            if let Some(task) = task {
+                self.running.fetch_add(1, Ordering::Relaxed);
+                self.run_ephemeral(task);
+                self.running.fetch_sub(1, Ordering::Relaxed);
+                continue;
+            }
+            match self
+                .store
+                .claim(&self.owner, lanes, secs(self.config.lease))
+            {
+                Ok(Some(claim)) => {
+                    self.running.fetch_add(1, Ordering::Relaxed);
+                    self.run_claim(claim);
+                    self.running.fetch_sub(1, Ordering::Relaxed);
+                }
+                Ok(None) | Err(_) => {
+                    // Nothing to do here: sleep until woken or the next poll (other replicas
+                    // queue jobs too).
+                    let Ok(inner) = self.inner.lock() else {
+                        return;
+                    };
                     if inner.closed {
                         return;
                     }
-                    let picked = lanes.iter().find_map(|l| inner.lane(*l).pop_front());
-                    if let Some(t) = picked {
-                        break t;
+                    if inner.ephemeral.is_empty() || !lanes.contains(&Lane::Admission) {
+                        let _ = self.wake.wait_timeout(inner, self.config.poll);
                     }
-                    inner = match self.wake.wait(inner) {
-                        Ok(g) => g,
-                        Err(_) => return,
-                    };
                 }
-            };
-            self.running.fetch_add(1, Ordering::Relaxed);
-            self.run(task);
-            self.running.fetch_sub(1, Ordering::Relaxed);
+            }
         }
     }
 
-    fn run(&self, task: Task) {
-        // A task whose deadline passed while it waited is not started.
-        if task.deadline.is_some_and(|d| Instant::now() >= d) {
-            self.metrics
-                .deadline_exceeded
-                .fetch_add(1, Ordering::Relaxed);
-            task.flight
-                .tx
-                .send_replace(Some(Err("deadline reached before the scan started".into())));
-            return;
-        }
-        let ids: Vec<String> = if task.durable {
-            self.store.start_digest(&task.digest).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        if let Ok(mut r) = self.running_jobs.lock() {
-            r.extend(ids.iter().cloned());
-        }
-        let deadline = Instant::now() + self.config.scan_timeout;
+    /// Scans `reference` within the scan timeout (and `deadline`, when sooner).
+    fn scan(
+        &self,
+        reference: &str,
+        creds: Option<Credentials>,
+        config_only: bool,
+        deadline: Option<Instant>,
+    ) -> Outcome {
+        let until = Instant::now() + self.config.scan_timeout;
         let mut registry = self.registry.clone();
-        registry.creds = task.creds.clone();
+        registry.creds = creds;
         registry.timeout = self.config.scan_timeout;
-        registry.deadline = Some(task.deadline.map_or(deadline, |d| d.min(deadline)));
+        registry.deadline = Some(deadline.map_or(until, |d| d.min(until)));
         self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let mut outcome = scan_image(&task.reference, &registry, &self.policy, task.config_only)
-            .map_err(|e| e.one_line());
+        let outcome =
+            scan_image(reference, &registry, &self.policy, config_only).map_err(|e| e.one_line());
         self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
         self.metrics.scans.fetch_add(1, Ordering::Relaxed);
         self.metrics
@@ -484,28 +491,137 @@ impl Queue {
                     .fetch_add(1, Ordering::Relaxed);
             }
         }
-        if task.durable {
-            if let Ok(stored) = &outcome {
-                if let Err(e) = self.store.put(stored) {
-                    outcome = Err(format!("the result could not be stored: {}", e.one_line()));
-                }
+        outcome
+    }
+
+    fn run_ephemeral(&self, task: Task) {
+        // A task whose deadline passed while it waited is not started.
+        if Instant::now() >= task.deadline {
+            self.metrics
+                .deadline_exceeded
+                .fetch_add(1, Ordering::Relaxed);
+            task.flight
+                .tx
+                .send_replace(Some(Err("deadline reached before the scan started".into())));
+            return;
+        }
+        let _ = &task.digest;
+        let outcome = self.scan(&task.reference, None, task.config_only, Some(task.deadline));
+        task.flight.tx.send_replace(Some(outcome));
+    }
+
+    /// Ends a claimed digest's jobs with `outcome` and tells the requests waiting here.
+    fn settle(&self, digest: &str, outcome: Outcome) {
+        let _ = match &outcome {
+            Ok(_) => self.store.finish_digest(digest, JobStatus::Done, None),
+            Err(e) => self.store.finish_digest(digest, JobStatus::Failed, Some(e)),
+        };
+        let flight = self.inner.lock().ok().and_then(|mut inner| {
+            inner.scanning.remove(digest);
+            inner.creds.remove(digest);
+            inner.flights.remove(digest)
+        });
+        if let Some(f) = flight {
+            f.tx.send_replace(Some(outcome));
+        }
+    }
+
+    fn run_claim(&self, claim: Claim) {
+        let digest = claim.digest.clone();
+        if claim.expired || claim.created < self.started {
+            self.metrics.resumed.fetch_add(1, Ordering::Relaxed);
+        }
+        // The attempt just counted is this one: the ones before it were interrupted.
+        let before = claim.attempts.saturating_sub(1);
+        if claim.expired && before >= MAX_ATTEMPTS {
+            self.settle(
+                &digest,
+                Err(format!("interrupted {before} times; not retried")),
+            );
+            return;
+        }
+        // A job that joined a scan just as it finished: the result is there, no second scan.
+        if let Ok(Some(stored)) = self.store.get(&digest) {
+            self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+            self.settle(&digest, Ok(stored));
+            return;
+        }
+        let creds = match self.inner.lock() {
+            Ok(mut inner) => {
+                inner.scanning.insert(digest.clone());
+                inner.creds.get(&digest).cloned()
             }
-            let _ = match &outcome {
-                Ok(_) => self
-                    .store
-                    .finish_digest(&task.digest, JobStatus::Done, None),
-                Err(e) => self
-                    .store
-                    .finish_digest(&task.digest, JobStatus::Failed, Some(e)),
-            };
-            if let Ok(mut inner) = self.inner.lock() {
-                inner.flights.remove(&task.digest);
-            }
+            Err(_) => return,
+        };
+        if claim.needs_auth && creds.is_none() {
+            self.settle(
+                &digest,
+                Err("the registry credentials this scan was given are kept in memory only and were lost in a restart (or with the replica that took the request); ask for the scan again".into()),
+            );
+            return;
         }
         if let Ok(mut r) = self.running_jobs.lock() {
-            r.retain(|id| !ids.contains(id));
+            r.extend(claim.ids.iter().cloned());
         }
-        task.flight.tx.send_replace(Some(outcome));
+        let mut outcome = self.scan(&claim.reference, creds, false, None);
+        if let Ok(stored) = &outcome {
+            if let Err(e) = self.store.put(stored) {
+                outcome = Err(format!("the result could not be stored: {}", e.one_line()));
+            }
+        }
+        self.settle(&digest, outcome);
+        if let Ok(mut r) = self.running_jobs.lock() {
+            r.retain(|id| !claim.ids.contains(id));
+        }
+    }
+
+    /// The replica's heartbeat: extends its leases, tells requests waiting here about scans
+    /// other replicas finished, and refreshes the queue depth.
+    fn tend(&self) {
+        let lease = secs(self.config.lease);
+        let beat = (self.config.lease / 3).max(Duration::from_millis(100));
+        let mut last_beat = Instant::now();
+        loop {
+            std::thread::sleep(self.config.poll);
+            let waiting: Vec<(String, Arc<Flight>)> = match self.inner.lock() {
+                Ok(inner) if inner.closed && inner.flights.is_empty() => return,
+                Ok(inner) => inner
+                    .flights
+                    .iter()
+                    .filter(|(d, _)| !inner.scanning.contains(*d))
+                    .map(|(d, f)| (d.clone(), Arc::clone(f)))
+                    .collect(),
+                Err(_) => return,
+            };
+            if last_beat.elapsed() >= beat {
+                last_beat = Instant::now();
+                let _ = self.store.heartbeat(&self.owner, lease);
+            }
+            for (digest, flight) in waiting {
+                let outcome = match self.store.settled(&digest) {
+                    Ok(ScanState::Done) => match self.store.get(&digest) {
+                        Ok(Some(stored)) => Ok(stored),
+                        Ok(None) => continue, // stored under another catalog: a rescan follows
+                        Err(e) => Err(e.one_line()),
+                    },
+                    Ok(ScanState::Failed(e)) => Err(e),
+                    Ok(ScanState::Unknown) => Err("the scan's job is gone".into()),
+                    Ok(ScanState::Pending) | Err(_) => continue,
+                };
+                if let Ok(mut inner) = self.inner.lock() {
+                    if inner.scanning.contains(&digest) {
+                        continue;
+                    }
+                    inner.flights.remove(&digest);
+                    inner.creds.remove(&digest);
+                }
+                flight.tx.send_replace(Some(outcome));
+            }
+            if let Ok((a, g)) = self.store.depth() {
+                self.metrics.depth_admission.store(a, Ordering::Relaxed);
+                self.metrics.depth_general.store(g, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Stops taking tasks; workers finish the ones they hold. Queued jobs stay in the store.
@@ -517,7 +633,8 @@ impl Queue {
     }
 
     /// Waits until no scan runs or `deadline`; jobs still running then are put back in the queue
-    /// for the next start (their attempt not counted). Returns how many were put back.
+    /// for another replica or the next start (their attempt not counted). Returns how many were
+    /// put back.
     pub(crate) fn drain(&self, deadline: Instant) -> usize {
         while self.running() > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));

@@ -91,6 +91,28 @@ pub(crate) struct Job {
     pub needs_auth: bool,
     /// Unix seconds.
     pub created: i64,
+    /// The replica holding the job (running it, or keeping its credentials), while its lease
+    /// lasts.
+    pub owner: Option<String>,
+    /// Unix seconds; 0: no lease (a queued job anyone may claim).
+    pub lease_until: i64,
+}
+
+/// One digest's unfinished jobs, claimed by a replica: it scans once for all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Claim {
+    pub digest: String,
+    pub reference: String,
+    pub lane: Lane,
+    pub ids: Vec<String>,
+    /// The most attempts any of them has had, this one counted.
+    pub attempts: u32,
+    /// Every job was given credentials (kept in the memory of the replica that took it).
+    pub needs_auth: bool,
+    /// The jobs were held by a replica whose lease ran out (it died, or a restart).
+    pub expired: bool,
+    /// When the oldest of them was asked for (Unix seconds).
+    pub created: i64,
 }
 
 /// How long a finished job's id keeps answering (Harbor polls for up to 30 minutes).
@@ -105,14 +127,22 @@ pub(crate) trait Store: Send + Sync {
     /// Adds jobs in one transaction: all or none.
     fn add_jobs(&self, jobs: &[Job]) -> Result<()>;
     fn job(&self, id: &str) -> Result<Option<Job>>;
+    /// Claims for `owner` the oldest digest (admission lane first) whose jobs are queued, or held
+    /// under a lease that ran out, and that no live lease covers: one replica scans a digest at
+    /// a time. Queued jobs with credentials are claimed only by the replica holding them, until
+    /// its lease runs out. Every unfinished job of the digest becomes running under `owner`
+    /// until `lease_secs` from now, its attempt counted.
+    fn claim(&self, owner: &str, lanes: &[Lane], lease_secs: i64) -> Result<Option<Claim>>;
+    /// Extends every lease `owner` holds by `lease_secs` from now; how many jobs it holds.
+    fn heartbeat(&self, owner: &str, lease_secs: i64) -> Result<usize>;
+    /// What became of a digest's scan, by its jobs.
+    fn settled(&self, digest: &str) -> Result<ScanState>;
+    /// Jobs waiting to be claimed, per lane (admission, general).
+    fn depth(&self) -> Result<(usize, usize)>;
     /// Sets the status of every unfinished job for `digest` (joined jobs share one scan).
     fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()>;
-    /// Marks every unfinished job for `digest` running, counting the attempt; their ids.
-    fn start_digest(&self, digest: &str) -> Result<Vec<String>>;
     /// Puts a running job back in the queue without counting the attempt (a graceful stop).
     fn requeue(&self, id: &str) -> Result<()>;
-    /// Jobs queued or running, oldest first (to resume at start).
-    fn unfinished(&self) -> Result<Vec<Job>>;
     /// Forgets finished jobs older than [`JOB_TTL_SECS`].
     fn expire_jobs(&self) -> Result<usize>;
     /// Checks the database, reopening or recreating it when it was deleted, replaced or
@@ -120,6 +150,49 @@ pub(crate) trait Store: Send + Sync {
     fn health(&self) -> Result<Option<String>>;
     /// Databases moved aside or reopened since start.
     fn recoveries(&self) -> u64;
+}
+
+/// A digest's scan as its jobs tell it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ScanState {
+    /// No job for it (never asked, or expired).
+    Unknown,
+    /// A job is queued or running, here or on another replica.
+    Pending,
+    Done,
+    Failed(String),
+}
+
+/// A claim from the rows an update returned: (id, attempts, needs_auth, created) each.
+pub(crate) fn claim_of(
+    digest: String,
+    reference: String,
+    lane: &str,
+    expired: bool,
+    rows: Vec<(String, u32, bool, i64)>,
+) -> Option<Claim> {
+    if rows.is_empty() {
+        return None; // another replica took it between the pick and the update
+    }
+    Some(Claim {
+        digest,
+        reference,
+        lane: Lane::parse(lane),
+        attempts: rows.iter().map(|r| r.1).max().unwrap_or(0),
+        needs_auth: rows.iter().all(|r| r.2),
+        created: rows.iter().map(|r| r.3).min().unwrap_or(0),
+        ids: rows.into_iter().map(|r| r.0).collect(),
+        expired,
+    })
+}
+
+/// A digest's latest job (unfinished ones first), as [`Store::settled`] says it.
+pub(crate) fn settled_of(status: &str, error: Option<String>) -> ScanState {
+    match JobStatus::parse(status) {
+        JobStatus::Queued | JobStatus::Running => ScanState::Pending,
+        JobStatus::Done => ScanState::Done,
+        JobStatus::Failed => ScanState::Failed(error.unwrap_or_else(|| "the scan failed".into())),
+    }
 }
 
 /// The catalog a result was produced with: a result from another catalog is not reused as
@@ -144,7 +217,8 @@ const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY, reference TEXT NOT NULL, digest TEXT NOT NULL, lane TEXT NOT NULL,
         status TEXT NOT NULL, error TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        needs_auth INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL);
+        needs_auth INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+        owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX IF NOT EXISTS jobs_digest ON jobs (digest, status);
     CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
 ";
@@ -234,6 +308,27 @@ impl SqliteStore {
             return Err((Error::input(&what, format!("quick_check: {check}")), true));
         }
         conn.execute_batch(SCHEMA).map_err(fail)?;
+        // Files written before leases: add the columns.
+        let has_lease: bool = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('jobs') WHERE name = 'lease_until'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(fail)?
+            > 0;
+        if !has_lease {
+            conn.execute_batch(
+                "ALTER TABLE jobs ADD COLUMN owner TEXT; ALTER TABLE jobs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;",
+            )
+            .map_err(fail)?;
+        }
+        // One process owns the file: whatever an earlier process held is free to claim now.
+        conn.execute(
+            "UPDATE jobs SET lease_until = 1 WHERE (status = 'queued' AND lease_until > 0) OR status = 'running'",
+            [],
+        )
+        .map_err(fail)?;
         let meta = std::fs::metadata(&self.path).map_err(|e| (Error::io(&self.path, e), false))?;
         Ok(Open {
             conn,
@@ -274,6 +369,8 @@ impl SqliteStore {
             attempts: r.get(6)?,
             needs_auth: r.get::<_, i64>(7)? != 0,
             created: r.get(8)?,
+            owner: r.get(9)?,
+            lease_until: r.get(10)?,
         })
     }
 
@@ -294,7 +391,25 @@ impl SqliteStore {
 }
 
 const JOB_COLUMNS: &str =
-    "id, reference, digest, lane, status, error, attempts, needs_auth, created";
+    "id, reference, digest, lane, status, error, attempts, needs_auth, created, owner, lease_until";
+
+/// Which jobs a replica may claim (`?1` owner, `?2` now): queued ones (those with credentials
+/// only by their holder), and any whose lease ran out; never a digest a live lease covers, the
+/// claimer's own included (a job joining a scan in progress waits for it, it is not a second
+/// scan).
+/// The same text serves SQLite (`?N`) and PostgreSQL (`$N`).
+pub(crate) const CLAIMABLE: &str = "((j.status = 'queued' AND (j.needs_auth = FALSE OR j.owner = ?1)) \
+     OR (j.status IN ('queued', 'running') AND j.lease_until > 0 AND j.lease_until < ?2)) \
+     AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.digest = j.digest AND r.status = 'running' \
+                     AND r.lease_until >= ?2)";
+
+/// The update that takes a picked digest's unfinished jobs (`?1` digest, `?2` owner, `?3` lease
+/// end, `?4` now), re-checked against the rows as they are now: a digest another replica took
+/// in between yields nothing.
+pub(crate) const TAKE: &str = "UPDATE jobs SET status = 'running', owner = ?2, lease_until = ?3, attempts = attempts + 1, updated = ?4 \
+     WHERE digest = ?1 AND status IN ('queued', 'running') \
+     AND NOT (status = 'running' AND lease_until >= ?4 AND COALESCE(owner, '') <> ?2) \
+     RETURNING id, attempts, needs_auth, created";
 
 impl Store for SqliteStore {
     fn get(&self, digest: &str) -> Result<Option<Stored>> {
@@ -338,8 +453,8 @@ impl Store for SqliteStore {
             let tx = c.unchecked_transaction()?;
             for j in jobs {
                 tx.execute(
-                    "INSERT INTO jobs (id, reference, digest, lane, status, error, attempts, needs_auth, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-                    rusqlite::params![j.id, j.reference, j.digest, j.lane.name(), j.status.name(), j.error, j.attempts, j.needs_auth as i64, j.created],
+                    "INSERT INTO jobs (id, reference, digest, lane, status, error, attempts, needs_auth, created, updated, owner, lease_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
+                    rusqlite::params![j.id, j.reference, j.digest, j.lane.name(), j.status.name(), j.error, j.attempts, j.needs_auth as i64, j.created, j.owner, j.lease_until],
                 )?;
             }
             tx.commit()
@@ -358,6 +473,84 @@ impl Store for SqliteStore {
         })
     }
 
+    fn claim(&self, owner: &str, lanes: &[Lane], lease_secs: i64) -> Result<Option<Claim>> {
+        let lanes: Vec<&str> = lanes.iter().map(|l| l.name()).collect();
+        self.with(|c| {
+            let tx = c.unchecked_transaction()?;
+            let t = now();
+            let in_lanes = lanes
+                .iter()
+                .map(|l| format!("'{l}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let picked = tx.query_row(
+                &format!(
+                    "SELECT j.digest, j.reference, j.lane, (j.lease_until > 0 AND j.lease_until < ?2) FROM jobs j \
+                     WHERE j.lane IN ({in_lanes}) AND {CLAIMABLE} \
+                     ORDER BY (j.lane = 'admission') DESC, j.created, j.id LIMIT 1"
+                ),
+                rusqlite::params![owner, t],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, bool>(3)?,
+                    ))
+                },
+            );
+            let (digest, reference, lane, expired) = match picked {
+                Ok(p) => p,
+                Err(rusqlite::Error::QueryReturnedNoRows) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let claimed: Vec<(String, u32, bool, i64)> = {
+                let mut stmt = tx.prepare(TAKE)?;
+                stmt.query_map(rusqlite::params![digest, owner, t + lease_secs, t], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?
+            };
+            tx.commit()?;
+            Ok(claim_of(digest, reference, &lane, expired, claimed))
+        })
+    }
+
+    fn heartbeat(&self, owner: &str, lease_secs: i64) -> Result<usize> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE jobs SET lease_until = ?2 WHERE owner = ?1 AND status IN ('queued', 'running')",
+                rusqlite::params![owner, now() + lease_secs],
+            )
+        })
+    }
+
+    fn settled(&self, digest: &str) -> Result<ScanState> {
+        self.with(|c| {
+            let row = c.query_row(
+                "SELECT status, error FROM jobs WHERE digest = ?1 \
+                 ORDER BY (status IN ('queued', 'running')) DESC, updated DESC LIMIT 1",
+                [digest],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+            );
+            match row {
+                Ok((status, error)) => Ok(settled_of(&status, error)),
+                Err(rusqlite::Error::QueryReturnedNoRows) => Ok(ScanState::Unknown),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn depth(&self) -> Result<(usize, usize)> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT count(*) FILTER (WHERE lane = 'admission'), count(*) FILTER (WHERE lane <> 'admission') FROM jobs WHERE status = 'queued'",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
+            )
+        })
+    }
+
     fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()> {
         self.with(|c| {
             c.execute(
@@ -368,32 +561,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn start_digest(&self, digest: &str) -> Result<Vec<String>> {
-        self.with(|c| {
-            let mut stmt = c.prepare_cached(
-                "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated = ?2 WHERE digest = ?1 AND status IN ('queued', 'running') RETURNING id",
-            )?;
-            stmt.query_map(rusqlite::params![digest, now()], |r| r.get(0))?
-                .collect()
-        })
-    }
-
     fn requeue(&self, id: &str) -> Result<()> {
         self.with(|c| {
             c.execute(
-                "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), updated = ?2 WHERE id = ?1 AND status = 'running'",
+                "UPDATE jobs SET status = 'queued', attempts = max(attempts - 1, 0), owner = NULL, lease_until = CASE WHEN needs_auth THEN 1 ELSE 0 END, updated = ?2 WHERE id = ?1 AND status = 'running'",
                 rusqlite::params![id, now()],
             )
             .map(|_| ())
-        })
-    }
-
-    fn unfinished(&self) -> Result<Vec<Job>> {
-        self.with(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created, id"
-            ))?;
-            stmt.query_map([], Self::row_job)?.collect()
         })
     }
 
@@ -475,13 +649,36 @@ pub(crate) mod tests {
                 .is_err()
         );
         assert_eq!(store.job("j9").unwrap(), None);
-        // Joined jobs start and finish together.
-        let mut started = store.start_digest("sha256:ab").unwrap();
-        started.sort();
-        assert_eq!(started, ["j1", "j2"]);
+        // Joined jobs are claimed, and finish, together; one owner at a time.
+        let c = store.claim("a", &[Lane::General], 30).unwrap().unwrap();
+        let mut ids = c.ids.clone();
+        ids.sort();
+        assert_eq!(
+            (c.digest.as_str(), ids, c.attempts, c.expired),
+            (
+                "sha256:ab",
+                vec!["j1".to_string(), "j2".to_string()],
+                1,
+                false
+            )
+        );
+        // Another replica gets the next digest, never the one held.
+        let d = store.claim("b", &[Lane::General], 30).unwrap().unwrap();
+        assert_eq!(d.digest, "sha256:cd");
+        assert_eq!(store.claim("c", &[Lane::General], 30).unwrap(), None);
+        // A job added for a digest being scanned waits with it, unclaimable, even by the
+        // replica scanning it.
+        store.add_jobs(&[job("j4", "sha256:ab")]).unwrap();
+        assert_eq!(store.claim("c", &[Lane::General], 30).unwrap(), None);
+        assert_eq!(store.claim("a", &[Lane::General], 30).unwrap(), None);
+        assert_eq!(store.settled("sha256:ab").unwrap(), ScanState::Pending);
+        assert_eq!(store.heartbeat("a", 30).unwrap(), 2);
         store.requeue("j2").unwrap();
         let j2 = store.job("j2").unwrap().unwrap();
-        assert_eq!((j2.status, j2.attempts), (JobStatus::Queued, 0));
+        assert_eq!(
+            (j2.status, j2.attempts, j2.owner),
+            (JobStatus::Queued, 0, None)
+        );
         store
             .finish_digest("sha256:ab", JobStatus::Failed, Some("no such manifest"))
             .unwrap();
@@ -490,13 +687,49 @@ pub(crate) mod tests {
             (j1.status, j1.error.as_deref(), j1.attempts),
             (JobStatus::Failed, Some("no such manifest"), 1)
         );
-        let open: Vec<(String, JobStatus)> = store
-            .unfinished()
+        assert_eq!(store.job("j4").unwrap().unwrap().status, JobStatus::Failed);
+        assert_eq!(
+            store.settled("sha256:ab").unwrap(),
+            ScanState::Failed("no such manifest".into())
+        );
+        assert_eq!(store.settled("sha256:zz").unwrap(), ScanState::Unknown);
+        // A lease that runs out lets another replica claim the jobs, the attempt counted.
+        assert_eq!(store.heartbeat("b", -5).unwrap(), 1);
+        let e = store.claim("c", &[Lane::General], 30).unwrap().unwrap();
+        assert_eq!(
+            (e.digest.as_str(), e.attempts, e.expired),
+            ("sha256:cd", 2, true)
+        );
+        store
+            .finish_digest("sha256:cd", JobStatus::Done, None)
+            .unwrap();
+        assert_eq!(store.settled("sha256:cd").unwrap(), ScanState::Done);
+        // Credentials are with the replica that took them: only it claims the job.
+        let mut held = job("j5", "sha256:ef");
+        held.needs_auth = true;
+        held.owner = Some("a".into());
+        held.lease_until = now() + 30;
+        store.add_jobs(&[held]).unwrap();
+        assert_eq!(store.claim("b", &[Lane::General], 30).unwrap(), None);
+        assert_eq!(store.depth().unwrap(), (0, 1));
+        let f = store.claim("a", &[Lane::General], 30).unwrap().unwrap();
+        assert!(f.needs_auth);
+        store
+            .finish_digest("sha256:ef", JobStatus::Done, None)
+            .unwrap();
+        // The admission lane goes first.
+        let mut slow = job("j6", "sha256:01");
+        slow.created -= 10;
+        let mut urgent = job("j7", "sha256:02");
+        urgent.lane = Lane::Admission;
+        store.add_jobs(&[slow, urgent]).unwrap();
+        assert_eq!(store.depth().unwrap(), (1, 1));
+        let g = store
+            .claim("a", &[Lane::Admission, Lane::General], 30)
             .unwrap()
-            .into_iter()
-            .map(|j| (j.id, j.status))
-            .collect();
-        assert_eq!(open, [("j3".to_string(), JobStatus::Queued)]);
+            .unwrap();
+        assert_eq!(g.digest, "sha256:02");
+        assert_eq!(store.claim("b", &[Lane::Admission], 30).unwrap(), None);
         // Nothing finished long enough ago to expire.
         assert_eq!(store.expire_jobs().unwrap(), 0);
         assert_eq!(store.health().unwrap(), None);
@@ -529,6 +762,8 @@ pub(crate) mod tests {
             attempts: 0,
             needs_auth: false,
             created: now(),
+            owner: None,
+            lease_until: 0,
         }
     }
 
@@ -545,25 +780,24 @@ pub(crate) mod tests {
                 job("j3", "sha256:cd"),
             ])
             .unwrap();
-        assert_eq!(
-            store.start_digest("sha256:cd").unwrap(),
-            vec!["j3".to_string()]
-        );
+        let claimed = store.claim("old", &[Lane::General], 3600).unwrap().unwrap();
+        assert_eq!(claimed.digest, "sha256:ab");
         store
             .finish_digest("sha256:ab", JobStatus::Done, None)
             .unwrap();
+        let claimed = store.claim("old", &[Lane::General], 3600).unwrap().unwrap();
+        assert_eq!(claimed.ids, ["j3"]);
         drop(store);
+        // The process that held j3 is gone: its lease is over at once for the next one.
         let again = SqliteStore::open(dir.path()).unwrap();
         assert_eq!(again.get("sha256:ab").unwrap(), Some(s));
         assert_eq!(again.get("sha256:cd").unwrap(), None);
         assert_eq!(again.job("j2").unwrap().unwrap().status, JobStatus::Done);
-        let open: Vec<(String, JobStatus, u32)> = again
-            .unfinished()
-            .unwrap()
-            .into_iter()
-            .map(|j| (j.id, j.status, j.attempts))
-            .collect();
-        assert_eq!(open, vec![("j3".to_string(), JobStatus::Running, 1)]);
+        let resumed = again.claim("new", &[Lane::General], 30).unwrap().unwrap();
+        assert_eq!(
+            (resumed.ids, resumed.attempts, resumed.expired),
+            (vec!["j3".to_string()], 2, true)
+        );
         // A duplicate id fails the whole batch.
         assert!(
             again

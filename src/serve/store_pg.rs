@@ -10,17 +10,27 @@
 //! The schema is versioned in `migrations/postgres/`; [`migrate`] applies what is missing in one
 //! transaction under an advisory lock, so replicas starting together apply it once.
 
-use super::store::{JOB_TTL_SECS, Job, JobStatus, Lane, Store, Stored, catalog_version, now};
+use super::store::{
+    CLAIMABLE, Claim, JOB_TTL_SECS, Job, JobStatus, Lane, ScanState, Store, Stored, TAKE,
+    catalog_version, claim_of, now, settled_of,
+};
 use crate::error::{Error, Result};
 use std::sync::Arc;
 use tokio_postgres::config::{Host, SslMode};
 
 /// The migrations, in order: (version, name, SQL).
-const MIGRATIONS: [(i32, &str, &str); 1] = [(
-    1,
-    "results and jobs",
-    include_str!("../../migrations/postgres/0001_results_and_jobs.sql"),
-)];
+const MIGRATIONS: [(i32, &str, &str); 2] = [
+    (
+        1,
+        "results and jobs",
+        include_str!("../../migrations/postgres/0001_results_and_jobs.sql"),
+    ),
+    (
+        2,
+        "job leases",
+        include_str!("../../migrations/postgres/0002_job_leases.sql"),
+    ),
+];
 
 /// The advisory lock migrations are applied under (any constant both sides agree on).
 const MIGRATION_LOCK: i64 = 0x7374_6576_6564_6f72; // "stevedor"
@@ -341,6 +351,8 @@ fn row_job(r: &tokio_postgres::Row) -> Job {
         attempts: u32::try_from(r.get::<_, i32>(6)).unwrap_or(0),
         needs_auth: r.get(7),
         created: r.get(8),
+        owner: r.get(9),
+        lease_until: r.get(10),
     }
 }
 
@@ -360,7 +372,21 @@ fn row_stored(digest: &str, r: &tokio_postgres::Row) -> Stored {
 }
 
 const JOB_COLUMNS: &str =
-    "id, reference, digest, lane, status, error, attempts, needs_auth, created";
+    "id, reference, digest, lane, status, error, attempts, needs_auth, created, owner, lease_until";
+
+/// SQLite's `?N` placeholders as PostgreSQL's `$N`.
+fn dollars(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 impl Store for PgStore {
     fn get(&self, digest: &str) -> Result<Option<Stored>> {
@@ -412,8 +438,8 @@ impl Store for PgStore {
             for j in &jobs {
                 let attempts = i32::try_from(j.attempts).unwrap_or(i32::MAX);
                 tx.execute(
-                    "INSERT INTO jobs (id, reference, digest, lane, status, error, attempts, needs_auth, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-                    &[&j.id, &j.reference, &j.digest, &j.lane.name(), &j.status.name(), &j.error, &attempts, &j.needs_auth, &j.created],
+                    "INSERT INTO jobs (id, reference, digest, lane, status, error, attempts, needs_auth, created, updated, owner, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
+                    &[&j.id, &j.reference, &j.digest, &j.lane.name(), &j.status.name(), &j.error, &attempts, &j.needs_auth, &j.created, &j.owner, &j.lease_until],
                 )
                 .await
                 .map_err(db_error)?;
@@ -436,6 +462,91 @@ impl Store for PgStore {
         })
     }
 
+    fn claim(&self, owner: &str, lanes: &[Lane], lease_secs: i64) -> Result<Option<Claim>> {
+        let owner = owner.to_string();
+        let lanes: Vec<String> = lanes.iter().map(|l| l.name().to_string()).collect();
+        self.call(move |mut c| async move {
+            let tx = c.transaction().await.map_err(db_error)?;
+            let t = now();
+            // One replica per digest: an advisory lock on the digest, tried, skips digests
+            // another claim holds at this moment; the update re-checks the rows as committed.
+            let pick = format!(
+                "SELECT j.digest, j.reference, j.lane, (j.lease_until > 0 AND j.lease_until < $2) FROM jobs j \
+                 WHERE j.lane = ANY($3) AND {} AND pg_try_advisory_xact_lock(hashtextextended(j.digest, 0)) \
+                 ORDER BY (j.lane = 'admission') DESC, j.created, j.id LIMIT 1",
+                dollars(CLAIMABLE)
+            );
+            let Some(row) = tx
+                .query_opt(&pick, &[&owner, &t, &lanes])
+                .await
+                .map_err(db_error)?
+            else {
+                return Ok(None);
+            };
+            let (digest, reference, lane, expired): (String, String, String, bool) =
+                (row.get(0), row.get(1), row.get(2), row.get(3));
+            let rows = tx
+                .query(&dollars(TAKE), &[&digest, &owner, &(t + lease_secs), &t])
+                .await
+                .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+            let taken = rows
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<_, String>(0),
+                        u32::try_from(r.get::<_, i32>(1)).unwrap_or(0),
+                        r.get::<_, bool>(2),
+                        r.get::<_, i64>(3),
+                    )
+                })
+                .collect();
+            Ok(claim_of(digest, reference, &lane, expired, taken))
+        })
+    }
+
+    fn heartbeat(&self, owner: &str, lease_secs: i64) -> Result<usize> {
+        let owner = owner.to_string();
+        self.call(move |c| async move {
+            c.execute(
+                "UPDATE jobs SET lease_until = $2 WHERE owner = $1 AND status IN ('queued', 'running')",
+                &[&owner, &(now() + lease_secs)],
+            )
+            .await
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+            .map_err(db_error)
+        })
+    }
+
+    fn settled(&self, digest: &str) -> Result<ScanState> {
+        let digest = digest.to_string();
+        self.call(move |c| async move {
+            let row = c
+                .query_opt(
+                    "SELECT status, error FROM jobs WHERE digest = $1 \
+                     ORDER BY (status IN ('queued', 'running')) DESC, updated DESC LIMIT 1",
+                    &[&digest],
+                )
+                .await
+                .map_err(db_error)?;
+            Ok(row.map_or(ScanState::Unknown, |r| settled_of(r.get(0), r.get(1))))
+        })
+    }
+
+    fn depth(&self) -> Result<(usize, usize)> {
+        self.call(|c| async move {
+            let r = c
+                .query_one(
+                    "SELECT count(*) FILTER (WHERE lane = 'admission'), count(*) FILTER (WHERE lane <> 'admission') FROM jobs WHERE status = 'queued'",
+                    &[],
+                )
+                .await
+                .map_err(db_error)?;
+            let n = |i: usize| usize::try_from(r.get::<_, i64>(i)).unwrap_or(0);
+            Ok((n(0), n(1)))
+        })
+    }
+
     fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()> {
         let (digest, error) = (digest.to_string(), error.map(str::to_string));
         self.call(move |c| async move {
@@ -449,43 +560,16 @@ impl Store for PgStore {
         })
     }
 
-    fn start_digest(&self, digest: &str) -> Result<Vec<String>> {
-        let digest = digest.to_string();
-        self.call(move |c| async move {
-            let rows = c
-                .query(
-                    "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated = $2 WHERE digest = $1 AND status IN ('queued', 'running') RETURNING id",
-                    &[&digest, &now()],
-                )
-                .await
-                .map_err(db_error)?;
-            Ok(rows.iter().map(|r| r.get(0)).collect())
-        })
-    }
-
     fn requeue(&self, id: &str) -> Result<()> {
         let id = id.to_string();
         self.call(move |c| async move {
             c.execute(
-                "UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), updated = $2 WHERE id = $1 AND status = 'running'",
+                "UPDATE jobs SET status = 'queued', attempts = GREATEST(attempts - 1, 0), owner = NULL, lease_until = CASE WHEN needs_auth THEN 1 ELSE 0 END, updated = $2 WHERE id = $1 AND status = 'running'",
                 &[&id, &now()],
             )
             .await
             .map(|_| ())
             .map_err(db_error)
-        })
-    }
-
-    fn unfinished(&self) -> Result<Vec<Job>> {
-        self.call(|c| async move {
-            let rows = c
-                .query(
-                    &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE status IN ('queued', 'running') ORDER BY created, id"),
-                    &[],
-                )
-                .await
-                .map_err(db_error)?;
-            Ok(rows.iter().map(row_job).collect())
         })
     }
 
@@ -578,7 +662,7 @@ mod tests {
         for s in starts {
             s.join().unwrap().unwrap();
         }
-        assert_eq!(migrate(&url).unwrap(), [1]);
+        assert_eq!(migrate(&url).unwrap(), [1, 2]);
         // Results stay: the suite's result is still there for a new connection.
         assert!(
             PgStore::connect(&url)
