@@ -599,7 +599,19 @@ fn replicas_share_results_through_postgres() {
         &url_arg,
     ];
     let a = start(free_port(), &args);
-    let b = start(free_port(), &args);
+    // Replica B's operator accepts the leaked key (FS003): results are stored policy-free, and
+    // each replica answers with its own policy.
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "ignore:\n  - rule: FS003\n    reason: test key, revoked\n",
+    )
+    .unwrap();
+    let policy_arg = policy.display().to_string();
+    let b = start(
+        free_port(),
+        &[args.as_slice(), &["--config", &policy_arg]].concat(),
+    );
     let (status, id) = harbor_scan(
         a.port,
         &format!("http://{reg}"),
@@ -611,6 +623,19 @@ fn replicas_share_results_through_postgres() {
     // Replica B answers for the scan replica A accepted: the job and the result are shared.
     let (status, body) = harbor_result(b.port, &id, Duration::from_secs(60));
     assert_eq!(status, 200, "{body}\n{}", b.log());
+    let ids = |body: &str| -> Vec<String> {
+        let report: Value = serde_json::from_str(body).unwrap();
+        report["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!ids(&body).contains(&"FS003".to_string()), "{body}");
+    let (status, body) = harbor_result(a.port, &id, Duration::from_secs(60));
+    assert_eq!(status, 200);
+    assert!(ids(&body).contains(&"FS003".to_string()), "{body}");
     let report: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(report["severity"], "Critical");
     assert_eq!(http(b.port, "GET", "/readyz", &[], "").0, 200);

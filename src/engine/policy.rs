@@ -344,6 +344,46 @@ impl Policy {
         self.checks.iter().copied().filter(|c| reads(c)).collect()
     }
 
+    /// The policy results shared between replicas are produced under: every rule, the
+    /// catalog's severities (and the facts' own), no suppression — only this policy's settings
+    /// (the date end of life is judged against, the package count of a minimal base), which
+    /// change what a rule finds. Each replica then judges a stored result by its own policy
+    /// ([`Policy::judge_stored`]), so a configuration change, or two replicas configured
+    /// differently, never answer from a verdict another policy made.
+    pub fn neutral(&self) -> Result<Policy> {
+        let config = ProjectConfig {
+            minimal_max_packages: self.config.minimal_max_packages,
+            as_of: self.cli_as_of.clone().or_else(|| self.config.as_of.clone()),
+            ..ProjectConfig::default()
+        };
+        Policy::new(&CliPolicy::default(), config)
+    }
+
+    /// Whether this policy runs rule `id`.
+    pub fn runs(&self, id: &str) -> bool {
+        self.checks.iter().any(|c| c.id == id)
+    }
+
+    /// A stored finding as this policy judges it: `None` when the policy does not run its rule;
+    /// else its severity (overrides applied) and the suppression the policy's own settings give
+    /// it (`ignore`, `accept`, `--accept-key`/`--accept-file`). `stored` is what the finding
+    /// said under the neutral policy.
+    pub fn judge_stored(
+        &self,
+        rule_id: &str,
+        stored: Severity,
+        subject: &Subject,
+    ) -> Option<(Severity, Option<Suppression>)> {
+        let check = self.checks.iter().find(|c| c.id == rule_id)?;
+        let severity = self
+            .severity
+            .iter()
+            .rev()
+            .find(|(id, _)| *id == check.id)
+            .map_or(stored, |(_, s)| *s);
+        Some((severity, self.suppression(check, subject)))
+    }
+
     /// Whether suppressions written inside the scanned inputs count (`--no-inline-ignores`,
     /// `serve --trust-workload-ignores`).
     pub fn trusts_inline_ignores(&self) -> bool {

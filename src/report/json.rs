@@ -478,6 +478,44 @@ impl JsonReport {
     }
 
     /// The document, keys sorted at every level (the stable order the contract promises).
+    /// A stored image report, produced under the neutral policy, as `policy` would have written
+    /// it: rules it does not run dropped, its severities and suppressions applied, the summary
+    /// counted again.
+    pub fn judged_by(mut self, policy: &crate::engine::Policy) -> JsonReport {
+        self.findings = std::mem::take(&mut self.findings)
+            .into_iter()
+            .filter_map(|mut f| {
+                let (severity, suppression) =
+                    policy.judge_stored(&f.rule_id, f.severity, &f.location)?;
+                f.severity = severity;
+                if f.suppression.is_none() {
+                    f.suppression = suppression.map(|s| SuppressionInfo {
+                        kind: s.kind.to_string(),
+                        justification: s.justification,
+                    });
+                }
+                Some(f)
+            })
+            .collect();
+        let count = |s: Severity| {
+            self.findings
+                .iter()
+                .filter(|f| f.is_active() && f.severity == s)
+                .count()
+        };
+        self.summary = Summary {
+            critical: count(Severity::Critical),
+            high: count(Severity::High),
+            medium: count(Severity::Medium),
+            low: count(Severity::Low),
+            info: count(Severity::Info),
+            suppressed: self.findings.iter().filter(|f| !f.is_active()).count(),
+            unmatched_suppressions: self.summary.unmatched_suppressions,
+        };
+        self.rules_run.retain(|id| policy.runs(id));
+        self
+    }
+
     pub fn render(&self) -> String {
         let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
         let mut out = serde_json::to_string_pretty(&value).unwrap_or_default();

@@ -359,8 +359,8 @@ async fn judge(
 }
 
 /// Findings of a stored image result, as reasons.
-fn reasons_of(stored: &Stored, image: &str, into: &mut Judgement) {
-    match crate::report::json::JsonReport::parse(&stored.report) {
+fn reasons_of(state: &AppState, stored: &Stored, image: &str, into: &mut Judgement) {
+    match super::judged(state, stored) {
         Ok(doc) => {
             for f in doc.findings.iter().filter(|f| f.is_active()) {
                 into.reasons.push(Reason {
@@ -418,7 +418,7 @@ async fn judge_image(
         None => None,
     };
     if let (Some(_), Some(stored)) = (&parsed.digest, &cached) {
-        reasons_of(stored, image, j);
+        reasons_of(state, stored, image, j);
         j.judged.push(short.clone());
         return;
     } else {
@@ -451,7 +451,7 @@ async fn judge_image(
         let key = digest.clone();
         match blocking(state, move |s| s.queue.store.get(&key)).await {
             Ok(Some(stored)) => {
-                reasons_of(&stored, image, j);
+                reasons_of(state, &stored, image, j);
                 j.judged.push(label);
                 continue;
             }
@@ -465,7 +465,7 @@ async fn judge_image(
         if let Ok(Some((stored, catalog))) =
             blocking(state, move |s| s.queue.store.latest(&key)).await
         {
-            reasons_of(&stored, image, j);
+            reasons_of(state, &stored, image, j);
             j.judged.push(format!("{label} (stale)"));
             j.warnings.push(format!("stevedore: {label} judged from a result of an earlier catalog ({catalog}); a rescan is queued"));
             if !dry_run {
@@ -504,7 +504,7 @@ async fn judge_image(
             };
             match blocking(state, move |s| s.queue.submit(wanted, Lane::Admission)).await {
                 Ok((_, Submitted::Cached(stored))) => {
-                    reasons_of(&stored, image, j);
+                    reasons_of(state, &stored, image, j);
                     j.judged.push(label);
                     continue;
                 }
@@ -522,7 +522,7 @@ async fn judge_image(
         let outcome: Option<Outcome> = flight.wait(deadline).await;
         match outcome {
             Some(Ok(stored)) => {
-                reasons_of(&stored, image, j);
+                reasons_of(state, &stored, image, j);
                 j.judged.push(label);
             }
             Some(Err(e)) if e.contains("deadline reached") => j.pending.push(label),

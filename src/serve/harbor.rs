@@ -204,10 +204,10 @@ pub(crate) async fn report(
             job.error.as_deref().unwrap_or("the scan failed"),
         ),
         JobStatus::Done => match blocking(&state, move |s| s.queue.store.get(&job.digest)).await {
-            Ok(Some(stored)) if accept.contains(RAW_REPORT_MIME) => {
-                ([("content-type", RAW_REPORT_MIME)], stored.report).into_response()
-            }
-            Ok(Some(stored)) => match crate::report::json::JsonReport::parse(&stored.report) {
+            Ok(Some(stored)) => match super::judged(&state, &stored) {
+                Ok(doc) if accept.contains(RAW_REPORT_MIME) => {
+                    ([("content-type", RAW_REPORT_MIME)], doc.render()).into_response()
+                }
                 Ok(doc) => (
                     [("content-type", VULN_REPORT_MIME)],
                     crate::report::harbor::vulnerability_report(

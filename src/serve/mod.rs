@@ -277,6 +277,14 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// `GET /api/v1/reports/{digest}`: the stored JSON report, or SARIF when asked for.
+/// A stored result (policy-free, shared by replicas) as this server's policy judges it.
+pub(crate) fn judged(
+    state: &AppState,
+    stored: &store::Stored,
+) -> std::result::Result<crate::report::json::JsonReport, String> {
+    crate::report::json::JsonReport::parse(&stored.report).map(|doc| doc.judged_by(&state.policy))
+}
+
 async fn report(
     State(state): State<Arc<AppState>>,
     UrlPath(digest): UrlPath<String>,
@@ -292,18 +300,15 @@ async fn report(
                 .get("accept")
                 .and_then(|a| a.to_str().ok())
                 .is_some_and(|a| a.contains("sarif"));
-            if wants_sarif {
+            match judged(&state, &stored) {
                 // The stored report renders through the CLI's SARIF printer.
-                match crate::report::json::JsonReport::parse(&stored.report) {
-                    Ok(doc) => (
-                        [("content-type", "application/sarif+json")],
-                        crate::report::sarif::render_json(&doc, &Default::default()),
-                    )
-                        .into_response(),
-                    Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
-                }
-            } else {
-                ([("content-type", "application/json")], stored.report).into_response()
+                Ok(doc) if wants_sarif => (
+                    [("content-type", "application/sarif+json")],
+                    crate::report::sarif::render_json(&doc, &Default::default()),
+                )
+                    .into_response(),
+                Ok(doc) => ([("content-type", "application/json")], doc.render()).into_response(),
+                Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
             }
         }
         Ok(None) => (StatusCode::NOT_FOUND, "no report for that digest\n").into_response(),
@@ -378,9 +383,11 @@ pub(crate) fn run(config: ServeConfig, policy: Policy) -> Result<()> {
         None => Arc::new(store::SqliteStore::open(&config.state_dir)?),
     };
     let policy = Arc::new(policy);
+    // Results are stored policy-free and judged by this policy when answering.
+    let scan_policy = Arc::new(policy.neutral()?);
     let queue = Queue::start(
         Arc::clone(&store),
-        Arc::clone(&policy),
+        scan_policy,
         config.registry.clone(),
         QueueConfig {
             workers: config.workers,
