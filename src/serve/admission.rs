@@ -410,7 +410,7 @@ async fn judge_image(
     let cached = match &parsed.digest {
         Some(d) => {
             let d = d.clone();
-            blocking(state, move |s| s.queue.store.get(&d))
+            blocking(state, move |s| s.queue.result(&d))
                 .await
                 .ok()
                 .flatten()
@@ -449,7 +449,7 @@ async fn judge_image(
         };
         let reference = parsed.with_digest(&digest);
         let key = digest.clone();
-        match blocking(state, move |s| s.queue.store.get(&key)).await {
+        match blocking(state, move |s| s.queue.result(&key)).await {
             Ok(Some(stored)) => {
                 reasons_of(state, &stored, image, j);
                 j.judged.push(label);

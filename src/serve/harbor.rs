@@ -203,7 +203,7 @@ pub(crate) async fn report(
             StatusCode::INTERNAL_SERVER_ERROR,
             job.error.as_deref().unwrap_or("the scan failed"),
         ),
-        JobStatus::Done => match blocking(&state, move |s| s.queue.store.get(&job.digest)).await {
+        JobStatus::Done => match blocking(&state, move |s| s.queue.result(&job.digest)).await {
             Ok(Some(stored)) => match super::judged(&state, &stored) {
                 Ok(doc) if accept.contains(RAW_REPORT_MIME) => {
                     ([("content-type", RAW_REPORT_MIME)], doc.render()).into_response()

@@ -6,6 +6,7 @@
 
 pub(crate) mod admission;
 pub(crate) mod auth;
+pub(crate) mod cache;
 pub(crate) mod events;
 pub(crate) mod harbor;
 pub(crate) mod http;
@@ -223,6 +224,17 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     line("counter", "scans_joined_total", c(&m.joined));
     line("counter", "rejected_total", c(&m.rejected));
     line("counter", "jobs_resumed_total", c(&m.resumed));
+    line("counter", "leases_expired_total", c(&m.leases_expired));
+    line(
+        "counter",
+        "result_cache_hits_total",
+        c(&state.queue.results.hits),
+    );
+    line(
+        "counter",
+        "result_cache_misses_total",
+        c(&state.queue.results.misses),
+    );
     line(
         "counter",
         "deadline_exceeded_total",
@@ -266,7 +278,11 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let store = Arc::clone(&state.queue.store);
     match tokio::task::spawn_blocking(move || store.health()).await {
         Ok(Ok(None)) => "ready\n".into_response(),
-        Ok(Ok(Some(note))) => format!("ready ({note})\n").into_response(),
+        Ok(Ok(Some(note))) => {
+            // The store lost what it held: so does this replica's memory of it.
+            state.queue.results.clear();
+            format!("ready ({note})\n").into_response()
+        }
         Ok(Err(e)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("store unavailable: {}\n", e.one_line()),
@@ -294,7 +310,7 @@ async fn report(
         return (StatusCode::BAD_REQUEST, "not a digest (sha256:…)\n").into_response();
     }
     let wanted = digest.clone();
-    match blocking(&state, move |s| s.queue.store.get(&wanted)).await {
+    match blocking(&state, move |s| s.queue.result(&wanted)).await {
         Ok(Some(stored)) => {
             let wants_sarif = headers
                 .get("accept")

@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+/// Reports kept in each replica's memory, in bytes.
+const RESULT_CACHE_BYTES: usize = 64 << 20;
+
 /// Attempts a job gets before it fails as interrupted (a scan that kills the process every time
 /// must not loop forever).
 pub(crate) const MAX_ATTEMPTS: u32 = 3;
@@ -148,6 +151,8 @@ pub(crate) struct Metrics {
     /// and its lease ran out).
     pub resumed: AtomicU64,
     pub deadline_exceeded: AtomicU64,
+    /// Claims of jobs whose holder's lease ran out.
+    pub leases_expired: AtomicU64,
     pub admission_reviews: AtomicU64,
     pub admission_denied: AtomicU64,
     /// Queued jobs, per lane, as the store said at the last poll.
@@ -157,6 +162,8 @@ pub(crate) struct Metrics {
 
 pub(crate) struct Queue {
     pub store: Arc<dyn Store>,
+    /// Results this replica has read or written, in front of the shared store.
+    pub results: super::cache::ResultCache,
     policy: Arc<Policy>,
     registry: RegistryOptions,
     config: QueueConfig,
@@ -170,6 +177,8 @@ pub(crate) struct Queue {
     last_expiry: AtomicI64,
     /// When this replica started (Unix seconds): older jobs it claims are resumed ones.
     started: i64,
+    /// The store's recoveries when the result cache was last known good.
+    seen_recoveries: AtomicU64,
     pub metrics: Metrics,
 }
 
@@ -203,6 +212,7 @@ impl Queue {
     ) -> crate::error::Result<Arc<Queue>> {
         let queue = Arc::new(Queue {
             store,
+            results: super::cache::ResultCache::new(RESULT_CACHE_BYTES),
             policy,
             registry,
             config: config.clone(),
@@ -219,6 +229,7 @@ impl Queue {
             running_jobs: Mutex::new(Vec::new()),
             last_expiry: AtomicI64::new(0),
             started: now(),
+            seen_recoveries: AtomicU64::new(0),
             metrics: Metrics::default(),
         });
         let spawn = |name: String, f: Box<dyn FnOnce() + Send>| {
@@ -276,8 +287,8 @@ impl Queue {
                 .or_else(|| new_flights.get(&w.digest))
             {
                 Submitted::Joined(Arc::clone(f))
-            } else if let Some(stored) = self.store.get(&w.digest).map_err(SubmitError::Store)? {
-                Submitted::Cached(stored)
+            } else if let Some(stored) = self.result(&w.digest).map_err(SubmitError::Store)? {
+                Submitted::Cached(Stored::clone(&stored))
             } else {
                 let f = Flight::new();
                 new_flights.insert(w.digest.clone(), Arc::clone(&f));
@@ -398,6 +409,25 @@ impl Queue {
         drop(inner);
         self.wake.notify_all();
         Ok(flight)
+    }
+
+    /// The stored result for `digest` under this catalog: from memory, else from the store (and
+    /// then kept).
+    pub(crate) fn result(&self, digest: &str) -> crate::error::Result<Option<Arc<Stored>>> {
+        // A store recreated since (deleted or corrupted under the server) lost what this memory
+        // still holds: forget it, so results are written again.
+        let recoveries = self.store.recoveries();
+        if self.seen_recoveries.swap(recoveries, Ordering::Relaxed) != recoveries {
+            self.results.clear();
+        }
+        if let Some(hit) = self.results.get(digest) {
+            return Ok(Some(hit));
+        }
+        let stored = self.store.get(digest)?;
+        if let Some(s) = &stored {
+            self.results.put(s);
+        }
+        Ok(stored.map(Arc::new))
     }
 
     /// Jobs waiting, per lane (the store's count at the last poll, ephemeral scans added).
@@ -531,6 +561,9 @@ impl Queue {
         if claim.expired || claim.created < self.started {
             self.metrics.resumed.fetch_add(1, Ordering::Relaxed);
         }
+        if claim.expired {
+            self.metrics.leases_expired.fetch_add(1, Ordering::Relaxed);
+        }
         // The attempt just counted is this one: the ones before it were interrupted.
         let before = claim.attempts.saturating_sub(1);
         if claim.expired && before >= MAX_ATTEMPTS {
@@ -541,9 +574,9 @@ impl Queue {
             return;
         }
         // A job that joined a scan just as it finished: the result is there, no second scan.
-        if let Ok(Some(stored)) = self.store.get(&digest) {
+        if let Ok(Some(stored)) = self.result(&digest) {
             self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-            self.settle(&digest, Ok(stored));
+            self.settle(&digest, Ok(Stored::clone(&stored)));
             return;
         }
         let creds = match self.inner.lock() {
@@ -565,8 +598,11 @@ impl Queue {
         }
         let mut outcome = self.scan(&claim.reference, creds, false, None);
         if let Ok(stored) = &outcome {
-            if let Err(e) = self.store.put(stored) {
-                outcome = Err(format!("the result could not be stored: {}", e.one_line()));
+            match self.store.put(stored) {
+                Ok(()) => self.results.put(stored),
+                Err(e) => {
+                    outcome = Err(format!("the result could not be stored: {}", e.one_line()))
+                }
             }
         }
         self.settle(&digest, outcome);
@@ -599,8 +635,8 @@ impl Queue {
             }
             for (digest, flight) in waiting {
                 let outcome = match self.store.settled(&digest) {
-                    Ok(ScanState::Done) => match self.store.get(&digest) {
-                        Ok(Some(stored)) => Ok(stored),
+                    Ok(ScanState::Done) => match self.result(&digest) {
+                        Ok(Some(stored)) => Ok(Stored::clone(&stored)),
                         Ok(None) => continue, // stored under another catalog: a rescan follows
                         Err(e) => Err(e.one_line()),
                     },
