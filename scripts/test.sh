@@ -45,10 +45,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 venv=target/test-venv
-if ! [ -x "$venv/bin/pre-commit" ]; then
-  log "installing pre-commit into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q 'pre-commit>=3.2'
+if ! [ -x "$venv/bin/pre-commit" ] || ! [ -x "$venv/bin/kubernetes-validate" ]; then
+  # kubernetes-validate carries the Kubernetes schemas: the deploy manifests are checked offline.
+  log "installing pre-commit and kubernetes-validate into $venv"
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'pre-commit>=3.2' 'kubernetes-validate>=1.30'
 fi
 export PATH="$PWD/$venv/bin:$PATH"
 # A private dockerd: own data root, exec root and socket, so it never touches a system daemon.

@@ -1531,8 +1531,20 @@ fn the_deploy_manifests_agree_with_the_server() {
     ] {
         assert!(resources.contains(&r), "{r}: {resources:?}");
     }
+    // The objects the server judges besides pods and workloads.
+    for r in ["services", "ingresses", "namespaces"] {
+        assert!(resources.contains(&r), "{r}: {resources:?}");
+    }
     let timeout = webhook["timeoutSeconds"].as_u64().unwrap();
     let docs = read("serve.yaml");
+    // Replicas share PostgreSQL; a Job migrates the schema with its own, privileged, URL.
+    let migrate = docs.iter().find(|d| d["kind"] == "Job").unwrap();
+    assert_eq!(
+        migrate["spec"]["template"]["spec"]["containers"][0]["args"][0],
+        "migrate"
+    );
+    let deployment_spec = &docs.iter().find(|d| d["kind"] == "Deployment").unwrap()["spec"];
+    assert!(deployment_spec["replicas"].as_u64().unwrap() > 1);
     let deployment = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
     let args: Vec<&str> = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
         .as_array()
@@ -1546,6 +1558,7 @@ fn the_deploy_manifests_agree_with_the_server() {
             .unwrap_or_else(|| panic!("{name} missing: {args:?}"))
     };
     assert_eq!(flag("--webhook-timeout").parse::<u64>().unwrap(), timeout);
+    assert_eq!(flag("--database-url-file"), "/database/url");
     let deadline: u64 = flag("--admission-deadline").parse().unwrap();
     assert!(deadline + 2 <= timeout);
     // The server accepts exactly these timing flags.
@@ -1587,4 +1600,36 @@ fn the_deploy_manifests_agree_with_the_server() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.json()["findings"].as_array().unwrap().len(), 0);
+}
+
+/// The deploy manifests are valid Kubernetes objects, checked against the published schemas
+/// offline (`kubernetes-validate`, installed by scripts/test.sh), strictly: no unknown fields.
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn the_deploy_manifests_validate_against_the_kubernetes_schemas() {
+    let validator = crate::support::repo().join("target/test-venv/bin/kubernetes-validate");
+    if !validator.exists() {
+        assert!(
+            !crate::support::services_required(),
+            "kubernetes-validate is missing though scripts/test.sh installs it"
+        );
+        eprintln!("SKIPPED: no kubernetes-validate (run ./scripts/test.sh)");
+        return;
+    }
+    let out = std::process::Command::new(validator)
+        .args([
+            "--strict",
+            "-k",
+            "1.30.0",
+            "deploy/serve.yaml",
+            "deploy/webhook.yaml",
+            "deploy/kubernetes/node-scan.yaml",
+        ])
+        .current_dir(crate::support::repo())
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches(" passed for resource ").count(), 12, "{text}");
 }
