@@ -628,8 +628,29 @@ fn serve_command(args: ServeArgs) -> Result<u8> {
         ..Default::default()
     };
     let database = database_url(args.database_url_file.as_deref())?;
+    let node_tokens = match &args.node_token_jwks {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let jwks = crate::serve::jwt::Jwks::parse(&text)
+                .map_err(|e| Error::input(path.display().to_string(), e))?;
+            let (ns, name) = args
+                .node_service_account
+                .split_once('/')
+                .filter(|(n, s)| !n.is_empty() && !s.is_empty())
+                .ok_or_else(|| Error::usage("--node-service-account is NAMESPACE/NAME"))?;
+            Some(crate::serve::nodes::NodeTokens {
+                jwks,
+                audience: args.node_token_audience.clone(),
+                service_account: (ns.to_string(), name.to_string()),
+                keep: args.node_reports_keep,
+                expiry_days: args.node_expiry_days,
+            })
+        }
+        None => None,
+    };
     let serve = crate::serve::ServeConfig {
         database,
+        node_tokens,
         lease: secs(args.lease_seconds),
         listen: args.listen,
         admission_listen: args.admission_listen,

@@ -206,6 +206,23 @@ pub struct ServeArgs {
     /// Where scan results and queued jobs are kept (SQLite).
     #[arg(long, default_value = "stevedore-state")]
     pub state_dir: PathBuf,
+    /// Accept node reports (`POST /api/v1/nodes/NAME/reports`) from the node-scan DaemonSet,
+    /// authorised by its projected ServiceAccount token checked against this JWKS (the API
+    /// server's `/openid/v1/jwks`).
+    #[arg(long, value_name = "FILE")]
+    pub node_token_jwks: Option<PathBuf>,
+    /// The audience the node-scan tokens are projected for.
+    #[arg(long, default_value = "stevedore")]
+    pub node_token_audience: String,
+    /// The node-scan DaemonSet's service account, NAMESPACE/NAME.
+    #[arg(long, default_value = "stevedore-node/stevedore-node")]
+    pub node_service_account: String,
+    /// Reports kept per node (the newest).
+    #[arg(long, default_value_t = 10)]
+    pub node_reports_keep: usize,
+    /// Nodes not seen for this many days are forgotten.
+    #[arg(long, default_value_t = 14)]
+    pub node_expiry_days: i64,
     /// Seconds a replica's claim on a scan holds without its heartbeat: when a replica dies,
     /// another takes its jobs after this.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]

@@ -822,3 +822,149 @@ fn three_replicas_scan_each_digest_once() {
         "one scan per digest across replicas"
     );
 }
+
+/// Node reports: a node posts its own report with its projected ServiceAccount token (checked
+/// against the configured JWKS); another node's name, a forged or missing token are refused;
+/// `GET /api/v1/nodes` shows each node's verdict and what changed since its previous report.
+#[test]
+fn nodes_post_their_own_reports_and_the_fleet_shows_drift() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    let openssl = |args: &[&str], input: Option<&[u8]>| -> Vec<u8> {
+        let mut child = Command::new("openssl")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.unwrap_or_default())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let key_s = key.to_str().unwrap();
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            key_s,
+        ],
+        None,
+    );
+    let modulus =
+        String::from_utf8(openssl(&["rsa", "-in", key_s, "-noout", "-modulus"], None)).unwrap();
+    let hex = modulus.trim().trim_start_matches("Modulus=");
+    let n: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(
+        &jwks,
+        json!({"keys": [{"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
+            "n": URL_SAFE_NO_PAD.encode(&n), "e": "AQAB"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = |node: &str, sa: &str| {
+        let h = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k1"}"#);
+        let p = URL_SAFE_NO_PAD.encode(
+            json!({"aud": ["stevedore"], "exp": now + 600, "iss": "https://kubernetes.default.svc",
+                "kubernetes.io": {"namespace": "stevedore-node", "serviceaccount": {"name": sa},
+                    "node": {"name": node}, "pod": {"name": "stevedore-node-x"}}})
+            .to_string(),
+        );
+        let sig = openssl(
+            &["dgst", "-sha256", "-sign", key_s],
+            Some(format!("{h}.{p}").as_bytes()),
+        );
+        format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode(sig))
+    };
+    let server = start(free_port(), &["--node-token-jwks", jwks.to_str().unwrap()]);
+    let report = |fixture: &str| {
+        crate::support::stevedore(&["config", fixture, "-f", "json", "--fail-on", "none"]).stdout
+    };
+    let post = |name: &str, tok: Option<&str>, body: &str| {
+        let auth = tok.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = auth
+            .as_deref()
+            .map(|a| vec![("Authorization", a), ("Content-Type", "application/json")])
+            .unwrap_or_default();
+        http(
+            server.port,
+            "POST",
+            &format!("/api/v1/nodes/{name}/reports"),
+            &headers,
+            body,
+        )
+        .0
+    };
+    let bad_daemon = report("fixtures/configs/daemon-bad");
+    let t1 = token("node-1", "stevedore-node");
+    assert_eq!(post("node-1", Some(&t1), &bad_daemon), 202);
+    // Another node's name with node-1's token, no token, a forged one, another account.
+    assert_eq!(post("node-2", Some(&t1), &bad_daemon), 403);
+    assert_eq!(post("node-1", None, &bad_daemon), 401);
+    let mut forged = t1.clone();
+    forged.replace_range(forged.len() - 8.., "AAAAAAAA");
+    assert_eq!(post("node-1", Some(&forged), &bad_daemon), 401);
+    assert_eq!(
+        post("node-1", Some(&token("node-1", "default")), &bad_daemon),
+        403
+    );
+    assert_eq!(
+        post("<img src=x onerror=alert(1)>", Some(&t1), &bad_daemon),
+        400
+    );
+    assert_eq!(post("node-1", Some(&t1), "not json"), 400);
+    // The daemon fixed: the second report's findings are the first's, fixed.
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(
+        post("node-1", Some(&t1), &report("fixtures/configs/k8s-good")),
+        202
+    );
+    let (key, value) = bearer();
+    let (status, _, body) = http(server.port, "GET", "/api/v1/nodes", &[(key, &value)], "");
+    assert_eq!(status, 200, "{body}");
+    let fleet: Value = serde_json::from_str(&body).unwrap();
+    let node = &fleet["nodes"][0];
+    assert_eq!(node["name"], "node-1");
+    assert_eq!(node["findings"], 0);
+    assert!(node["worst"].is_null());
+    let fixed: Vec<&str> = node["fixed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(fixed.contains(&"DMN001"), "{fixed:?}");
+    // The listing needs the reports role; /metrics stays aggregate (no node names).
+    assert_eq!(http(server.port, "GET", "/api/v1/nodes", &[], "").0, 401);
+    let (_, _, metrics) = http(server.port, "GET", "/metrics", &[], "");
+    assert!(
+        metrics.contains("stevedore_node_reports_total 2"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("node-1"));
+}

@@ -10,6 +10,8 @@ pub(crate) mod cache;
 pub(crate) mod events;
 pub(crate) mod harbor;
 pub(crate) mod http;
+pub(crate) mod jwt;
+pub(crate) mod nodes;
 pub(crate) mod pull;
 pub(crate) mod queue;
 pub(crate) mod store;
@@ -42,6 +44,8 @@ pub(crate) struct ServeConfig {
     pub state_dir: PathBuf,
     /// How long a replica's claim on a job holds without a heartbeat (`--lease-seconds`).
     pub lease: Duration,
+    /// Who may post node reports (`--node-token-jwks`…); `None`: node reports are off.
+    pub node_tokens: Option<nodes::NodeTokens>,
     /// PostgreSQL shared by replicas; `None`: SQLite in `state_dir`.
     pub database: Option<store_pg::DatabaseUrl>,
     pub workers: usize,
@@ -225,6 +229,12 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     line("counter", "rejected_total", c(&m.rejected));
     line("counter", "jobs_resumed_total", c(&m.resumed));
     line("counter", "leases_expired_total", c(&m.leases_expired));
+    line("counter", "node_reports_total", c(&m.node_reports));
+    line(
+        "counter",
+        "node_reports_refused_total",
+        c(&m.node_reports_refused),
+    );
     line(
         "counter",
         "result_cache_hits_total",
@@ -362,13 +372,17 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/scan/{id}/report", get(harbor::report));
     let events = Router::new().route("/api/v1/registry-events", post(events::receive));
     let admission = Router::new().route("/api/v1/admission", post(admission::review));
-    let reports = Router::new().route("/api/v1/reports/{digest}", get(report));
+    let reports = Router::new()
+        .route("/api/v1/reports/{digest}", get(report))
+        .route("/api/v1/nodes", get(nodes::list));
     probes()
         .route("/metrics", get(metrics))
         .merge(guarded(harbor, &access, Role::Harbor))
         .merge(guarded(events, &access, Role::Events))
         .merge(guarded(admission, &access, Role::Admission))
         .merge(guarded(reports, &access, Role::Reports))
+        // Authorised by the node's own ServiceAccount token, not an API key.
+        .route("/api/v1/nodes/{name}/reports", post(nodes::receive))
         // The connection loop has read the body within --body-limit already.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)

@@ -153,6 +153,9 @@ pub(crate) struct Metrics {
     pub deadline_exceeded: AtomicU64,
     /// Claims of jobs whose holder's lease ran out.
     pub leases_expired: AtomicU64,
+    /// Node reports stored, and refused (bad token, another node's name, malformed).
+    pub node_reports: AtomicU64,
+    pub node_reports_refused: AtomicU64,
     pub admission_reviews: AtomicU64,
     pub admission_denied: AtomicU64,
     /// Queued jobs, per lane, as the store said at the last poll.

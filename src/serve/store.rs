@@ -98,6 +98,18 @@ pub(crate) struct Job {
     pub lease_until: i64,
 }
 
+/// A node's report as kept: when it came (Unix milliseconds), its worst unsuppressed severity,
+/// and its unsuppressed findings as a JSON list of `{rule, fingerprint, severity, message}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NodeReport {
+    pub node: String,
+    pub received: i64,
+    pub worst: Option<String>,
+    pub findings: String,
+    /// The whole JSON report (left out when listing).
+    pub report: String,
+}
+
 /// One digest's unfinished jobs, claimed by a replica: it scans once for all of them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Claim {
@@ -139,6 +151,13 @@ pub(crate) trait Store: Send + Sync {
     fn settled(&self, digest: &str) -> Result<ScanState>;
     /// Jobs waiting to be claimed, per lane (admission, general).
     fn depth(&self) -> Result<(usize, usize)>;
+    /// Keeps a node's report, and only its `keep` newest.
+    fn put_node_report(&self, report: &NodeReport, keep: usize) -> Result<()>;
+    /// Every node seen since `since` (Unix milliseconds) with its two newest reports, newest
+    /// first, without their full text.
+    fn node_reports(&self, since: i64) -> Result<Vec<Vec<NodeReport>>>;
+    /// Forgets nodes not seen since `before` (Unix milliseconds); how many reports went.
+    fn expire_nodes(&self, before: i64) -> Result<usize>;
     /// Sets the status of every unfinished job for `digest` (joined jobs share one scan).
     fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()>;
     /// Puts a running job back in the queue without counting the attempt (a graceful stop).
@@ -161,6 +180,26 @@ pub(crate) enum ScanState {
     Pending,
     Done,
     Failed(String),
+}
+
+/// Each node's two newest reports (`?1`: seen since), newest first; the same text serves SQLite
+/// and PostgreSQL.
+pub(crate) const NODE_REPORTS: &str = "SELECT node, received, worst, findings FROM ( \
+     SELECT node, received, worst, findings, \
+            row_number() OVER (PARTITION BY node ORDER BY received DESC) AS n, \
+            max(received) OVER (PARTITION BY node) AS last \
+     FROM node_reports) t WHERE n <= 2 AND last >= ?1 ORDER BY node, received DESC";
+
+/// Rows ordered by node, newest first, as one list per node.
+pub(crate) fn group_by_node(rows: Vec<NodeReport>) -> Vec<Vec<NodeReport>> {
+    let mut out: Vec<Vec<NodeReport>> = Vec::new();
+    for r in rows {
+        match out.last_mut() {
+            Some(group) if group[0].node == r.node => group.push(r),
+            _ => out.push(vec![r]),
+        }
+    }
+    out
 }
 
 /// A claim from the rows an update returned: (id, attempts, needs_auth, created) each.
@@ -219,6 +258,9 @@ const SCHEMA: &str = "
         status TEXT NOT NULL, error TEXT, attempts INTEGER NOT NULL DEFAULT 0,
         needs_auth INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, updated INTEGER NOT NULL,
         owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE IF NOT EXISTS node_reports (
+        node TEXT NOT NULL, received INTEGER NOT NULL, worst TEXT, findings TEXT NOT NULL,
+        report TEXT NOT NULL, PRIMARY KEY (node, received));
     CREATE INDEX IF NOT EXISTS jobs_digest ON jobs (digest, status);
     CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, created);
 ";
@@ -551,6 +593,51 @@ impl Store for SqliteStore {
         })
     }
 
+    fn put_node_report(&self, r: &NodeReport, keep: usize) -> Result<()> {
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        self.with(|c| {
+            let tx = c.unchecked_transaction()?;
+            tx.execute(
+                "INSERT OR REPLACE INTO node_reports (node, received, worst, findings, report) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![r.node, r.received, r.worst, r.findings, r.report],
+            )?;
+            tx.execute(
+                "DELETE FROM node_reports WHERE node = ?1 AND received NOT IN \
+                 (SELECT received FROM node_reports WHERE node = ?1 ORDER BY received DESC LIMIT ?2)",
+                rusqlite::params![r.node, keep],
+            )?;
+            tx.commit()
+        })
+    }
+
+    fn node_reports(&self, since: i64) -> Result<Vec<Vec<NodeReport>>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(NODE_REPORTS)?;
+            let rows = stmt
+                .query_map([since], |r| {
+                    Ok(NodeReport {
+                        node: r.get(0)?,
+                        received: r.get(1)?,
+                        worst: r.get(2)?,
+                        findings: r.get(3)?,
+                        report: String::new(),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(group_by_node(rows))
+        })
+    }
+
+    fn expire_nodes(&self, before: i64) -> Result<usize> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM node_reports WHERE node IN \
+                 (SELECT node FROM node_reports GROUP BY node HAVING max(received) < ?1)",
+                [before],
+            )
+        })
+    }
+
     fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()> {
         self.with(|c| {
             c.execute(
@@ -730,6 +817,42 @@ pub(crate) mod tests {
             .unwrap();
         assert_eq!(g.digest, "sha256:02");
         assert_eq!(store.claim("b", &[Lane::Admission], 30).unwrap(), None);
+        // Node reports: the newest `keep` per node; listing gives each node's two newest.
+        for (node, at, worst) in [
+            ("node-a", 1_000, Some("high")),
+            ("node-a", 2_000, Some("medium")),
+            ("node-a", 3_000, None),
+            ("node-b", 1_500, Some("low")),
+        ] {
+            store
+                .put_node_report(
+                    &NodeReport {
+                        node: node.into(),
+                        received: at,
+                        worst: worst.map(str::to_string),
+                        findings: "[]".into(),
+                        report: "{}".into(),
+                    },
+                    2,
+                )
+                .unwrap();
+        }
+        let nodes = store.node_reports(0).unwrap();
+        let seen: Vec<(String, Vec<i64>)> = nodes
+            .iter()
+            .map(|g| (g[0].node.clone(), g.iter().map(|r| r.received).collect()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("node-a".to_string(), vec![3_000, 2_000]),
+                ("node-b".to_string(), vec![1_500])
+            ]
+        );
+        assert_eq!(store.node_reports(2_500).unwrap().len(), 1);
+        // node-b, unseen since before 2000, expires; node-a keeps only two reports.
+        assert_eq!(store.expire_nodes(2_000).unwrap(), 1);
+        assert_eq!(store.node_reports(0).unwrap().len(), 1);
         // Nothing finished long enough ago to expire.
         assert_eq!(store.expire_jobs().unwrap(), 0);
         assert_eq!(store.health().unwrap(), None);

@@ -11,15 +11,15 @@
 //! transaction under an advisory lock, so replicas starting together apply it once.
 
 use super::store::{
-    CLAIMABLE, Claim, JOB_TTL_SECS, Job, JobStatus, Lane, ScanState, Store, Stored, TAKE,
-    catalog_version, claim_of, now, settled_of,
+    CLAIMABLE, Claim, JOB_TTL_SECS, Job, JobStatus, Lane, NODE_REPORTS, NodeReport, ScanState,
+    Store, Stored, TAKE, catalog_version, claim_of, group_by_node, now, settled_of,
 };
 use crate::error::{Error, Result};
 use std::sync::Arc;
 use tokio_postgres::config::{Host, SslMode};
 
 /// The migrations, in order: (version, name, SQL).
-const MIGRATIONS: [(i32, &str, &str); 2] = [
+const MIGRATIONS: [(i32, &str, &str); 3] = [
     (
         1,
         "results and jobs",
@@ -29,6 +29,11 @@ const MIGRATIONS: [(i32, &str, &str); 2] = [
         2,
         "job leases",
         include_str!("../../migrations/postgres/0002_job_leases.sql"),
+    ),
+    (
+        3,
+        "node reports",
+        include_str!("../../migrations/postgres/0003_node_reports.sql"),
     ),
 ];
 
@@ -547,6 +552,62 @@ impl Store for PgStore {
         })
     }
 
+    fn put_node_report(&self, r: &NodeReport, keep: usize) -> Result<()> {
+        let r = r.clone();
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        self.call(move |mut c| async move {
+            let tx = c.transaction().await.map_err(db_error)?;
+            tx.execute(
+                "INSERT INTO node_reports (node, received, worst, findings, report) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (node, received) DO UPDATE SET worst = EXCLUDED.worst, findings = EXCLUDED.findings, report = EXCLUDED.report",
+                &[&r.node, &r.received, &r.worst, &r.findings, &r.report],
+            )
+            .await
+            .map_err(db_error)?;
+            tx.execute(
+                "DELETE FROM node_reports WHERE node = $1 AND received NOT IN \
+                 (SELECT received FROM node_reports WHERE node = $1 ORDER BY received DESC LIMIT $2)",
+                &[&r.node, &keep],
+            )
+            .await
+            .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)
+        })
+    }
+
+    fn node_reports(&self, since: i64) -> Result<Vec<Vec<NodeReport>>> {
+        self.call(move |c| async move {
+            let rows = c
+                .query(&dollars(NODE_REPORTS), &[&since])
+                .await
+                .map_err(db_error)?;
+            Ok(group_by_node(
+                rows.iter()
+                    .map(|r| NodeReport {
+                        node: r.get(0),
+                        received: r.get(1),
+                        worst: r.get(2),
+                        findings: r.get(3),
+                        report: String::new(),
+                    })
+                    .collect(),
+            ))
+        })
+    }
+
+    fn expire_nodes(&self, before: i64) -> Result<usize> {
+        self.call(move |c| async move {
+            c.execute(
+                "DELETE FROM node_reports WHERE node IN \
+                 (SELECT node FROM node_reports GROUP BY node HAVING max(received) < $1)",
+                &[&before],
+            )
+            .await
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+            .map_err(db_error)
+        })
+    }
+
     fn finish_digest(&self, digest: &str, status: JobStatus, error: Option<&str>) -> Result<()> {
         let (digest, error) = (digest.to_string(), error.map(str::to_string));
         self.call(move |c| async move {
@@ -662,7 +723,7 @@ mod tests {
         for s in starts {
             s.join().unwrap().unwrap();
         }
-        assert_eq!(migrate(&url).unwrap(), [1, 2]);
+        assert_eq!(migrate(&url).unwrap(), [1, 2, 3]);
         // Results stay: the suite's result is still there for a new connection.
         assert!(
             PgStore::connect(&url)
