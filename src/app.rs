@@ -366,11 +366,21 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
             .then(|| std::path::PathBuf::from("/proc"))
     });
     if let Some(every) = args.interval {
+        let poster = args
+            .report_to
+            .as_deref()
+            .map(|url| NodePoster::new(url, &args))
+            .transpose()?;
         // A DaemonSet's loop: one JSON report per line on stdout, errors on stderr, never exit.
         loop {
             match node_report(&policy, &args.root, proc.as_deref()) {
                 Ok((report, errors)) => {
                     let line = crate::report::json::render_line(&report);
+                    if let Some(p) = &poster {
+                        if let Err(e) = p.post(&line) {
+                            eprintln!("stevedore: posting the report: {e}");
+                        }
+                    }
                     let mut out = std::io::stdout().lock();
                     use std::io::Write;
                     if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
@@ -394,6 +404,89 @@ fn node_command(args: crate::cli::NodeArgs) -> Result<u8> {
     let code = finish(report, &args.report, &outputs)?;
     first_file_error(&errors)?;
     Ok(code)
+}
+
+/// Posts a node's reports to `stevedore serve`, authorised by the node's projected token.
+struct NodePoster {
+    url: String,
+    token_file: std::path::PathBuf,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl NodePoster {
+    fn new(base: &str, args: &crate::cli::NodeArgs) -> Result<NodePoster> {
+        let node = args
+            .node_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                Error::usage("--report-to needs the node's name (--node-name or NODE_NAME)")
+            })?;
+        let token_file = args
+            .token_file
+            .clone()
+            .ok_or_else(|| Error::usage("--report-to needs --token-file"))?;
+        let base = base.trim_end_matches('/');
+        if !(base.starts_with("https://")
+            || base.starts_with("http://127.0.0.1")
+            || base.starts_with("http://localhost"))
+        {
+            return Err(Error::usage(
+                "--report-to must be https:// (the token is a credential), or http:// on loopback",
+            ));
+        }
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(60))
+            .user_agent(concat!("stevedore/", env!("CARGO_PKG_VERSION")));
+        if let Some(ca) = &args.report_ca {
+            let pem = std::fs::read(ca).map_err(|e| Error::io(ca, e))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|e| Error::input(ca.display().to_string(), e.to_string()))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::input("runtime", e.to_string()))?;
+        // The client's connector belongs to the runtime that drives it.
+        let client = {
+            let _guard = runtime.enter();
+            builder
+                .build()
+                .map_err(|e| Error::input("--report-to", e.to_string()))?
+        };
+        Ok(NodePoster {
+            url: format!("{base}/api/v1/nodes/{node}/reports"),
+            token_file,
+            client,
+            runtime,
+        })
+    }
+
+    fn post(&self, report: &str) -> std::result::Result<(), String> {
+        let token = std::fs::read_to_string(&self.token_file)
+            .map_err(|e| format!("{}: {e}", self.token_file.display()))?;
+        let response = self
+            .runtime
+            .block_on(async {
+                self.client
+                    .post(&self.url)
+                    .bearer_auth(token.trim())
+                    .header("content-type", "application/json")
+                    .body(report.to_string())
+                    .send()
+                    .await
+            })
+            .map_err(|e| format!("{}: {e}", self.url))?;
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            code => Err(format!("{}: HTTP {code}", self.url)),
+        }
+    }
 }
 
 /// A node OS image read in one pass into the flattened filesystem a node scan reads.

@@ -368,6 +368,20 @@ pub struct NodeArgs {
     /// print one JSON report per line.
     #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
     pub interval: Option<std::time::Duration>,
+    /// With --interval: also post each report to this `stevedore serve`
+    /// (`https://stevedore.stevedore.svc`), as `POST /api/v1/nodes/NODE/reports`.
+    #[arg(long, value_name = "URL", requires_all = ["interval", "token_file"])]
+    pub report_to: Option<String>,
+    /// The node's name for --report-to (the DaemonSet sets it from `spec.nodeName`).
+    #[arg(long, env = "NODE_NAME", value_name = "NAME")]
+    pub node_name: Option<String>,
+    /// The projected ServiceAccount token that proves which node this is; read again for
+    /// every report (the kubelet rotates it).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The CA that signed the server's certificate, for --report-to (default: the system's).
+    #[arg(long, value_name = "FILE")]
+    pub report_ca: Option<PathBuf>,
     /// Judge a node OS image instead of a root directory: any reference `stevedore image`
     /// takes (an archive, an OCI layout, the daemon's image, a registry's), read in one pass
     /// into its flattened filesystem.

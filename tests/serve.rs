@@ -967,4 +967,42 @@ fn nodes_post_their_own_reports_and_the_fleet_shows_drift() {
         "{metrics}"
     );
     assert!(!metrics.contains("node-1"));
+    // As the DaemonSet runs it: `stevedore node --interval --report-to`, the token read from
+    // its projected file, the node's name from NODE_NAME.
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, token("node-3", "stevedore-node")).unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_stevedore"))
+        .args([
+            "node",
+            "--root",
+            root.to_str().unwrap(),
+            "--interval",
+            "10s",
+            "--report-to",
+        ])
+        .arg(format!("http://127.0.0.1:{}", server.port))
+        .args(["--token-file", token_file.to_str().unwrap()])
+        .env("NODE_NAME", "node-3")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, _, body) = http(server.port, "GET", "/api/v1/nodes", &[(key, &value)], "");
+        if body.contains("\"node-3\"") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "node-3 never reported: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    daemon.kill().unwrap();
+    let _ = daemon.wait();
 }

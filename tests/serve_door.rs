@@ -1631,5 +1631,5 @@ fn the_deploy_manifests_validate_against_the_kubernetes_schemas() {
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
-    assert_eq!(text.matches(" passed for resource ").count(), 12, "{text}");
+    assert_eq!(text.matches(" passed for resource ").count(), 13, "{text}");
 }
