@@ -32,6 +32,8 @@ command -v podman >/dev/null 2>&1 || need_apt+=(podman)
 # PostgreSQL: the server's shared store, run as a private cluster by this script.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 command -v runuser >/dev/null 2>&1 || need_apt+=(util-linux)
+# A real browser parses serve's /ui page in the tests.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # groff renders the generated man pages; openssl makes the test CAs and a TLS server.
 command -v groff >/dev/null 2>&1 || need_apt+=(groff-base)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)

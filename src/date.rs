@@ -5,7 +5,24 @@ pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let z = (secs / 86_400) as i64 + 719_468;
+    day_of(i64::try_from(secs).unwrap_or(0))
+}
+
+/// A Unix time as `YYYY-MM-DD HH:MM:SS` (UTC).
+pub(crate) fn utc_timestamp(secs: i64) -> String {
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        day_of(secs),
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// The UTC day of a Unix time, `YYYY-MM-DD`.
+fn day_of(secs: i64) -> String {
+    let z = secs.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;

@@ -143,7 +143,17 @@ pub(crate) async fn review(
     let dry_run = request["dryRun"].as_bool() == Some(true);
     let deadline = started + state.config.admission_deadline;
     let j = judge(&state, object, &namespace, dry_run, deadline).await;
-    verdict(&state, uid, j, is_workload, dry_run)
+    let name = object
+        .pointer("/metadata/name")
+        .or_else(|| object.pointer("/metadata/generateName"))
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    let what = if namespace.is_empty() {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {namespace}/{name}")
+    };
+    verdict(&state, uid, j, is_workload, dry_run, what)
 }
 
 fn verdict(
@@ -152,6 +162,7 @@ fn verdict(
     j: Judgement,
     is_workload: bool,
     dry_run: bool,
+    what: String,
 ) -> Response {
     let deny_on = state.config.deny_on;
     let mut deny: Vec<String> = j.refusals.clone();
@@ -211,6 +222,7 @@ fn verdict(
         .metrics
         .admission_denied
         .fetch_add(1, Ordering::Relaxed);
+    state.ui.record_denial(what, &deny);
     answer(
         uid,
         false,

@@ -16,6 +16,7 @@ pub(crate) mod pull;
 pub(crate) mod queue;
 pub(crate) mod store;
 pub(crate) mod store_pg;
+pub(crate) mod ui;
 
 use crate::engine::Policy;
 use crate::error::{Error, Result};
@@ -175,6 +176,8 @@ pub(crate) struct AppState {
     pub config: ServeConfig,
     /// Set on shutdown: `/readyz` fails so load balancers stop sending.
     pub stopping: std::sync::atomic::AtomicBool,
+    /// The `/ui` page's sessions and the latest admission denials it shows.
+    pub ui: ui::UiState,
 }
 
 impl AppState {
@@ -383,6 +386,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .merge(guarded(reports, &access, Role::Reports))
         // Authorised by the node's own ServiceAccount token, not an API key.
         .route("/api/v1/nodes/{name}/reports", post(nodes::receive))
+        // The page: a session cookie for its GET only, signed in with the reports key.
+        .route("/ui", get(ui::show))
+        .route("/ui/login", post(ui::login))
+        .route("/ui/style.css", get(ui::style))
         // The connection loop has read the body within --body-limit already.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
@@ -445,6 +452,7 @@ pub(crate) fn run(config: ServeConfig, policy: Policy) -> Result<()> {
         policy,
         config,
         stopping: std::sync::atomic::AtomicBool::new(false),
+        ui: ui::UiState::default(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let served = runtime.block_on(async {

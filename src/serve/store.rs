@@ -151,6 +151,8 @@ pub(crate) trait Store: Send + Sync {
     fn settled(&self, digest: &str) -> Result<ScanState>;
     /// Jobs waiting to be claimed, per lane (admission, general).
     fn depth(&self) -> Result<(usize, usize)>;
+    /// The newest results of this catalog, newest first, at most `limit`.
+    fn recent_results(&self, limit: usize) -> Result<Vec<Stored>>;
     /// Keeps a node's report, and only its `keep` newest.
     fn put_node_report(&self, report: &NodeReport, keep: usize) -> Result<()>;
     /// Every node seen since `since` (Unix milliseconds) with its two newest reports, newest
@@ -593,6 +595,20 @@ impl Store for SqliteStore {
         })
     }
 
+    fn recent_results(&self, limit: usize) -> Result<Vec<Stored>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT repository, report, worst, rules, digest FROM results WHERE catalog = ?1 ORDER BY stored_at DESC, digest LIMIT ?2",
+            )?;
+            stmt.query_map(rusqlite::params![self.catalog, limit], |r| {
+                let digest: String = r.get(4)?;
+                Self::row_stored(&digest, r)
+            })?
+            .collect()
+        })
+    }
+
     fn put_node_report(&self, r: &NodeReport, keep: usize) -> Result<()> {
         let keep = i64::try_from(keep).unwrap_or(i64::MAX);
         self.with(|c| {
@@ -853,6 +869,9 @@ pub(crate) mod tests {
         // node-b, unseen since before 2000, expires; node-a keeps only two reports.
         assert_eq!(store.expire_nodes(2_000).unwrap(), 1);
         assert_eq!(store.node_reports(0).unwrap().len(), 1);
+        let recent = store.recent_results(10).unwrap();
+        assert_eq!(recent.len(), 1);
+        assert_eq!(recent[0].digest, "sha256:ab");
         // Nothing finished long enough ago to expire.
         assert_eq!(store.expire_jobs().unwrap(), 0);
         assert_eq!(store.health().unwrap(), None);

@@ -552,6 +552,23 @@ impl Store for PgStore {
         })
     }
 
+    fn recent_results(&self, limit: usize) -> Result<Vec<Stored>> {
+        let (catalog, limit) = (
+            self.catalog.clone(),
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        );
+        self.call(move |c| async move {
+            let rows = c
+                .query(
+                    "SELECT repository, report, worst, rules, digest FROM results WHERE catalog = $1 ORDER BY stored_at DESC, digest LIMIT $2",
+                    &[&catalog, &limit],
+                )
+                .await
+                .map_err(db_error)?;
+            Ok(rows.iter().map(|r| row_stored(r.get(4), r)).collect())
+        })
+    }
+
     fn put_node_report(&self, r: &NodeReport, keep: usize) -> Result<()> {
         let r = r.clone();
         let keep = i64::try_from(keep).unwrap_or(i64::MAX);
