@@ -237,3 +237,171 @@ fn the_image_scans_clean_with_its_own_rules() {
     eprintln!("image size: {:.1} MB", size as f64 / 1e6);
     assert!(size < 40_000_000, "{size} bytes");
 }
+
+/// The image run the way deploy/serve.yaml runs it — its user, no capabilities, a read-only root
+/// — serving admission over TLS; an AdmissionReview sent to the Service's name, trusting the CA
+/// from the webhook manifest's `caBundle` (as the API server does), is answered.
+#[test]
+#[ignore = "needs the services ./scripts/test.sh starts; it runs ignored tests too"]
+fn the_image_answers_admission_over_tls_as_the_deployment_runs_it() {
+    use base64::Engine;
+    let Some(docker) = Docker::from_env() else {
+        return;
+    };
+    let read = |f: &str| -> Vec<Value> {
+        let text = std::fs::read_to_string(repo().join("deploy").join(f)).unwrap();
+        stevedore::inputs::yaml::parse(&text)
+            .unwrap()
+            .iter()
+            .map(|d| d.to_json())
+            .collect()
+    };
+    let deployment = read("serve.yaml")
+        .into_iter()
+        .find(|d| d["kind"] == "Deployment")
+        .unwrap();
+    let pod = &deployment["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    let user = pod["securityContext"]["runAsUser"].as_u64().unwrap();
+    let group = pod["securityContext"]["runAsGroup"].as_u64().unwrap();
+    assert_eq!(
+        container["securityContext"]["capabilities"]["drop"][0],
+        "ALL"
+    );
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(
+        container["securityContext"]["allowPrivilegeEscalation"],
+        false
+    );
+
+    // TLS for the Service's name, from a CA of the test's own (the documented openssl step).
+    let dir = readable_project();
+    let tls = dir.path().join("tls");
+    std::fs::create_dir_all(&tls).unwrap();
+    let service = "stevedore-admission.stevedore.svc";
+    let sh = |script: &str| {
+        let out = Command::new("sh")
+            .args(["-c", script])
+            .current_dir(&tls)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sh(&format!(
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=stevedore-ca 2>/dev/null && \
+         openssl req -newkey rsa:2048 -nodes -keyout tls.key -out tls.csr -subj /CN={service} 2>/dev/null && \
+         printf 'subjectAltName=DNS:{service},DNS:stevedore-admission,IP:127.0.0.1\\n' > ext && \
+         openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tls.crt -days 2 -extfile ext 2>/dev/null && \
+         echo admission-key-0123456789abcdef > key && chmod a+r tls.key tls.crt key"
+    ));
+    make_readable(&tls);
+    // The webhook manifest's caBundle, filled in as its comment says, is what the client trusts.
+    let mut webhook = read("webhook.yaml").remove(0);
+    let ca_pem = std::fs::read(tls.join("ca.crt")).unwrap();
+    webhook["webhooks"][0]["clientConfig"]["caBundle"] =
+        Value::String(base64::engine::general_purpose::STANDARD.encode(&ca_pem));
+    let bundle = base64::engine::general_purpose::STANDARD
+        .decode(
+            webhook["webhooks"][0]["clientConfig"]["caBundle"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    let trusted = dir.path().join("trusted.pem");
+    std::fs::write(&trusted, bundle).unwrap();
+
+    let port = crate::support::serve::free_port();
+    let name = format!("stevedore-admission-{port}");
+    let user_arg = format!("{user}:{group}");
+    let mount = format!("{}:/tls:ro", tls.display());
+    let listen = format!("--admission-listen=127.0.0.1:{port}");
+    let main = format!("--listen=127.0.0.1:{}", crate::support::serve::free_port());
+    let out = docker.cmd(&[
+        "run",
+        "-d",
+        "--rm",
+        "--name",
+        &name,
+        "--network",
+        "host",
+        "--user",
+        &user_arg,
+        "--cap-drop",
+        "ALL",
+        "--read-only",
+        "--security-opt",
+        "no-new-privileges",
+        "--tmpfs",
+        "/tmp",
+        "-v",
+        &mount,
+        &docker.image,
+        "serve",
+        &main,
+        &listen,
+        "--tls-cert=/tls/tls.crt",
+        "--tls-key=/tls/tls.key",
+        "--api-key-file=/tls/key",
+        "--state-dir=/tmp/state",
+        "--allow-registry=127.0.0.1:5000",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stop = || {
+        let _ = docker.cmd(&["rm", "-f", &name]);
+    };
+    let review = serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {"uid": "tls-1", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "operation": "CREATE", "namespace": "shop", "object": {"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c",
+        "image": "127.0.0.1:5000/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        "securityContext": {"privileged": true}}]}}}});
+    let url = format!("https://{service}:{port}/api/v1/admission");
+    let resolve = format!("{service}:{port}:127.0.0.1");
+    let mut answer = String::new();
+    for _ in 0..100 {
+        let out = Command::new("curl")
+            .args(["-sS", "--fail", "--cacert"])
+            .arg(&trusted)
+            .args([
+                "--resolve",
+                &resolve,
+                "-H",
+                "Content-Type: application/json",
+                "--data",
+            ])
+            .arg(review.to_string())
+            .arg(&url)
+            .output()
+            .unwrap();
+        if out.status.success() {
+            answer = String::from_utf8_lossy(&out.stdout).into_owned();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let logs = docker.cmd(&["logs", &name]);
+    stop();
+    assert!(
+        !answer.is_empty(),
+        "no answer over TLS: {}",
+        String::from_utf8_lossy(&logs.stderr)
+    );
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["response"]["uid"], "tls-1");
+    assert_eq!(answer["response"]["allowed"], false);
+    assert!(
+        answer["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CTR001"),
+        "{answer}"
+    );
+}

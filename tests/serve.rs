@@ -581,7 +581,7 @@ fn replicas_share_results_through_postgres() {
     let migrated = crate::support::stevedore(&["migrate", "--database-url-file", &url_arg]);
     assert_eq!(migrated.code, 0, "{}", migrated.stderr);
     assert!(
-        migrated.stdout.contains("schema at version 2"),
+        migrated.stdout.contains("schema at version 3"),
         "{}",
         migrated.stdout
     );
