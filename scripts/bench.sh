@@ -111,12 +111,20 @@ if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
   # Three rounds: one round's tail can be a single scheduling hiccup on a 2-core machine.
   load=$(for _ in 1 2 3; do "$bin/examples/admission_load" "$sport" "$(cat "$lt/key")" "$image" 200 200; done |
     sed 's/^200 requests, 200 concurrent: //' | paste -sd '|' | sed 's/|/ · /g')
+  # Apache ab, 200 keep-alive connections: a 2 s warm-up, then three 10 s runs; the median run.
+  if command -v ab >/dev/null; then
+    printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"load","kind":{"kind":"Pod"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"%s"}]}}}}' "$image" >"$lt/review.json"
+    abrun() { ab -q -k -c 200 -t "$1" -p "$lt/review.json" -T application/json -H "Authorization: Bearer $(cat "$lt/key")" "http://127.0.0.1:$sport/api/v1/admission" 2>/dev/null; }
+    abrun 2 >/dev/null
+    abload=$(for _ in 1 2 3; do abrun 10 | awk '/Requests per second/{r=$4} /^  50%/{p50=$2} /^  99%/{p99=$2} /Failed requests/{f=$3} END{printf "%d %s %s %s\n", r, p50, p99, f}'; done |
+      sort -n | sed -n 2p | awk '{printf "%s req/s, p50 %s ms, p99 %s ms, %s failed", $1, $2, $3, $4}')
+  fi
   kill "$spid" "$rpid" 2>/dev/null || true
   rm -rf "$lt"
   table="$table
 
 Admission under load (\`stevedore serve\`, stored result, loopback), three rounds of 200 requests
-with 200 concurrent: $load."
+with 200 concurrent: $load.${abload:+ With Apache ab, 200 keep-alive connections, 10 s runs after a warm-up (the median of three, ab on the same two cores): $abload.}"
 fi
 # Replicas sharing PostgreSQL: scans per digest, a replica killed mid-run, admission latency.
 table="$table

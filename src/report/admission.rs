@@ -3,7 +3,6 @@
 //! [`MAX_WARNINGS_BYTES`] in all, a deny message of at most [`MAX_MESSAGE_CHARS`], long names
 //! cut with an ellipsis.
 
-use super::json::JsonFinding;
 use crate::engine::Finding;
 use serde_json::json;
 
@@ -74,8 +73,8 @@ pub fn object_reason(f: &Finding) -> String {
 }
 
 /// A finding of an image the object runs: `FS003 (critical) in image registry/app:1`.
-pub fn image_reason(f: &JsonFinding, image: &str) -> String {
-    format!("{} ({}) in image {}", f.rule_id, f.severity, cut(image, 96))
+pub fn image_reason(rule: &str, severity: crate::finding::Severity, image: &str) -> String {
+    format!("{rule} ({severity}) in image {}", cut(image, 96))
 }
 
 /// The deny message: the reasons, then the manifests judged.

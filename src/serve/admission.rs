@@ -372,13 +372,13 @@ async fn judge(
 
 /// Findings of a stored image result, as reasons.
 fn reasons_of(state: &AppState, stored: &Stored, image: &str, into: &mut Judgement) {
-    match super::judged(state, stored) {
-        Ok(doc) => {
-            for f in doc.findings.iter().filter(|f| f.is_active()) {
+    match state.verdicts.active_findings(stored, &state.policy) {
+        Ok(found) => {
+            for (rule, severity) in found.iter() {
                 into.reasons.push(Reason {
-                    rule: f.rule_id.clone(),
-                    severity: f.severity,
-                    text: crate::report::admission::image_reason(f, image),
+                    rule: rule.clone(),
+                    severity: *severity,
+                    text: crate::report::admission::image_reason(rule, *severity, image),
                 });
             }
         }
@@ -420,13 +420,18 @@ async fn judge_image(
     // A digest with a current result needs no network; anything else is resolved now.
     let mut manifests: Vec<(String, String)> = Vec::new(); // (digest, platform)
     let cached = match &parsed.digest {
-        Some(d) => {
-            let d = d.clone();
-            blocking(state, move |s| s.queue.result(&d))
-                .await
-                .ok()
-                .flatten()
-        }
+        // A result this replica holds in memory needs no thread of the blocking pool: the
+        // common case, a pod whose image was judged before.
+        Some(d) => match state.queue.results.get(d) {
+            Some(hit) => Some(hit),
+            None => {
+                let d = d.clone();
+                blocking(state, move |s| s.queue.result(&d))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+        },
         None => None,
     };
     if let (Some(_), Some(stored)) = (&parsed.digest, &cached) {

@@ -85,6 +85,48 @@ impl ResultCache {
     }
 }
 
+/// The unsuppressed findings (rule, severity) of stored results as this server's policy judges
+/// them, by digest and report: admission answers from them without parsing the report again.
+/// Bounded: emptied when full.
+#[derive(Default)]
+pub(crate) struct Verdicts {
+    inner: Mutex<HashMap<(String, u64), Arc<Vec<(String, crate::finding::Severity)>>>>,
+}
+
+/// Entries [`Verdicts`] holds at most.
+const VERDICTS: usize = 4096;
+
+impl Verdicts {
+    pub(crate) fn active_findings(
+        &self,
+        stored: &Stored,
+        policy: &crate::engine::Policy,
+    ) -> Result<Arc<Vec<(String, crate::finding::Severity)>>, String> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        stored.report.hash(&mut h);
+        let key = (stored.digest.clone(), h.finish());
+        if let Some(hit) = self.inner.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let doc = crate::report::json::JsonReport::parse(&stored.report)?.judged_by(policy);
+        let found: Arc<Vec<_>> = Arc::new(
+            doc.findings
+                .iter()
+                .filter(|f| f.is_active())
+                .map(|f| (f.rule_id.clone(), f.severity))
+                .collect(),
+        );
+        if let Ok(mut m) = self.inner.lock() {
+            if m.len() >= VERDICTS {
+                m.clear();
+            }
+            m.insert(key, Arc::clone(&found));
+        }
+        Ok(found)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,6 +178,8 @@ pub(crate) struct AppState {
     pub stopping: std::sync::atomic::AtomicBool,
     /// The `/ui` page's sessions and the latest admission denials it shows.
     pub ui: ui::UiState,
+    /// Stored results as this server judges them, for admission.
+    pub verdicts: cache::Verdicts,
 }
 
 impl AppState {
@@ -453,6 +455,7 @@ pub(crate) fn run(config: ServeConfig, policy: Policy) -> Result<()> {
         config,
         stopping: std::sync::atomic::AtomicBool::new(false),
         ui: ui::UiState::default(),
+        verdicts: cache::Verdicts::default(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let served = runtime.block_on(async {
