@@ -90,8 +90,11 @@ impl ResultCache {
 /// Bounded: emptied when full.
 #[derive(Default)]
 pub(crate) struct Verdicts {
-    inner: Mutex<HashMap<(String, u64), Arc<Vec<(String, crate::finding::Severity)>>>>,
+    inner: Mutex<HashMap<(String, u64), Arc<ActiveFindings>>>,
 }
+
+/// (rule id, severity) of each unsuppressed finding.
+pub(crate) type ActiveFindings = Vec<(String, crate::finding::Severity)>;
 
 /// Entries [`Verdicts`] holds at most.
 const VERDICTS: usize = 4096;
@@ -101,7 +104,7 @@ impl Verdicts {
         &self,
         stored: &Stored,
         policy: &crate::engine::Policy,
-    ) -> Result<Arc<Vec<(String, crate::finding::Severity)>>, String> {
+    ) -> Result<Arc<ActiveFindings>, String> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         stored.report.hash(&mut h);
@@ -110,7 +113,7 @@ impl Verdicts {
             return Ok(hit);
         }
         let doc = crate::report::json::JsonReport::parse(&stored.report)?.judged_by(policy);
-        let found: Arc<Vec<_>> = Arc::new(
+        let found: Arc<ActiveFindings> = Arc::new(
             doc.findings
                 .iter()
                 .filter(|f| f.is_active())
