@@ -428,10 +428,16 @@ impl NodePoster {
             .clone()
             .ok_or_else(|| Error::usage("--report-to needs --token-file"))?;
         let base = base.trim_end_matches('/');
-        if !(base.starts_with("https://")
-            || base.starts_with("http://127.0.0.1")
-            || base.starts_with("http://localhost"))
-        {
+        let url = reqwest::Url::parse(base)
+            .map_err(|e| Error::usage(format!("--report-to `{base}`: {e}")))?;
+        let host = url.host_str().unwrap_or("");
+        let loopback = host == "localhost"
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
             return Err(Error::usage(
                 "--report-to must be https:// (the token is a credential), or http:// on loopback",
             ));

@@ -559,25 +559,8 @@ fn replicas_share_results_through_postgres() {
     ) else {
         return;
     };
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    for sql in [
-        "DROP DATABASE IF EXISTS stevedore_replicas",
-        "CREATE DATABASE stevedore_replicas",
-    ] {
-        let out = Command::new("psql")
-            .args([admin.as_str(), "-qc", sql])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
     let dir = tempfile::tempdir().unwrap();
-    let url_file = dir.path().join("database-url");
-    std::fs::write(&url_file, format!("{base}/stevedore_replicas\n")).unwrap();
-    let url_arg = url_file.display().to_string();
+    let url_arg = fresh_database(&admin, "stevedore_replicas", dir.path());
     let migrated = crate::support::stevedore(&["migrate", "--database-url-file", &url_arg]);
     assert_eq!(migrated.code, 0, "{}", migrated.stderr);
     assert!(
@@ -1005,6 +988,20 @@ fn nodes_post_their_own_reports_and_the_fleet_shows_drift() {
     }
     daemon.kill().unwrap();
     let _ = daemon.wait();
+    // The token is a credential: never over plain HTTP off the machine.
+    let refused = crate::support::stevedore(&[
+        "node",
+        "--interval",
+        "10s",
+        "--node-name",
+        "node-3",
+        "--token-file",
+        token_file.to_str().unwrap(),
+        "--report-to",
+        "http://127.0.0.1.attacker.example",
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("https://"), "{}", refused.stderr);
 }
 
 /// `/ui`: refused without a session; the reports key signs in for an `HttpOnly`,
