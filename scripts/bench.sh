@@ -116,15 +116,33 @@ if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
     printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"load","kind":{"kind":"Pod"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"%s"}]}}}}' "$image" >"$lt/review.json"
     abrun() { ab -q -k -c 200 -t "$1" -p "$lt/review.json" -T application/json -H "Authorization: Bearer $(cat "$lt/key")" "http://127.0.0.1:$sport/api/v1/admission" 2>/dev/null; }
     abrun 2 >/dev/null
-    abload=$(for _ in 1 2 3; do abrun 10 | awk '/Requests per second/{r=$4} /^  50%/{p50=$2} /^  99%/{p99=$2} /Failed requests/{f=$3} END{printf "%d %s %s %s\n", r, p50, p99, f}'; done |
-      sort -n | sed -n 2p | awk '{printf "%s req/s, p50 %s ms, p99 %s ms, %s failed", $1, $2, $3, $4}')
+    median() { for _ in 1 2 3; do "$@" | awk '/Requests per second/{r=$4} /^  50%/{p50=$2} /^  99%/{p99=$2} /Failed requests/{f=$3} END{printf "%d %s %s %s\n", r, p50, p99, f}'; done |
+      sort -n | sed -n 2p | awk '{printf "%s req/s, p50 %s ms, p99 %s ms, %s failed", $1, $2, $3, $4}'; }
+    abload=$(median abrun 10)
+    # The same over TLS (a certificate of the bench's own), and a pod naming its image by tag
+    # (resolved at the registry on every review).
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$lt/tls.key" -out "$lt/tls.crt" -days 1 \
+      -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+    tport=$(port)
+    "$bin/stevedore" serve --listen "127.0.0.1:$tport" --api-key-file "$lt/key" --state-dir "$lt/state" \
+      --tls-cert "$lt/tls.crt" --tls-key "$lt/tls.key" \
+      --allow-registry "127.0.0.1:$rport" --insecure-registry "127.0.0.1:$rport" >/dev/null 2>&1 & tpid=$!
+    sleep 1
+    abtls() { ab -q -k -c 200 -t "$1" -p "$lt/review.json" -T application/json -H "Authorization: Bearer $(cat "$lt/key")" "https://127.0.0.1:$tport/api/v1/admission" 2>/dev/null; }
+    abtls 2 >/dev/null
+    abtlsload=$(median abtls 10)
+    kill "$tpid" 2>/dev/null || true
+    printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"load","kind":{"kind":"Pod"},"operation":"CREATE","namespace":"default","object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"127.0.0.1:%s/bench/demo:1"}]}}}}' "$rport" >"$lt/tag.json"
+    abtag() { ab -q -k -c 200 -t "$1" -p "$lt/tag.json" -T application/json -H "Authorization: Bearer $(cat "$lt/key")" "http://127.0.0.1:$sport/api/v1/admission" 2>/dev/null; }
+    abtag 2 >/dev/null
+    abtagload=$(median abtag 10)
   fi
   kill "$spid" "$rpid" 2>/dev/null || true
   rm -rf "$lt"
   table="$table
 
 Admission under load (\`stevedore serve\`, stored result, loopback), three rounds of 200 requests
-with 200 concurrent: $load.${abload:+ With Apache ab, 200 keep-alive connections, 10 s runs after a warm-up (the median of three, ab on the same two cores): $abload.}"
+with 200 concurrent: $load.${abload:+ With Apache ab, 200 keep-alive connections, 10 s runs after a warm-up (the median of three, ab on the same two cores): $abload; over TLS: $abtlsload; a pod naming its image by tag, resolved at the registry each time: $abtagload.}"
 fi
 # Replicas sharing PostgreSQL: scans per digest, a replica killed mid-run, admission latency.
 table="$table
