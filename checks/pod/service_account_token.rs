@@ -14,7 +14,9 @@ execution in the pod can call the API server as that account. A file cannot know
 application calls the API; the signal used here is the service account — a pod that runs as the \
 namespace's `default` account (none named) is taken not to need one, since workloads that call \
 the API are given an account of their own with the permissions they need. Pods naming their \
-own account are not reported. The setting on the ServiceAccount object is not seen here.",
+own account are not reported. A `default` ServiceAccount in the same scan with \
+`automountServiceAccountToken: false` turns the token off for pods that do not ask for it; in a \
+partial view (a hook's changed files, one admission request) that object is not seen.",
     remediation: "Set `automountServiceAccountToken: false` in the pod spec (or on the \
 ServiceAccount); give workloads that call the API a dedicated service account.",
     references: &[
@@ -25,7 +27,13 @@ ServiceAccount); give workloads that call the API a dedicated service account.",
 };
 
 fn run(pod: &PodSpec, sink: &mut Sink) {
-    if pod.automount_token.as_ref().is_some_and(|v| !v.value) {
+    // The pod's own setting wins over its account's.
+    let mounted = pod
+        .automount_token
+        .as_ref()
+        .or(pod.account_automount.as_ref())
+        .is_none_or(|v| v.value);
+    if !mounted {
         return;
     }
     let account = pod.service_account.as_ref().map(|v| v.value.as_str());

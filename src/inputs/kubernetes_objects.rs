@@ -8,7 +8,7 @@ use crate::model::Loc;
 use crate::model::container::{Val, capability_name};
 use crate::model::kube::{
     Cluster, IngressSpec, KubeObject, NamespaceSpec, PodContainer, PodSpec, SeLinux,
-    SecurityFields, ServiceSpec, ServiceType, StoredData, Volume, VolumeMount,
+    SecurityFields, ServiceAccountSpec, ServiceSpec, ServiceType, StoredData, Volume, VolumeMount,
 };
 use crate::suppress::ANNOTATION as IGNORE_ANNOTATION;
 use std::sync::Arc;
@@ -21,6 +21,15 @@ pub fn collect(file: &Arc<str>, doc: &Node, cluster: &mut Cluster) {
             "Service" => cluster.services.push(service(file, object, meta, prefix)),
             "Ingress" => cluster.ingresses.push(ingress(file, object, meta)),
             "Namespace" => cluster.namespaces.push(NamespaceSpec { object: meta }),
+            "ServiceAccount" => cluster.service_accounts.push(ServiceAccountSpec {
+                automount_token: object
+                    .entry("automountServiceAccountToken")
+                    .and_then(|(k, v)| {
+                        let field = format!("{prefix}automountServiceAccountToken");
+                        Some(Val::new(v.as_bool()?, Loc::new(file, k.pos, field)))
+                    }),
+                object: meta,
+            }),
             "Secret" | "ConfigMap" => cluster.stored.push(stored(file, object, meta, prefix)),
             _ => {
                 if let Some(pod) = pod(file, object, kind, prefix, meta) {
@@ -328,6 +337,7 @@ fn pod(
             .collect(),
         volumes: volumes(file, pod, &field),
         automount_token: bool_at(file, pod, "automountServiceAccountToken", &field),
+        account_automount: None,
         service_account: text_at(file, pod, "serviceAccountName", &field)
             .or_else(|| text_at(file, pod, "serviceAccount", &field)),
         pull_secrets: pod

@@ -283,6 +283,7 @@ pub fn load(paths: &[String], options: &LoadOptions) -> Result<Loaded> {
     loaded.cluster.whole = paths
         .iter()
         .any(|p| p == "-" || options.root.at(Path::new(p)).is_dir());
+    loaded.cluster.link_service_accounts();
     build_daemons(&mut loaded, daemon_files, units, options);
     Ok(loaded)
 }

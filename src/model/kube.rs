@@ -140,6 +140,9 @@ pub struct PodSpec {
     pub volumes: Vec<Volume>,
     pub automount_token: Option<Val<bool>>,
     pub service_account: Option<Val<String>>,
+    /// `automountServiceAccountToken` of the pod's ServiceAccount object, when the scan holds
+    /// it (set by [`Cluster::link_service_accounts`]); the pod's own setting wins over it.
+    pub account_automount: Option<Val<bool>>,
     /// `imagePullSecrets` names: the pod pulls from a private registry.
     pub pull_secrets: Vec<String>,
     pub containers: Vec<PodContainer>,
@@ -216,6 +219,13 @@ pub struct StoredData {
     pub encrypted: Option<String>,
 }
 
+/// A `ServiceAccount`: whether pods running as it get its token unless they say otherwise.
+#[derive(Debug, Clone)]
+pub struct ServiceAccountSpec {
+    pub object: KubeObject,
+    pub automount_token: Option<Val<bool>>,
+}
+
 /// Every Kubernetes object of one scan, for the rules that judge objects together.
 #[derive(Debug, Clone, Default)]
 pub struct Cluster {
@@ -224,6 +234,7 @@ pub struct Cluster {
     pub ingresses: Vec<IngressSpec>,
     pub namespaces: Vec<NamespaceSpec>,
     pub stored: Vec<StoredData>,
+    pub service_accounts: Vec<ServiceAccountSpec>,
     /// Whether the scan saw a whole set of manifests (a directory, a rendered chart on standard
     /// input) rather than some files of it (a hook's changed files, one admission request):
     /// counts across objects only mean something then.
@@ -238,6 +249,24 @@ impl Cluster {
         self.ingresses.extend(other.ingresses);
         self.namespaces.extend(other.namespaces);
         self.stored.extend(other.stored);
+        self.service_accounts.extend(other.service_accounts);
+    }
+
+    /// Gives each pod its ServiceAccount's automount setting, where that account (`default`
+    /// when none is named) is in the scan in the pod's namespace. A pod and an account that
+    /// both leave the namespace to `kubectl apply -n` are taken to share it.
+    pub fn link_service_accounts(&mut self) {
+        for pod in &mut self.pods {
+            let account = pod
+                .service_account
+                .as_ref()
+                .map_or("default", |a| a.value.as_str());
+            pod.account_automount = self
+                .service_accounts
+                .iter()
+                .find(|sa| sa.object.name == account && sa.object.namespace == pod.object.namespace)
+                .and_then(|sa| sa.automount_token.clone());
+        }
     }
 
     pub fn is_empty(&self) -> bool {
