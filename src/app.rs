@@ -740,6 +740,7 @@ fn serve_command(args: ServeArgs) -> Result<u8> {
             Some(crate::serve::nodes::NodeTokens {
                 jwks,
                 audience: args.node_token_audience.clone(),
+                issuer: args.node_token_issuer.clone(),
                 service_account: (ns.to_string(), name.to_string()),
                 keep: args.node_reports_keep,
                 expiry_days: args.node_expiry_days,

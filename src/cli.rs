@@ -214,6 +214,10 @@ pub struct ServeArgs {
     /// The audience the node-scan tokens are projected for.
     #[arg(long, default_value = "stevedore")]
     pub node_token_audience: String,
+    /// The issuer node-scan tokens must name (`iss`: the API server's
+    /// `--service-account-issuer`); when unset, any issuer whose key is in the JWKS passes.
+    #[arg(long, value_name = "URL")]
+    pub node_token_issuer: Option<String>,
     /// The node-scan DaemonSet's service account, NAMESPACE/NAME.
     #[arg(long, default_value = "stevedore-node/stevedore-node")]
     pub node_service_account: String,

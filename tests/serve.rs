@@ -870,10 +870,10 @@ fn nodes_post_their_own_reports_and_the_fleet_shows_drift() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let token = |node: &str, sa: &str| {
+    let issued = |node: &str, sa: &str, iss: &str| {
         let h = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k1"}"#);
         let p = URL_SAFE_NO_PAD.encode(
-            json!({"aud": ["stevedore"], "exp": now + 600, "iss": "https://kubernetes.default.svc",
+            json!({"aud": ["stevedore"], "exp": now + 600, "iss": iss,
                 "kubernetes.io": {"namespace": "stevedore-node", "serviceaccount": {"name": sa},
                     "node": {"name": node}, "pod": {"name": "stevedore-node-x"}}})
             .to_string(),
@@ -884,7 +884,16 @@ fn nodes_post_their_own_reports_and_the_fleet_shows_drift() {
         );
         format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode(sig))
     };
-    let server = start(free_port(), &["--node-token-jwks", jwks.to_str().unwrap()]);
+    let token = |node: &str, sa: &str| issued(node, sa, "https://kubernetes.default.svc");
+    let server = start(
+        free_port(),
+        &[
+            "--node-token-jwks",
+            jwks.to_str().unwrap(),
+            "--node-token-issuer",
+            "https://kubernetes.default.svc",
+        ],
+    );
     let report = |fixture: &str| {
         crate::support::stevedore(&["config", fixture, "-f", "json", "--fail-on", "none"]).stdout
     };
@@ -916,6 +925,9 @@ fn nodes_post_their_own_reports_and_the_fleet_shows_drift() {
         post("node-1", Some(&token("node-1", "default")), &bad_daemon),
         403
     );
+    // Signed by a key in the JWKS but by another issuer (another cluster sharing keys).
+    let elsewhere = issued("node-1", "stevedore-node", "https://other.example");
+    assert_eq!(post("node-1", Some(&elsewhere), &bad_daemon), 401);
     assert_eq!(
         post("<img src=x onerror=alert(1)>", Some(&t1), &bad_daemon),
         400

@@ -143,6 +143,37 @@ impl Node {
         }
     }
 
+    /// A document already parsed as plain JSON (an admission request's object), without
+    /// positions: parsing it again as text only to learn lines nobody reads costs more than
+    /// the rest of a review.
+    pub fn from_json(v: &serde_json::Value) -> Node {
+        const START: Pos = Pos { line: 1, column: 1 };
+        let value = match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(items) => {
+                Value::Seq(items.iter().map(Node::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| {
+                        let key = Key {
+                            name: k.clone(),
+                            pos: START,
+                        };
+                        (key, Node::from_json(v))
+                    })
+                    .collect(),
+            ),
+        };
+        Node::new(START, value)
+    }
+
     /// Plain JSON, for deserialising into typed structs where positions are not needed.
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {

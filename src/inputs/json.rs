@@ -110,4 +110,26 @@ mod tests {
         assert!(err.starts_with("line 2: invalid JSON"), "{err}");
         assert!(parse("{\"a\": [1,]}").is_err());
     }
+
+    #[test]
+    fn plain_json_converts_to_the_same_document_without_positions() {
+        let text = r#"{"spec": {"containers": [{"name": "c", "image": "x",
+            "securityContext": {"runAsUser": 0, "privileged": true}}], "big": 18446744073709551615,
+            "ratio": 0.5, "none": null}}"#;
+        let plain: serde_json::Value = serde_json::from_str(text).unwrap();
+        let positioned = parse(text).unwrap();
+        let converted = Node::from_json(&plain);
+        // The same values a text parse gives (serde_json orders keys), at line 1.
+        assert_eq!(converted.to_json(), positioned.to_json());
+        assert_eq!(
+            converted.to_json()["spec"]["containers"],
+            plain["spec"]["containers"]
+        );
+        let user = converted
+            .get("spec")
+            .and_then(|s| s.get("containers"))
+            .map(|c| c.as_seq()[0].clone())
+            .unwrap();
+        assert_eq!(user.pos.line, 1);
+    }
 }

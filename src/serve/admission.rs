@@ -240,11 +240,7 @@ async fn judge(
     deadline: Instant,
 ) -> Judgement {
     let mut j = Judgement::default();
-    let text = object.to_string();
-    let Ok(doc) = crate::inputs::json::parse(&text) else {
-        j.errors.push("the object is not JSON".into());
-        return j;
-    };
+    let doc = crate::inputs::doc::Node::from_json(object);
     let file: Arc<str> = Arc::from("admission");
     let mut specs = crate::inputs::kubernetes::containers(&file, &doc);
     for s in &mut specs {

@@ -25,6 +25,8 @@ const MAX_REPORT: usize = 4 << 20;
 pub(crate) struct NodeTokens {
     pub jwks: Jwks,
     pub audience: String,
+    /// The `iss` tokens must carry, when the operator names one.
+    pub issuer: Option<String>,
     /// The DaemonSet's service account: `namespace`, `name`.
     pub service_account: (String, String),
     /// Reports kept per node.
@@ -103,6 +105,15 @@ pub(crate) async fn receive(
         Ok(c) => c,
         Err(why) => return refuse(&state, StatusCode::UNAUTHORIZED, &why),
     };
+    if let Some(issuer) = &tokens.issuer
+        && claims["iss"].as_str() != Some(issuer.as_str())
+    {
+        return refuse(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &format!("the token was not issued by `{issuer}`"),
+        );
+    }
     let k8s = &claims["kubernetes.io"];
     let (ns, sa) = &tokens.service_account;
     if k8s["namespace"].as_str() != Some(ns) || k8s["serviceaccount"]["name"].as_str() != Some(sa) {
