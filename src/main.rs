@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use stevedore::app;
 use stevedore::cli::Cli;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match app::run(cli.command) {

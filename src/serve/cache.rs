@@ -130,6 +130,37 @@ impl Verdicts {
     }
 }
 
+/// A map from text to what was computed from it, emptied when it reaches `limit` entries: the
+/// inputs are attacker-chosen, so it may not grow without bound.
+pub(crate) struct Bounded<V> {
+    inner: Mutex<HashMap<String, V>>,
+    limit: usize,
+}
+
+impl<V: Clone> Bounded<V> {
+    pub(crate) fn new(limit: usize) -> Bounded<V> {
+        Bounded {
+            inner: Mutex::new(HashMap::new()),
+            limit,
+        }
+    }
+
+    /// The value for `key`, computed by `make` (outside the lock) the first time.
+    pub(crate) fn get_or_insert_with(&self, key: &str, make: impl FnOnce() -> V) -> V {
+        if let Some(hit) = self.inner.lock().ok().and_then(|m| m.get(key).cloned()) {
+            return hit;
+        }
+        let value = make();
+        if let Ok(mut m) = self.inner.lock() {
+            if m.len() >= self.limit {
+                m.clear();
+            }
+            m.insert(key.to_string(), value.clone());
+        }
+        value
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +194,22 @@ mod tests {
         cache.put(&stored("huge", 1 << 20));
         assert!(cache.get("huge").is_none());
         assert_eq!(cache.hits.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn bounded_computes_once_and_never_holds_more_than_its_limit() {
+        let cache = Bounded::new(2);
+        let calls = AtomicU64::new(0);
+        let make = |v: u64| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            v
+        };
+        assert_eq!(cache.get_or_insert_with("a", || make(1)), 1);
+        assert_eq!(cache.get_or_insert_with("a", || make(9)), 1);
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
+        cache.get_or_insert_with("b", || make(2));
+        cache.get_or_insert_with("c", || make(3));
+        assert!(cache.inner.lock().unwrap().len() <= 2);
+        assert_eq!(cache.get_or_insert_with("c", || make(0)), 3);
     }
 }

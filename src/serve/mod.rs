@@ -180,6 +180,9 @@ pub(crate) struct AppState {
     pub ui: ui::UiState,
     /// Stored results as this server judges them, for admission.
     pub verdicts: cache::Verdicts,
+    /// Image references already parsed and checked against the allow-list: parsing one takes
+    /// a large regular expression, run on every admission review otherwise.
+    pub references: cache::Bounded<std::result::Result<ParsedReference, String>>,
 }
 
 impl AppState {
@@ -188,13 +191,15 @@ impl AppState {
         &self,
         reference: &str,
     ) -> std::result::Result<ParsedReference, String> {
-        let parsed = ParsedReference::parse(reference).map_err(|e| e.one_line())?;
-        self.config
-            .registry
-            .egress
-            .check_registry(&parsed.registry)
-            .map_err(|e| e.one_line())?;
-        Ok(parsed)
+        self.references.get_or_insert_with(reference, || {
+            let parsed = ParsedReference::parse(reference).map_err(|e| e.one_line())?;
+            self.config
+                .registry
+                .egress
+                .check_registry(&parsed.registry)
+                .map_err(|e| e.one_line())?;
+            Ok(parsed)
+        })
     }
 
     /// Whether the operator allowed plain HTTP to `registry`.
@@ -456,6 +461,7 @@ pub(crate) fn run(config: ServeConfig, policy: Policy) -> Result<()> {
         stopping: std::sync::atomic::AtomicBool::new(false),
         ui: ui::UiState::default(),
         verdicts: cache::Verdicts::default(),
+        references: cache::Bounded::new(4096),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let served = runtime.block_on(async {
