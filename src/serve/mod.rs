@@ -185,13 +185,17 @@ pub(crate) struct AppState {
     pub references: cache::Bounded<std::result::Result<ParsedReference, String>>,
 }
 
+/// Longer references are parsed every time (a valid one is far shorter: 255 bytes of name, a
+/// 128-byte tag, a digest).
+const MAX_CACHED_REFERENCE: usize = 512;
+
 impl AppState {
     /// `reference` parsed as the puller reads it, if its registry is on the allow-list.
     pub(crate) fn parse_allowed(
         &self,
         reference: &str,
     ) -> std::result::Result<ParsedReference, String> {
-        self.references.get_or_insert_with(reference, || {
+        let parse = || {
             let parsed = ParsedReference::parse(reference).map_err(|e| e.one_line())?;
             self.config
                 .registry
@@ -199,7 +203,13 @@ impl AppState {
                 .check_registry(&parsed.registry)
                 .map_err(|e| e.one_line())?;
             Ok(parsed)
-        })
+        };
+        // Only references of a plausible length are kept: the cache's memory stays bounded
+        // whatever a review sends.
+        if reference.len() > MAX_CACHED_REFERENCE {
+            return parse();
+        }
+        self.references.get_or_insert_with(reference, parse)
     }
 
     /// Whether the operator allowed plain HTTP to `registry`.
