@@ -1088,6 +1088,13 @@ fn suppressions_that_match_nothing_are_reported() {
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  annotations:\n    stevedore.dev/ignore: \"CTR002,CTR013\"\nspec:\n  containers:\n  - name: api\n    image: nginx:1.27\n",
     )
     .unwrap();
+    // A Service (no containers): its NodePort is ignored as meant, the external IPs it does
+    // not have are not.
+    std::fs::write(
+        d.join("service.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: edge\n  annotations:\n    stevedore.dev/ignore: \"EXP004,EXP005\"\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n",
+    )
+    .unwrap();
     std::fs::write(
         d.join("policy.yaml"),
         "ignore:\n  - CTR014\n  - CTR012\n  - FS001\naccept:\n  FS003: [/app/.env]\n",
@@ -1100,6 +1107,7 @@ fn suppressions_that_match_nothing_are_reported() {
             "config",
             "compose.yaml",
             "pod.yaml",
+            "service.yaml",
             "-f",
             "json",
             "--fail-on",
@@ -1131,6 +1139,10 @@ fn suppressions_that_match_nothing_are_reported() {
             "CTR002".to_string(),
         ),
         ("pod.yaml (Pod/api)".to_string(), "CTR002".to_string()),
+        (
+            "service.yaml (Service/edge)".to_string(),
+            "EXP005".to_string(),
+        ),
         // No device is mapped; no FS rule reads configuration files, so FS001 and FS003 are
         // not warned about in a config scan.
         (policy_name.clone(), "CTR014".to_string()),

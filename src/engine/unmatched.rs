@@ -74,21 +74,35 @@ impl Policy {
                     }
                 }
             }
-            for spec in models.containers.iter().filter(|s| !s.ignores.is_empty()) {
-                let object = object_of(spec);
-                for token in &spec.ignores {
-                    let hit = tally.spec_fired.iter().any(|(o, how, file, id)| {
+            // Each object that asks to ignore rules: its containers, and the objects judged
+            // without containers (Services, Ingresses, Namespaces, Secrets and ConfigMaps).
+            let cluster = models.cluster.into_iter();
+            let objects = cluster.flat_map(|c| {
+                let services = c.services.iter().map(|o| &o.object);
+                let ingresses = c.ingresses.iter().map(|o| &o.object);
+                let namespaces = c.namespaces.iter().map(|o| &o.object);
+                let stored = c.stored.iter().map(|o| &o.object);
+                services.chain(ingresses).chain(namespaces).chain(stored)
+            });
+            let asks = models
+                .containers
+                .iter()
+                .map(|s| (object_of(s), &s.ignore_how, &*s.loc.file, &s.ignores))
+                .chain(objects.map(|o| (o.title(), &o.ignore_how, &*o.loc.file, &o.ignores)));
+            for (object, how, file, ignores) in asks {
+                for token in ignores {
+                    let hit = tally.spec_fired.iter().any(|(o, h, f, id)| {
                         *o == object
-                            && *how == spec.ignore_how
-                            && **file == *spec.loc.file
+                            && h == how
+                            && f == file
                             && crate::checks::CATALOG
                                 .iter()
                                 .any(|c| c.id == *id && catalog_selects(token, c))
                     });
                     if !hit {
                         out.insert(Unmatched {
-                            at: format!("{} ({object})", spec.loc.file),
-                            how: spec.ignore_how.clone(),
+                            at: format!("{file} ({object})"),
+                            how: how.clone(),
                             rule: token.clone(),
                         });
                     }
