@@ -430,13 +430,8 @@ impl NodePoster {
         let base = base.trim_end_matches('/');
         let url = reqwest::Url::parse(base)
             .map_err(|e| Error::usage(format!("--report-to `{base}`: {e}")))?;
-        let host = url.host_str().unwrap_or("");
-        let loopback = host == "localhost"
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
+        let loopback =
+            crate::source::registry::egress::is_loopback_host(url.host_str().unwrap_or(""));
         if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
             return Err(Error::usage(
                 "--report-to must be https:// (the token is a credential), or http:// on loopback",

@@ -216,17 +216,20 @@ pub(crate) fn node_view(reports: &[NodeReport]) -> Value {
     let now = parse(latest);
     let before = reports.get(1).map(parse);
     let key = |f: &Value| format!("{}#{}", f["rule"], f["fingerprint"]);
+    // Sets of keys: a report may hold thousands of findings.
+    let keys = |list: &[Value]| {
+        list.iter()
+            .map(key)
+            .collect::<std::collections::HashSet<_>>()
+    };
+    let only_in = |list: &[Value], other: &std::collections::HashSet<String>| -> Vec<Value> {
+        list.iter()
+            .filter(|f| !other.contains(&key(f)))
+            .cloned()
+            .collect()
+    };
     let (new, fixed): (Vec<Value>, Vec<Value>) = match &before {
-        Some(b) => (
-            now.iter()
-                .filter(|f| !b.iter().any(|x| key(x) == key(f)))
-                .cloned()
-                .collect(),
-            b.iter()
-                .filter(|f| !now.iter().any(|x| key(x) == key(f)))
-                .cloned()
-                .collect(),
-        ),
+        Some(b) => (only_in(&now, &keys(b)), only_in(b, &keys(&now))),
         None => (Vec::new(), Vec::new()),
     };
     json!({

@@ -159,11 +159,7 @@ impl DatabaseUrl {
         hosts.iter().find_map(|h| match h {
             Host::Unix(_) => None,
             Host::Tcp(name) => {
-                let loopback = name == "localhost"
-                    || name
-                        .parse::<std::net::IpAddr>()
-                        .is_ok_and(|ip| ip.is_loopback());
-                (!loopback).then(|| name.clone())
+                (!crate::source::registry::egress::is_loopback_host(name)).then(|| name.clone())
             }
         })
     }

@@ -225,6 +225,16 @@ pub const DEFAULT_REDIRECTS: [(&str, &str); 17] = [
     ("public.ecr.aws", "*.cloudfront.net"),
 ];
 
+/// Whether a host name (an IP address, bracketed or not, or a name) is this machine's loopback:
+/// `localhost` or an address in 127.0.0.0/8 or `::1`. Nothing is resolved.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `host[:port]` → (host, port), the port defaulting to `default_port`. IPv6 in brackets kept.
 pub fn split_host_port(text: &str, default_port: u16) -> (String, u16) {
     let t = text.trim().to_ascii_lowercase();
@@ -326,6 +336,29 @@ impl Egress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_hosts_are_named_without_resolving() {
+        for yes in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.8.9.1",
+            "::1",
+            "[::1]",
+        ] {
+            assert!(is_loopback_host(yes), "{yes}");
+        }
+        for no in [
+            "127.0.0.1.example.com",
+            "10.0.0.1",
+            "db.internal",
+            "[::2]",
+            "",
+        ] {
+            assert!(!is_loopback_host(no), "{no}");
+        }
+    }
 
     #[test]
     fn registry_names_normalise_like_docker() {
