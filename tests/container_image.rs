@@ -280,16 +280,7 @@ fn the_image_answers_admission_over_tls_as_the_deployment_runs_it() {
     std::fs::create_dir_all(&tls).unwrap();
     let service = "stevedore-admission.stevedore.svc";
     let sh = |script: &str| {
-        let out = Command::new("sh")
-            .args(["-c", script])
-            .current_dir(&tls)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::support::run_ok(Command::new("sh").args(["-c", script]).current_dir(&tls));
     };
     sh(&format!(
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=stevedore-ca 2>/dev/null && \

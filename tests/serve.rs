@@ -637,15 +637,7 @@ fn fresh_database(admin: &str, name: &str, dir: &std::path::Path) -> String {
         format!("DROP DATABASE IF EXISTS {name}"),
         format!("CREATE DATABASE {name}"),
     ] {
-        let out = Command::new("psql")
-            .args([admin, "-qc", &sql])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::support::run_ok(Command::new("psql").args([admin, "-qc", &sql]));
     }
     let (base, _) = admin.rsplit_once('/').unwrap();
     let file = dir.join(format!("{name}.url"));
@@ -1124,26 +1116,21 @@ fn the_fleet_page_escapes_what_it_shows_and_keeps_its_session_to_itself() {
     .unwrap();
     let profile = dir.path().join("profile");
     let browser = |extra: &[&str]| {
-        let out = Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .args(extra)
-            .arg(format!("file://{}", file.display()))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = crate::support::run_ok(
+            Command::new(chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ])
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .args(extra)
+                .arg(format!("file://{}", file.display())),
         );
         String::from_utf8_lossy(&out.stdout).to_string()
     };

@@ -10,6 +10,20 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Runs a helper command the test needs (openssl, skopeo, psql, a browser) and fails the test,
+/// naming the command and what it printed, unless it succeeds.
+pub fn run_ok(command: &mut Command) -> std::process::Output {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -312,31 +312,20 @@ pub fn pod(image: &str) -> Value {
 
 /// Pushes an archive to a registry with skopeo; returns the manifest digest.
 pub fn push(archive: &str, dest: &str) -> String {
-    let out = Command::new("skopeo")
-        .args([
-            "--insecure-policy",
-            "copy",
-            "--quiet",
-            "--dest-tls-verify=false",
-            archive,
-            dest,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false", dest])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::run_ok(Command::new("skopeo").args([
+        "--insecure-policy",
+        "copy",
+        "--quiet",
+        "--dest-tls-verify=false",
+        archive,
+        dest,
+    ]));
+    let out = super::run_ok(Command::new("skopeo").args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        dest,
+    ]));
     format!("sha256:{}", super::imagegen::sha256_hex(&out.stdout))
 }
 
@@ -644,16 +633,7 @@ pub fn proxied(addr: &str, hit: &Hit) -> Reply {
 }
 
 pub fn openssl(args: &[&str], dir: &Path) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    super::run_ok(Command::new("openssl").args(args).current_dir(dir));
 }
 
 /// A CA, a server certificate for 127.0.0.1 and client certificates with the given DNS names in
