@@ -44,12 +44,15 @@ pub(crate) struct UiState {
 }
 
 impl UiState {
+    /// Keeps a denial for the page, cut to size: names and reasons come from the reviewed
+    /// object, and the memory held stays bounded whatever it says.
     pub(crate) fn record_denial(&self, object: String, reasons: &[String]) {
+        use crate::report::admission::cut;
         if let Ok(mut d) = self.denials.lock() {
             d.push_front(Denial {
                 at: super::store::now(),
-                object,
-                reasons: reasons.iter().take(5).cloned().collect(),
+                object: cut(&object, 160),
+                reasons: reasons.iter().take(5).map(|r| cut(r, 400)).collect(),
             });
             d.truncate(DENIALS);
         }
@@ -327,6 +330,26 @@ pub(crate) async fn show(State(state): State<Arc<AppState>>, headers: HeaderMap)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn denials_are_kept_few_and_short() {
+        let ui = UiState::default();
+        for i in 0..(DENIALS + 10) {
+            let reasons = vec!["r".repeat(100_000); 9];
+            ui.record_denial(format!("Pod ns/{}{i}", "x".repeat(100_000)), &reasons);
+        }
+        let d = ui.denials.lock().unwrap();
+        assert_eq!(d.len(), DENIALS);
+        assert!(
+            d.iter()
+                .all(|x| x.object.chars().count() <= 160 && x.reasons.len() == 5)
+        );
+        assert!(
+            d.iter()
+                .flat_map(|x| &x.reasons)
+                .all(|r| r.chars().count() <= 400)
+        );
+    }
 
     #[test]
     fn text_is_escaped() {
